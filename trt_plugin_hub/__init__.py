@@ -1,0 +1,79 @@
+"""trt-plugin-hub: install a TensorRT plugin wheel, `import torch_tensorrt`, and its ops convert.
+
+The package imports nothing heavy: names are resolved on first use, so the ``torch.backends``
+autoload hook (which imports this package at ``import torch``) costs microseconds.
+
+Public API::
+
+    trt_plugin_hub.load()      # activate every compatible installed plugin (once per process)
+    trt_plugin_hub.report()    # the same report, deciding only (no plugin code runs)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .environment import Environment, parse_target, probe_environment
+    from .errors import HubError, LockError, ManifestError, StrictModeError, TargetError
+    from .loader import load, report
+    from .manifest import PluginManifest, read_manifest
+    from .reporting import Check, OpReport, PluginReport, Reason, Report
+
+__all__ = [
+    "__version__",
+    "load",
+    "report",
+    "Report",
+    "PluginReport",
+    "OpReport",
+    "Reason",
+    "Check",
+    "Environment",
+    "probe_environment",
+    "parse_target",
+    "PluginManifest",
+    "read_manifest",
+    "HubError",
+    "ManifestError",
+    "StrictModeError",
+    "TargetError",
+    "LockError",
+]
+
+_LAZY = {
+    "load": "loader",
+    "report": "loader",
+    "Report": "reporting",
+    "PluginReport": "reporting",
+    "OpReport": "reporting",
+    "Reason": "reporting",
+    "Check": "reporting",
+    "Environment": "environment",
+    "probe_environment": "environment",
+    "parse_target": "environment",
+    "PluginManifest": "manifest",
+    "read_manifest": "manifest",
+    "HubError": "errors",
+    "ManifestError": "errors",
+    "StrictModeError": "errors",
+    "TargetError": "errors",
+    "LockError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'trt_plugin_hub' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,145 @@
+"""The one module that imports ``tensorrt``, ``tensorrt.plugin`` and ``torch_tensorrt``.
+
+Everything the hub does with the upstream libraries goes through these small functions, so the
+rest of the package stays importable (and testable) where TensorRT is not installed, and a change
+upstream is handled in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "qdp_registry",
+    "plugin_def",
+    "torch_overload",
+    "converter_candidates",
+    "converter_registered",
+    "generate_converter",
+    "supported_generator_options",
+    "kernel_launch_params",
+    "sym_int_exprs",
+    "sym_int32",
+]
+
+_GENERATOR_MODULE = "torch_tensorrt.dynamo.conversion.plugins._generate_plugin_converter"
+_REGISTRY_MODULE = "torch_tensorrt.dynamo.conversion._ConverterRegistry"
+
+
+def qdp_registry() -> dict[str, Any]:
+    """TensorRT's QDP registry (``tensorrt.plugin._lib.QDP_REGISTRY``)."""
+    from tensorrt.plugin import _lib
+
+    return _lib.QDP_REGISTRY
+
+
+def plugin_def(op_id: str) -> Any | None:
+    """The registered QDP PluginDef for ``op_id``, or ``None``."""
+    return qdp_registry().get(op_id)
+
+
+def torch_overload(namespace: str, name: str, overload: str) -> Any:
+    """``torch.ops.<namespace>.<name>.<overload>``; raises AttributeError if it is not defined."""
+    import torch
+
+    packet = getattr(getattr(torch.ops, namespace), name)
+    return getattr(packet, overload)
+
+
+def _registry_module() -> Any:
+    return importlib.import_module(_REGISTRY_MODULE)
+
+
+def converter_registered(overload: Any) -> bool:
+    """Step 2 of the upstream debugging checks: ``overload in DYNAMO_CONVERTERS``."""
+    return overload in _registry_module().DYNAMO_CONVERTERS
+
+
+def converter_candidates(overload: Any) -> int:
+    """How many converters are registered for ``overload`` (upstream never de-duplicates)."""
+    registry = _registry_module()
+    table = getattr(registry, "DYNAMO_ATEN_CONVERTERS", None)
+    if isinstance(table, dict):
+        return len(table.get(overload, ()))
+    return 1 if overload in registry.DYNAMO_CONVERTERS else 0
+
+
+def supported_generator_options() -> frozenset[str]:
+    """Keyword arguments the installed ``_generate_plugin_converter`` accepts."""
+    function = importlib.import_module(_GENERATOR_MODULE)._generate_plugin_converter
+    return frozenset(inspect.signature(function).parameters)
+
+
+def generate_converter(
+    namespace: str,
+    op_name: str,
+    overload: str | None,
+    *,
+    capability_validator: Callable[..., bool] | None,
+    high_priority: bool,
+    supports_dynamic_shapes: bool,
+    requires_output_allocator: bool,
+    use_aot_if_available: bool,
+) -> None:
+    """Call upstream ``_generate_plugin_converter`` with the declared values.
+
+    Options the installed Torch-TensorRT does not know are left out only while they hold their
+    default; asking for a non-default an old release cannot honour raises ``TypeError``.
+    """
+    module = importlib.import_module(_GENERATOR_MODULE)
+    priority_enum = _registry_module().ConverterPriority
+    function = module._generate_plugin_converter
+    accepted = set(inspect.signature(function).parameters)
+    kwargs: dict[str, Any] = {
+        "overload": overload,
+        "capability_validator": capability_validator,
+        "priority": priority_enum.HIGH if high_priority else priority_enum.STANDARD,
+        "supports_dynamic_shapes": supports_dynamic_shapes,
+    }
+    optional = {"requires_output_allocator": (requires_output_allocator, False),
+                "use_aot_if_available": (use_aot_if_available, True)}
+    for key, (value, default) in optional.items():
+        if key in accepted:
+            kwargs[key] = value
+        elif value != default:
+            raise TypeError(f"the installed Torch-TensorRT's _generate_plugin_converter has no {key!r} option")
+        # Old releases without use_aot_if_available only know JIT, which is what False asks for.
+    function(namespace, op_name, **kwargs)
+
+
+def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: int) -> Any:
+    """A ``tensorrt.plugin.KernelLaunchParams`` (TensorRT >= 10.9)."""
+    import tensorrt.plugin as trtp
+
+    params = trtp.KernelLaunchParams()
+    params.grid_x, params.grid_y, params.grid_z = grid
+    params.block_x, params.block_y, params.block_z = block
+    params.shared_mem = shared_mem
+    return params
+
+
+def sym_int_exprs(values: Sequence[Any]) -> Any:
+    """A ``tensorrt.plugin.SymIntExprs`` holding ``values`` (the AOT kernel's int32 extras)."""
+    import tensorrt.plugin as trtp
+
+    exprs = trtp.SymIntExprs(len(values))
+    for index, value in enumerate(values):
+        exprs[index] = value
+    return exprs
+
+
+def sym_int32(value: int) -> Any:
+    """A constant ``tensorrt.plugin.SymInt32``."""
+    import tensorrt.plugin as trtp
+
+    return trtp.SymInt32(value)
+
+
+def cdiv(numerator: Any, denominator: int) -> Any:
+    """``tensorrt.plugin.cdiv``: ceiling division of symbolic sizes."""
+    import tensorrt.plugin as trtp
+
+    return trtp.cdiv(numerator, denominator)

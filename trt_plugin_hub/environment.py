@@ -1,0 +1,333 @@
+"""What is installed and which GPU is present, found without importing TensorRT or initialising CUDA.
+
+:func:`probe_environment` reads versions from distribution metadata (or from a module that is
+already imported), the driver and GPU from NVML through ``ctypes`` (NVML does not create a CUDA
+context), and never raises. :func:`parse_target` builds the same :class:`Environment` for a host
+that is not this one, so the decisions can be asked about a production GPU from a laptop.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.machinery
+import os
+import platform
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import TargetError
+from .ptx import cuda_version_for_driver, max_isa_for_cuda, parse_arch
+
+if sys.version_info >= (3, 10):
+    from importlib import metadata as _metadata
+else:  # pragma: no cover
+    import importlib_metadata as _metadata
+
+__all__ = ["Environment", "probe_environment", "parse_target", "TENSORRT_DISTRIBUTIONS"]
+
+#: Distribution names that provide the ``tensorrt`` module, most specific first.
+TENSORRT_DISTRIBUTIONS = (
+    "tensorrt-cu13",
+    "tensorrt-cu12",
+    "tensorrt-cu11",
+    "tensorrt",
+    "tensorrt-cu13-bindings",
+    "tensorrt-cu12-bindings",
+    "tensorrt-cu11-bindings",
+)
+TORCH_TENSORRT_DISTRIBUTIONS = ("torch-tensorrt", "torch_tensorrt")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Versions and hardware the decisions are made against.
+
+    ``None`` means "not installed" for versions and "no GPU found" for the GPU fields. ``notes``
+    says where each value came from, for ``explain``.
+    """
+
+    python: str
+    tensorrt: str | None = None
+    tensorrt_distribution: str | None = None
+    tensorrt_has_qdp: bool = True
+    torch: str | None = None
+    torch_tensorrt: str | None = None
+    driver: str | None = None
+    cuda_driver_version: tuple[int, int] | None = None
+    compute_capability: tuple[int, int] | None = None
+    gpu_name: str | None = None
+    is_target: bool = False
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def max_ptx_isa(self) -> tuple[int, int] | None:
+        """Newest PTX ISA the driver loads, when the driver is known."""
+        if self.cuda_driver_version is None:
+            return None
+        return max_isa_for_cuda(self.cuda_driver_version)
+
+    @property
+    def driver_major(self) -> int | None:
+        """The driver branch (``580`` of ``580.65.06``)."""
+        if not self.driver:
+            return None
+        match = re.match(r"(\d+)", self.driver)
+        return int(match.group(1)) if match else None
+
+    @property
+    def arch(self) -> str | None:
+        """The GPU as an ``sm_XY`` name."""
+        if self.compute_capability is None:
+            return None
+        return f"sm_{self.compute_capability[0]}{self.compute_capability[1]}"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view."""
+        cc = self.compute_capability
+        isa = self.max_ptx_isa
+        cuda = self.cuda_driver_version
+        return {
+            "python": self.python,
+            "tensorrt": self.tensorrt,
+            "tensorrt_distribution": self.tensorrt_distribution,
+            "tensorrt_has_qdp": self.tensorrt_has_qdp,
+            "torch": self.torch,
+            "torch_tensorrt": self.torch_tensorrt,
+            "driver": self.driver,
+            "cuda_driver_version": f"{cuda[0]}.{cuda[1]}" if cuda else None,
+            "max_ptx_isa": f"{isa[0]}.{isa[1]}" if isa else None,
+            "compute_capability": f"{cc[0]}.{cc[1]}" if cc else None,
+            "gpu_name": self.gpu_name,
+            "is_target": self.is_target,
+            "notes": list(self.notes),
+        }
+
+
+# ----------------------------------------------------------------------------------------------
+# Probing this host
+
+
+def probe_environment() -> Environment:
+    """Describe this host. Never raises; never imports TensorRT; never initialises CUDA."""
+    notes: list[str] = []
+    trt_version, trt_dist, has_qdp = _probe_tensorrt(notes)
+    torch_version = _module_version("torch") or _dist_version(("torch",))[0]
+    tt_version = _module_version("torch_tensorrt") or _dist_version(TORCH_TENSORRT_DISTRIBUTIONS)[0]
+    gpu = _probe_gpu(notes)
+    return Environment(
+        python=platform.python_version(),
+        tensorrt=trt_version,
+        tensorrt_distribution=trt_dist,
+        tensorrt_has_qdp=has_qdp,
+        torch=torch_version,
+        torch_tensorrt=tt_version,
+        driver=gpu.driver,
+        cuda_driver_version=gpu.cuda,
+        compute_capability=gpu.cc,
+        gpu_name=gpu.name,
+        notes=tuple(notes),
+    )
+
+
+def _module_version(name: str) -> str | None:
+    # A module already imported is the truth for this process, whatever metadata says.
+    module = sys.modules.get(name)
+    version = getattr(module, "__version__", None) if module is not None else None
+    return str(version) if version else None
+
+
+def _dist_version(names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    for name in names:
+        try:
+            return _metadata.version(name), name
+        except _metadata.PackageNotFoundError:
+            continue
+        except Exception:  # a broken METADATA file must not stop the probe
+            continue
+    return None, None
+
+
+def _find_package_dir(name: str) -> Path | None:
+    """Locate a top-level package on sys.path without importing it."""
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name)
+    except (ImportError, ValueError, OSError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        return Path(location)
+    return None
+
+
+def _probe_tensorrt(notes: list[str]) -> tuple[str | None, str | None, bool]:
+    version = _module_version("tensorrt")
+    dist = None
+    if version is None:
+        version, dist = _dist_version(TENSORRT_DISTRIBUTIONS)
+    package = _find_package_dir("tensorrt")
+    if version is None:
+        if package is not None:
+            notes.append("a 'tensorrt' package was found without distribution metadata or __version__")
+        return None, None, False
+    if package is None and "tensorrt" not in sys.modules:
+        notes.append(f"distribution {dist} {version} is installed but provides no importable 'tensorrt' module")
+        return None, dist, False
+    # The QDP module is tensorrt/plugin (re-exporting tensorrt_bindings/plugin on pip installs);
+    # RTX and lean builds ship none.
+    has_qdp = True
+    if package is not None:
+        has_qdp = (package / "plugin").is_dir() or (package / "plugin.py").is_file()
+        bindings = _find_package_dir("tensorrt_bindings")
+        if not has_qdp and bindings is not None:
+            has_qdp = (bindings / "plugin").is_dir()
+    return version, dist, has_qdp
+
+
+@dataclass(frozen=True)
+class _Gpu:
+    driver: str | None = None
+    cuda: tuple[int, int] | None = None
+    cc: tuple[int, int] | None = None
+    name: str | None = None
+
+
+def _probe_gpu(notes: list[str]) -> _Gpu:
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1", "none", "NoDevFiles"):
+        notes.append("CUDA_VISIBLE_DEVICES hides every GPU")
+        return _Gpu(driver=_proc_driver_version())
+    torch = sys.modules.get("torch")
+    try:
+        nvml = _nvml_query(visible)
+    except Exception as exc:  # NVML missing or failing is an ordinary state, not an error
+        notes.append(f"NVML unavailable ({type(exc).__name__}: {exc})")
+        nvml = _Gpu(driver=_proc_driver_version())
+    if nvml.cc is None and torch is not None:
+        # Only ask torch if it already initialised CUDA: asking would otherwise initialise it.
+        try:
+            cuda = torch.cuda
+            if cuda.is_initialized():
+                major, minor = cuda.get_device_capability()
+                return replace(nvml, cc=(major, minor), name=cuda.get_device_name())
+        except Exception:
+            pass
+    return nvml
+
+
+def _proc_driver_version() -> str | None:
+    try:
+        text = Path("/proc/driver/nvidia/version").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"Kernel Module(?: for \S+)?\s+(\d+\.\d+(?:\.\d+)?)", text)
+    return match.group(1) if match else None
+
+
+def _nvml_query(visible: str | None) -> _Gpu:
+    lib = ctypes.CDLL("libnvidia-ml.so.1") if sys.platform != "win32" else ctypes.WinDLL("nvml.dll")
+    if lib.nvmlInit_v2() != 0:
+        raise OSError("nvmlInit failed")
+    try:
+        buf = ctypes.create_string_buffer(96)
+        driver = buf.value.decode() if lib.nvmlSystemGetDriverVersion(buf, 96) == 0 else None
+        cuda_int = ctypes.c_int()
+        cuda = None
+        if lib.nvmlSystemGetCudaDriverVersion_v2(ctypes.byref(cuda_int)) == 0:
+            cuda = (cuda_int.value // 1000, (cuda_int.value % 1000) // 10)
+        handle = ctypes.c_void_p()
+        first = (visible or "0").split(",")[0].strip()
+        if first.startswith(("GPU-", "MIG-")):
+            status = lib.nvmlDeviceGetHandleByUUID(first.encode(), ctypes.byref(handle))
+        else:
+            status = lib.nvmlDeviceGetHandleByIndex_v2(int(first) if first.isdigit() else 0, ctypes.byref(handle))
+        if status != 0:
+            return _Gpu(driver=driver, cuda=cuda)
+        major, minor = ctypes.c_int(), ctypes.c_int()
+        cc = None
+        if lib.nvmlDeviceGetCudaComputeCapability(handle, ctypes.byref(major), ctypes.byref(minor)) == 0:
+            cc = (major.value, minor.value)
+        name_buf = ctypes.create_string_buffer(96)
+        name = name_buf.value.decode() if lib.nvmlDeviceGetName(handle, name_buf, 96) == 0 else None
+        return _Gpu(driver=driver, cuda=cuda, cc=cc, name=name)
+    finally:
+        lib.nvmlShutdown()
+
+
+# ----------------------------------------------------------------------------------------------
+# Targets
+
+
+_TARGET_KEYS = {
+    "tensorrt": "tensorrt", "trt": "tensorrt",
+    "torch": "torch",
+    "torch_tensorrt": "torch_tensorrt", "torch-tensorrt": "torch_tensorrt", "tt": "torch_tensorrt",
+    "driver": "driver",
+    "python": "python",
+    "cc": "cc", "sm": "cc", "gpu": "cc", "arch": "cc",
+}
+
+
+def parse_target(text: str, base: Environment | None = None) -> Environment:
+    """Describe another host from text such as ``"sm_90, trt=10.13, driver=580"``.
+
+    Items are separated by commas or spaces: an architecture (``sm_90``, ``cc=9.0``) and
+    ``tensorrt=`` (``trt=``), ``torch=``, ``torch_tensorrt=`` (``tt=``), ``driver=``, ``python=``.
+    What the target does not name is taken from ``base`` (this host by default) and noted.
+    """
+    base = base or probe_environment()
+    values: dict[str, object] = {}
+    notes: list[str] = []
+    items = [item for item in re.split(r"[,\s]+", text.strip()) if item]
+    if not items:
+        raise TargetError("an empty target; give e.g. 'sm_90, trt=10.13, driver=580'")
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.lower()
+        if not sep:
+            key, value = "cc", item
+        if key not in _TARGET_KEYS or not value:
+            raise TargetError(f"unknown target item {item!r}; use sm_XY, trt=, torch=, tt=, driver=, python=")
+        field_name = _TARGET_KEYS[key]
+        if field_name == "cc":
+            values["compute_capability"] = _parse_cc(value)
+        elif field_name == "driver":
+            if not re.fullmatch(r"\d{3}(\.\d+){0,2}", value):
+                raise TargetError(f"driver must look like 580 or 580.65.06, found {value!r}")
+            cuda = cuda_version_for_driver(int(value.split(".")[0]))
+            if cuda is None:
+                raise TargetError(f"driver {value} is older than any CUDA 11 driver")
+            values["driver"] = value
+            values["cuda_driver_version"] = cuda
+        else:
+            from .versions import parse_version
+
+            if parse_version(value) is None:
+                raise TargetError(f"{key}={value!r} is not a version")
+            values[field_name] = value
+    if "tensorrt" in values:
+        values["tensorrt_distribution"] = "target"
+        values["tensorrt_has_qdp"] = True
+    for name in ("tensorrt", "torch", "torch_tensorrt", "driver", "compute_capability"):
+        if name not in values:
+            shown = getattr(base, name)
+            notes.append(f"{name} not in the target: using this host's ({shown if shown is not None else 'none'})")
+    if "compute_capability" in values and "driver" not in values and base.driver is None:
+        notes.append("no driver in the target: PTX ISA versions are not checked")
+    if "compute_capability" in values:
+        values["gpu_name"] = None
+    return replace(base, is_target=True, notes=tuple(notes), **values)  # type: ignore[arg-type]
+
+
+def _parse_cc(value: str) -> tuple[int, int]:
+    value = value.strip().lower()
+    if re.fullmatch(r"\d+\.\d", value):
+        major, minor = value.split(".")
+        return int(major), int(minor)
+    try:
+        arch = parse_arch(value if value.startswith(("sm_", "compute_")) else f"sm_{value}")
+    except ValueError as exc:
+        raise TargetError(f"not a GPU architecture: {value!r} (use sm_90 or cc=9.0)") from exc
+    return arch.major, arch.minor

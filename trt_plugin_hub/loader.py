@@ -1,0 +1,217 @@
+"""The pipeline end to end: discover -> decide -> activate -> report, once per process.
+
+``load()`` is thread-safe and re-entrant: a plugin that imports ``torch_tensorrt`` while being
+activated (which would trigger the autoload hook again) gets the report in progress instead of a
+second activation, and other threads wait for the first activation to finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from .decisions import PluginDecision, decide
+from .discovery import Candidate, discover
+from .environment import Environment, parse_target, probe_environment
+from .errors import StrictModeError
+from .reporting import Finding, OpReport, PluginReport, Reason, Report
+from .settings import Settings, read_settings
+
+__all__ = ["load", "report", "plugin_report", "reset_for_tests"]
+
+log = logging.getLogger("trt_plugin_hub")
+
+_lock = threading.RLock()
+_loaded: Report | None = None
+_active_thread: int | None = None
+
+
+def plugin_report(decision: PluginDecision) -> PluginReport:
+    """The report of a decision, before activation."""
+    candidate = decision.candidate
+    manifest = candidate.manifest
+    record = candidate.entry_point
+    ops = tuple(
+        OpReport(
+            id=d.op.id, overload=d.op.overload_name, kind=d.op.kind, priority=d.op.priority, status=d.status,
+            reasons=d.reasons, mode=d.mode, ptx=d.ptx.path if d.ptx else None, checks=d.checks,
+        )
+        for d in decision.ops
+    )
+    return PluginReport(
+        name=candidate.name,
+        distribution=record.distribution,
+        version=record.version,
+        status=decision.status,
+        entry_point=f"{record.name} = {record.value}",
+        location=str(candidate.package_dir) if candidate.package_dir else None,
+        description=manifest.description if manifest else "",
+        requires=manifest.requires.specifiers() if manifest else {},
+        reasons=decision.reasons,
+        ops=ops,
+        checks=decision.checks,
+        manifest_sha256=manifest.sha256 if manifest else None,
+    )
+
+
+def _lock_check(settings: Settings):  # type: ignore[no-untyped-def]
+    if not settings.lock:
+        return None
+    from .lock import lock_checker
+
+    return lock_checker(settings.lock)
+
+
+def _decide(settings: Settings, env: Environment | None) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
+    started = time.perf_counter()
+    candidates = _discover(settings)
+    discovered = time.perf_counter()
+    env = env or probe_environment()
+    decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
+    return decisions, env, (discovered - started) * 1000, (time.perf_counter() - discovered) * 1000
+
+
+def _discover(settings: Settings) -> tuple[Candidate, ...]:
+    if settings.use_cache:
+        try:
+            from .cache import cached_discover
+        except ImportError:
+            return discover()
+        return cached_discover()
+    return discover()
+
+
+def report(*, target: str | Environment | None = None, settings: Settings | None = None) -> Report:
+    """What the hub would do here (or on ``target``), without running any plugin code.
+
+    In a process where :func:`load` already ran and no target is given, the activation report.
+    """
+    if target is None and _loaded is not None and settings is None:
+        return _loaded
+    settings = settings or read_settings()
+    env = parse_target(target) if isinstance(target, str) else target
+    decisions, env, discovery_ms, decision_ms = _decide(settings, env)
+    plugins = tuple(plugin_report(d) for d in decisions)
+    if settings.disabled:
+        plugins = tuple(_disabled(p, "HUB_DISABLED") for p in plugins)
+    return Report(plugins, env, activated=False, discovery_ms=discovery_ms, decision_ms=decision_ms,
+                  settings=settings.to_dict())
+
+
+def _disabled(plugin: PluginReport, code: str) -> PluginReport:
+    from dataclasses import replace
+
+    message = {
+        "HUB_DISABLED": "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off",
+        "AUTOLOAD_DISABLED": "TRT_PLUGIN_HUB_AUTOLOAD=0: call trt_plugin_hub.load() to activate plugins",
+    }[code]
+    if plugin.status in ("rejected",):
+        return plugin
+    return replace(plugin, status="disabled", reasons=(Reason(code, message),) + plugin.reasons,
+                   ops=tuple(replace(op, status="disabled") for op in plugin.ops))
+
+
+def load(*, strict: bool | None = None, refresh: bool = False, settings: Settings | None = None) -> Report:
+    """Activate every compatible installed plugin in this process and return the report.
+
+    Runs once per process; later calls return the same report unless ``refresh`` is true, in
+    which case newly installed plugins are activated too (nothing is registered twice).
+    ``strict`` (default: ``TRT_PLUGIN_HUB_STRICT``) raises one
+    :class:`~trt_plugin_hub.errors.StrictModeError` listing every rejected or failed plugin.
+    """
+    global _loaded, _active_thread
+    settings = settings or read_settings()
+    strict = settings.strict if strict is None else strict
+    me = threading.get_ident()
+    if _active_thread == me:
+        # Re-entered from inside an activation (a plugin imported torch_tensorrt): do not recurse.
+        return _loaded if _loaded is not None else report(settings=settings)
+    with _lock:
+        if _loaded is not None and not refresh:
+            result = _loaded
+        else:
+            _active_thread = me
+            try:
+                result = _run(settings)
+            finally:
+                _active_thread = None
+            _loaded = result
+    if strict:
+        _raise_if_findings(result)
+    return result
+
+
+def _run(settings: Settings) -> Report:
+    from .activation import activate
+
+    if settings.disabled:
+        disabled = report(settings=settings)
+        return disabled
+    decisions, env, discovery_ms, decision_ms = _decide(settings, None)
+    started = time.perf_counter()
+    plugins: list[PluginReport] = []
+    findings: list[Finding] = []
+    for decision in decisions:
+        result = activate(decision)
+        plugins.append(result.report)
+        by_op = dict(result.exceptions)
+        for op in result.report.ops:
+            if op.status in ("failed", "rejected"):
+                for reason in op.reasons:
+                    if not reason.is_note:
+                        findings.append(Finding(f"{result.report.name} / {op.id}", reason.code, reason.message,
+                                                by_op.get(op.id)))
+        if result.report.status in ("failed", "rejected") and not any(f.subject.startswith(result.report.name) for f in findings):
+            for reason in result.report.reasons:
+                findings.append(Finding(result.report.name, reason.code, reason.message))
+    activation_ms = (time.perf_counter() - started) * 1000
+    result_report = Report(tuple(plugins), env, activated=True, discovery_ms=discovery_ms, decision_ms=decision_ms,
+                           activation_ms=activation_ms, settings=settings.to_dict(), findings=tuple(findings))
+    _log_summary(result_report)
+    return result_report
+
+
+def _log_summary(result: Report) -> None:
+    counts: dict[str, int] = {}
+    for plugin in result.plugins:
+        counts[plugin.status] = counts.get(plugin.status, 0) + 1
+    if not result.plugins:
+        log.debug("trt-plugin-hub: no plugins installed")
+        return
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    level = logging.WARNING if counts.get("failed") else logging.INFO
+    log.log(level, "trt-plugin-hub: %d plugin(s): %s; %d op(s) active (run `trt-plugin-hub list` for reasons)",
+            len(result.plugins), summary, len(result.active_ops))
+
+
+def _raise_if_findings(result: Report) -> None:
+    findings = result.findings or _findings_from(result.plugins)
+    if not findings:
+        return
+    error = StrictModeError(findings)
+    cause = next((f.exception for f in findings if f.exception is not None), None)
+    raise error from cause
+
+
+def _findings_from(plugins: Iterable[PluginReport]) -> tuple[Finding, ...]:
+    found = []
+    for plugin in plugins:
+        if plugin.status in ("rejected", "failed"):
+            for reason in plugin.reasons:
+                if not reason.is_note:
+                    found.append(Finding(plugin.name, reason.code, reason.message))
+    return tuple(found)
+
+
+def loaded_report() -> Report | None:
+    """The activation report of this process, if :func:`load` ran."""
+    return _loaded
+
+
+def reset_for_tests() -> None:
+    """Forget the loaded report (the registrations themselves cannot be undone upstream)."""
+    global _loaded
+    with _lock:
+        _loaded = None
