@@ -75,7 +75,7 @@ _VERSION = re.compile(r"^[ \t]*\.version[ \t]+(\d+)\.(\d+)[ \t]*$", re.MULTILINE
 _TARGET = re.compile(r"^[ \t]*\.target[ \t]+([^\n]+?)[ \t]*$", re.MULTILINE)
 _ADDRESS = re.compile(r"^[ \t]*\.address_size[ \t]+(\d+)", re.MULTILINE)
 _ENTRY = re.compile(r"\.entry[ \t]+([A-Za-z_$%][\w$]*)[ \t\r\n]*\(([^)]*)\)")
-_PARAM = re.compile(r"\.param[ \t]+(?:\.align[ \t]+\d+[ \t]+)?(\.[a-z0-9]+)[ \t]+[\w$%]+")
+_PARAM_TYPE = re.compile(r"\.(?:[usbf](?:8|16|32|64)|pred)\Z")
 #: Bound the work on hostile input: real PTX headers sit in the first few hundred bytes, and
 #: entry parameter lists are short.
 _MAX_PTX_CHARS = 64 << 20
@@ -122,8 +122,7 @@ def parse_ptx(data: bytes | str) -> PtxHeader:
         raise PtxFormatError(f"unreadable '.target': {arch_text!r}") from exc
     address = _ADDRESS.search(text)
     entries = tuple(
-        PtxEntry(name=m.group(1), params=tuple(p.group(1) for p in _PARAM.finditer(m.group(2))))
-        for m in _ENTRY.finditer(text)
+        PtxEntry(name=m.group(1), params=_params(m.group(2))) for m in _ENTRY.finditer(text)
     )
     try:
         isa = (int(version.group(1)), int(version.group(2)))
@@ -131,6 +130,20 @@ def parse_ptx(data: bytes | str) -> PtxHeader:
         raise PtxFormatError("unreadable '.version'") from exc
     return PtxHeader(isa=isa, target=arch_text, address_size=int(address.group(1)) if address else None,
                      entries=entries)
+
+
+def _params(text: str) -> tuple[str, ...]:
+    """The type of each ``.param`` in an entry's parameter list (``.u64 .ptr .global`` -> ``.u64``)."""
+    types = []
+    for item in text.split(","):
+        tokens = item.split()
+        if not tokens or tokens[0] != ".param":
+            continue
+        kind = next((t for t in tokens[1:] if _PARAM_TYPE.match(t)), None)
+        if kind is None:
+            raise PtxFormatError(f"unreadable kernel parameter: {item.strip()[:60]!r}")
+        types.append(kind)
+    return tuple(types)
 
 
 def arch_runs_on(arch: Arch, cc: tuple[int, int]) -> bool:
