@@ -143,8 +143,27 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
     return result
 
 
+def _configure_logging() -> None:
+    """Honour ``TRT_PLUGIN_HUB_LOG`` (a level name) with a stderr handler, once."""
+    import os
+
+    level_name = os.environ.get("TRT_PLUGIN_HUB_LOG", "").strip().upper()
+    if not level_name or getattr(log, "_hub_configured", False):
+        return
+    level = logging.getLevelName(level_name)
+    if not isinstance(level, int):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    log._hub_configured = True  # type: ignore[attr-defined]
+
+
 def _run(settings: Settings) -> Report:
     from .activation import activate
+
+    _configure_logging()
 
     if settings.disabled:
         disabled = report(settings=settings)

@@ -1,0 +1,172 @@
+"""Lock files for reproducible deployments.
+
+``trt-plugin-hub lock`` records, for every installed plugin, its distribution, version, manifest
+sha256 and the sha256 of each packaged PTX file. With ``TRT_PLUGIN_HUB_LOCK=path`` set, only
+plugins that match the lock exactly activate; anything else is rejected with a reason naming the
+difference. An unreadable lock rejects every plugin (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .discovery import Candidate
+from .errors import LockError
+from .reporting import Reason
+from .settings import normalize_name
+
+__all__ = ["LockedPlugin", "LOCK_SCHEMA", "build_lock", "write_lock", "read_lock", "lock_checker", "add_cli"]
+
+LOCK_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class LockedPlugin:
+    """What a lock records of one plugin."""
+
+    name: str
+    distribution: str
+    version: str
+    manifest_sha256: str
+    ptx: dict[str, str]  # path -> sha256
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "distribution": self.distribution, "version": self.version,
+                "manifest_sha256": self.manifest_sha256, "ptx": dict(sorted(self.ptx.items()))}
+
+
+def _locked(candidate: Candidate) -> LockedPlugin | None:
+    manifest = candidate.manifest
+    if manifest is None or candidate.problem is not None or manifest.sha256 is None:
+        return None
+    ptx = {artifact.path: artifact.sha256 for op in manifest.ops for artifact in op.ptx}
+    return LockedPlugin(candidate.name, candidate.entry_point.distribution or "", candidate.entry_point.version or "",
+                        manifest.sha256, ptx)
+
+
+def build_lock(candidates: Sequence[Candidate]) -> dict[str, Any]:
+    """The lock document for ``candidates`` (plugins with a valid manifest)."""
+    plugins = [p.to_dict() for c in candidates if (p := _locked(c)) is not None]
+    return {"schema": LOCK_SCHEMA, "generator": f"trt-plugin-hub {__version__}", "plugins": plugins}
+
+
+def write_lock(document: dict[str, Any], path: Path) -> None:
+    """Write atomically (temporary file + replace), so a reader never sees half a lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_lock(path: str | Path) -> dict[str, LockedPlugin]:
+    """Read a lock: normalised plugin name -> :class:`LockedPlugin`. Raises :class:`LockError`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LockError(f"cannot read lock file {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA or not isinstance(data.get("plugins"), list):
+        raise LockError(f"{path} is not a version-{LOCK_SCHEMA} trt-plugin-hub lock file")
+    result = {}
+    for item in data["plugins"]:
+        try:
+            plugin = LockedPlugin(str(item["name"]), str(item["distribution"]), str(item["version"]),
+                                  str(item["manifest_sha256"]), {str(k): str(v) for k, v in dict(item["ptx"]).items()})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LockError(f"{path}: malformed plugin entry {item!r}") from exc
+        result[normalize_name(plugin.name)] = plugin
+    return result
+
+
+def lock_checker(path: str | Path) -> Callable[[Candidate], Reason | None]:
+    """A check for :func:`trt_plugin_hub.decisions.decide`: ``None`` when a candidate matches."""
+    try:
+        locked = read_lock(path)
+    except LockError as exc:
+        message = str(exc)
+
+        def unreadable(candidate: Candidate) -> Reason | None:
+            return Reason("LOCK_MISMATCH", f"{message}; no plugin activates until the lock is fixed")
+
+        return unreadable
+
+    def check(candidate: Candidate) -> Reason | None:
+        entry = locked.get(normalize_name(candidate.name))
+        if entry is None:
+            return Reason("NOT_IN_LOCK", f"{candidate.name} ({candidate.entry_point.distribution} "
+                          f"{candidate.entry_point.version}) is not in the lock file {path}")
+        current = _locked(candidate)
+        if current is None:  # pragma: no cover - decisions only ask about valid candidates
+            return Reason("LOCK_MISMATCH", f"{candidate.name} has no valid manifest")
+        differences = []
+        if normalize_name(current.distribution) != normalize_name(entry.distribution):
+            differences.append(f"distribution {current.distribution}, lock has {entry.distribution}")
+        if current.version != entry.version:
+            differences.append(f"version {current.version}, lock has {entry.version}")
+        if current.manifest_sha256 != entry.manifest_sha256:
+            differences.append(f"manifest sha256 {current.manifest_sha256[:12]}..., lock has "
+                               f"{entry.manifest_sha256[:12]}...")
+        for ptx_path in sorted(set(current.ptx) | set(entry.ptx)):
+            mine, theirs = current.ptx.get(ptx_path), entry.ptx.get(ptx_path)
+            if mine != theirs:
+                differences.append(f"PTX {ptx_path}: {(mine or 'absent')[:12]}, lock has {(theirs or 'absent')[:12]}")
+        if differences:
+            return Reason("LOCK_MISMATCH", f"{candidate.name} differs from the lock {path}: " + "; ".join(differences))
+        return None
+
+    return check
+
+
+def add_cli(sub: Any) -> None:
+    """``trt-plugin-hub lock``."""
+    parser = sub.add_parser("lock", help="write (or --check) a lock of the installed plugins")
+    parser.add_argument("-o", "--output", default="trt-plugin-hub.lock",
+                        help="lock file to write (default: trt-plugin-hub.lock)")
+    parser.add_argument("--check", metavar="LOCK", help="compare the installed plugins with LOCK instead of writing")
+    parser.add_argument("--json", action="store_true", help="print the lock (or the differences) as JSON")
+    parser.set_defaults(func=_cmd_lock)
+
+
+def _cmd_lock(args: Any) -> int:
+    from .discovery import discover
+
+    candidates = discover()
+    if args.check:
+        checker = lock_checker(args.check)
+        problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None
+                    and (r := checker(c)) is not None]
+        locked_names = set(read_lock(args.check)) if Path(args.check).exists() else set()
+        installed = {normalize_name(c.name) for c in candidates}
+        missing = sorted(locked_names - installed)
+        if args.json:
+            print(json.dumps({"matches": not problems and not missing,
+                              "differences": [{"plugin": n, "code": r.code, "message": r.message} for n, r in problems],
+                              "missing": missing}, indent=2))
+        else:
+            for name, reason in problems:
+                print(f"{name}: [{reason.code}] {reason.message}")
+            for name in missing:
+                print(f"{name}: in the lock but not installed")
+            if not problems and not missing:
+                print(f"installed plugins match {args.check}")
+        return 1 if problems or missing else 0
+    document = build_lock(candidates)
+    write_lock(document, Path(args.output))
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(f"wrote {args.output}: {len(document['plugins'])} plugin(s)", file=sys.stderr)
+    return 0
