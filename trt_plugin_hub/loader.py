@@ -68,9 +68,30 @@ def _decide(settings: Settings, env: Environment | None) -> tuple[tuple[PluginDe
     started = time.perf_counter()
     candidates = _discover(settings)
     discovered = time.perf_counter()
-    env = env or probe_environment()
+    env = env or current_environment()
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
     return decisions, env, (discovered - started) * 1000, (time.perf_counter() - discovered) * 1000
+
+
+def current_environment() -> Environment:
+    """This host, or the host ``TRT_PLUGIN_HUB_TARGET`` describes on top of it.
+
+    The variable takes the ``--target`` syntax; it serves build containers that cannot see the
+    GPU they build for. An unreadable value is logged and ignored, never raised from autoload.
+    """
+    import os
+
+    from .errors import TargetError
+
+    env = probe_environment()
+    text = os.environ.get("TRT_PLUGIN_HUB_TARGET", "").strip()
+    if not text:
+        return env
+    try:
+        return parse_target(text, base=env)
+    except TargetError as exc:
+        log.warning("trt-plugin-hub: ignoring TRT_PLUGIN_HUB_TARGET: %s", exc)
+        return env
 
 
 def _discover(settings: Settings) -> tuple[Candidate, ...]:

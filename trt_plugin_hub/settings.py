@@ -35,6 +35,7 @@ ENV_VARS: dict[str, str] = {
     "TRT_PLUGIN_HUB_LOCK": "Path of a lock file; only plugins matching it load.",
     "TRT_PLUGIN_HUB_NO_CACHE": "1 bypasses the discovery cache (reads every manifest afresh).",
     "TRT_PLUGIN_HUB_CACHE_DIR": "Where the discovery cache lives (default: the user cache directory).",
+    "TRT_PLUGIN_HUB_TARGET": "Decide as if on the host described (the `--target` syntax), on top of this one.",
     "TRT_PLUGIN_HUB_LOG": "Log level of the `trt_plugin_hub` logger, e.g. DEBUG.",
 }
 
