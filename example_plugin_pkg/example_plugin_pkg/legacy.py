@@ -1,0 +1,1 @@
+"""Hand-written Torch-TensorRT converters (``kind: legacy`` ops); none yet."""

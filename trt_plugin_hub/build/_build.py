@@ -1,0 +1,324 @@
+"""The build step: compile every AOT op's kernel, check the PTX, write it and record it in the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..ptx import max_isa_for_cuda
+from ._errors import PtxBuildError
+from ._isa import IsaLimit, format_isa, isa_limit_for_driver
+from ._ptxas import Ptxas, assemble, find_ptxas
+from ._ptxtext import find_entries, find_entry, machine_path_problems, ptx_isa, ptx_target
+from ._spec import AotOpBuild, CompiledKernel, TritonRecipe, aot_op_builds
+
+__all__ = ["MANIFEST_NAME", "BuiltPtx", "BuildResult", "build_ptx"]
+
+logger = logging.getLogger(__name__)
+
+#: The manifest file at the root of a plugin package.
+MANIFEST_NAME = "trt_plugin.json"
+
+Log = Callable[[str], object]
+
+# CUDA releases with an NVRTC on the package index, newest first: used to tell an author which
+# NVRTC writes a PTX ISA their declared driver loads.
+_NVRTC_RELEASES = ((13, 1), (13, 0), (12, 9), (12, 8), (12, 6), (12, 5), (12, 4), (12, 3), (12, 2), (12, 1), (12, 0))
+
+
+@dataclass(frozen=True)
+class BuiltPtx:
+    """One PTX file the build wrote, as recorded in the manifest."""
+
+    op_id: str
+    arch: str
+    requested_arch: str
+    path: str
+    kernel: str
+    sha256: str
+    isa: str
+    compiler: str
+    seconds: float
+    assembled_with: str | None = None
+
+    def manifest_entry(self) -> dict[str, str]:
+        """The object stored in the op's ``ptx`` list."""
+        return {"arch": self.arch, "path": self.path, "kernel": self.kernel, "sha256": self.sha256,
+                "isa": self.isa}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_ptx` did to a package."""
+
+    package_dir: Path
+    manifest_path: Path
+    artifacts: tuple[BuiltPtx, ...]
+    removed: tuple[str, ...] = ()
+    isa_limit: str | None = None
+    manifest_changed: bool = False
+    seconds: float = 0.0
+
+
+def _nvrtc_hint(limit: IsaLimit) -> str:
+    for cuda in _NVRTC_RELEASES:
+        isa = max_isa_for_cuda(cuda)
+        if isa is not None and isa <= limit.isa:
+            major, minor = cuda
+            wheel = "nvidia-cuda-nvrtc-cu12" if major == 12 else "nvidia-cuda-nvrtc"
+            bindings = "cuda-bindings>=12.9,<13" if major == 12 else f"cuda-bindings>={major}.{minor},<{major + 1}"
+            return (f"build with NVRTC {major}.{minor} (PTX ISA {format_isa(isa)}): add "
+                    f"'{wheel}=={major}.{minor}.*' and '{bindings}' to [build-system] requires")
+    return "build with an older NVRTC"
+
+
+def _check_isa(ptx: str, limit: IsaLimit, compiler: str, op: AotOpBuild, arch: str) -> tuple[int, int]:
+    isa = ptx_isa(ptx)
+    if isa is None:
+        raise PtxBuildError("the PTX has no .version directive", op_id=op.op_id, arch=arch)
+    if isa > limit.isa:
+        fix = _nvrtc_hint(limit) if op.compiler == "nvrtc" else "lower the PTX version"
+        raise PtxBuildError(
+            f"{compiler} produced PTX ISA {format_isa(isa)}, too new for the declared driver: "
+            f"{limit.describe()}. Drivers that old would refuse this PTX "
+            f"(CUDA_ERROR_UNSUPPORTED_PTX_VERSION). Either {fix}, or raise requires.cuda_driver.",
+            op_id=op.op_id, arch=arch)
+    return isa
+
+
+def _check_target(ptx: str, op: AotOpBuild, arch: str) -> str:
+    target = ptx_target(ptx)
+    # Triton always writes the architecture-specific target ('a') from sm_90 on; that PTX only
+    # runs on that exact architecture, which is what the manifest then records.
+    if target not in (arch, arch + "a"):
+        raise PtxBuildError(f"asked for {arch}, the PTX says .target {target}", op_id=op.op_id, arch=arch)
+    return target
+
+
+def _check_params(ptx: str, compiled: CompiledKernel, op: AotOpBuild, arch: str) -> None:
+    entry = find_entry(ptx, compiled.kernel)
+    if entry is None:
+        names = [e.name for e in find_entries(ptx)]
+        hint = ""
+        if any(compiled.kernel in n for n in names):
+            hint = " (its name is C++-mangled: declare the kernel extern \"C\")"
+        raise PtxBuildError(f"the PTX has no .entry named {compiled.kernel!r}{hint}; entries: {names}",
+                            op_id=op.op_id, arch=arch)
+    declared = op.declared_params
+    if declared is not None and len(entry.params) != declared:
+        raise PtxBuildError(f"kernel {entry.name!r} has {len(entry.params)} PTX parameters, the manifest declares "
+                            f"{declared}", op_id=op.op_id, arch=arch)
+    kinds = "".join({"ptr": "p", "i32": "i"}.get(p.kind, "?") for p in entry.params)
+    n_extras = len(op.launch.extras)
+    if not re.fullmatch(rf"p*i{{{n_extras}}}p+", kinds):
+        shown = ", ".join(f"{p.ptx_type} {p.name}" for p in entry.params)
+        raise PtxBuildError(
+            f"kernel {entry.name!r} takes ({shown}); TensorRT passes input pointers, then {n_extras} int32 "
+            "extra(s) (launch.extras), then output pointers", op_id=op.op_id, arch=arch)
+
+
+def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: IsaLimit, log: Log,
+                forbidden: tuple[str, ...]) -> list[tuple[BuiltPtx, bytes]]:
+    recipe = op.recipe
+    compile_one: Callable[[str], CompiledKernel]
+    if isinstance(recipe, TritonRecipe):
+        from ._triton import compile_triton, default_isa, load_triton_kernel, triton_version
+
+        label = triton_version()
+        # Triton's own default can exceed what the declared driver loads; never ask for more.
+        isa = min(limit.isa, default_isa())
+        fn = load_triton_kernel(package_dir, recipe, op_id=op.op_id)
+
+        def compile_one(arch: str) -> CompiledKernel:
+            return compile_triton(fn, recipe, arch, isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
+    else:
+        from ._nvrtc import compile_nvrtc, nvrtc_version
+
+        label = nvrtc_version()
+
+        def compile_one(arch: str) -> CompiledKernel:
+            return compile_nvrtc(package_dir, recipe, arch, op_id=op.op_id)
+
+    results: list[tuple[BuiltPtx, bytes]] = []
+    targets: dict[str, str] = {}
+    for arch in archs:
+        prefix = f"compiling {op.op_id} for {arch} with {label} ..."
+        start = time.perf_counter()
+        try:
+            compiled = compile_one(arch)
+            ptx = compiled.ptx
+            isa = _check_isa(ptx, limit, compiled.compiler, op, arch)
+            target = _check_target(ptx, op, arch)
+            if target in targets:
+                raise PtxBuildError(f"{targets[target]} and {arch} both build {target}; list one of them",
+                                    op_id=op.op_id, arch=arch)
+            targets[target] = arch
+            _check_params(ptx, compiled, op, arch)
+            problems = machine_path_problems(ptx, forbidden)
+            if problems:
+                raise PtxBuildError("the PTX is not machine-independent: " + "; ".join(problems),
+                                    op_id=op.op_id, arch=arch)
+            tool: Ptxas | None = find_ptxas(isa)
+            if tool is not None:
+                assemble(ptx, target, tool, op_id=op.op_id, arch=arch)
+            else:
+                logger.warning("%s [%s]: no ptxas that reads PTX ISA %s was found; the PTX was not assembled",
+                               op.op_id, arch, format_isa(isa))
+        except PtxBuildError:
+            log(f"{prefix} FAILED")
+            raise
+        seconds = time.perf_counter() - start
+        data = ptx.encode("ascii")
+        rel = f"{op.output_dir}/{op.stem}.{target}.ptx"
+        results.append((BuiltPtx(op_id=op.op_id, arch=target, requested_arch=arch, path=rel,
+                                 kernel=compiled.kernel, sha256=hashlib.sha256(data).hexdigest(),
+                                 isa=format_isa(isa), compiler=compiled.compiler, seconds=seconds,
+                                 assembled_with=(f"ptxas {tool.cuda[0]}.{tool.cuda[1]}" if tool else None)), data))
+        checked = "" if tool else ", not assembled: no suitable ptxas"
+        log(f"{prefix} ok ({seconds:.2f} s, {target}, PTX ISA {format_isa(isa)}{checked})")
+    return results
+
+
+def _write_atomic(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; return whether it wrote."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _ordered_entries(op: AotOpBuild, old: object, built: Iterable[BuiltPtx], keep_old: bool) -> list[dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = {}
+    if keep_old and isinstance(old, list):
+        entries.update({e["arch"]: e for e in old if isinstance(e, dict) and isinstance(e.get("arch"), str)})
+    for item in built:
+        entries[item.arch] = item.manifest_entry()
+    order = {arch: i for i, arch in enumerate(op.archs)}
+
+    def rank(arch: str) -> tuple[int, str]:
+        base = arch[:-1] if arch.endswith("a") else arch
+        return (order.get(arch, order.get(base, len(order))), arch)
+
+    return [entries[a] for a in sorted(entries, key=rank)]
+
+
+def _stale_files(package_dir: Path, op: AotOpBuild, keep: set[str]) -> list[str]:
+    directory = package_dir / op.output_dir
+    if not directory.is_dir():
+        return []
+    pattern = re.compile(rf"{re.escape(op.stem)}\.sm_\d+a?\.ptx\Z")
+    found = []
+    for path in sorted(directory.iterdir()):
+        rel = f"{op.output_dir}/{path.name}"
+        if pattern.match(path.name) and rel not in keep:
+            found.append(rel)
+    return found
+
+
+def _arch_filter(archs: Sequence[str] | None, ops: Sequence[AotOpBuild]) -> set[str] | None:
+    if archs is None:
+        return None
+    wanted = set(archs)
+    declared = {a for op in ops for a in op.archs}
+    unknown = sorted(wanted - declared)
+    if unknown:
+        raise PtxBuildError(f"no AOT op declares {unknown} in build.archs (declared: {sorted(declared)})")
+    return wanted
+
+
+def _read_manifest(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PtxBuildError(f"no {MANIFEST_NAME} in {path.parent}") from exc
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PtxBuildError(f"{MANIFEST_NAME} is not valid JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise PtxBuildError(f"{MANIFEST_NAME} must hold a JSON object")
+    return text, obj
+
+
+def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, log: Log = print) -> BuildResult:
+    """Build the PTX of every AOT op of the plugin package at ``package_dir``.
+
+    Reads ``trt_plugin.json``, compiles each AOT op's kernel for each architecture in its
+    ``build.archs`` (only those also in ``archs`` when given), checks each result (PTX ISA
+    loadable by the declared ``requires.cuda_driver``, ``.target``, parameter list in TensorRT's
+    order with no hidden parameters, no build-machine paths, assembles with ``ptxas``), writes
+    ``<output_dir>/<op>.<target>.ptx`` and records every file in the op's ``ptx`` list. Nothing
+    is written unless every kernel builds. The same sources and compilers give the same bytes.
+
+    Progress goes to ``log`` one line at a time. Raises :class:`PtxBuildError` on any failure.
+    """
+    started = time.perf_counter()
+    package_dir = Path(package_dir).resolve()
+    manifest_path = package_dir / MANIFEST_NAME
+    text, manifest = _read_manifest(manifest_path)
+    ops = aot_op_builds(manifest)
+    wanted = _arch_filter(archs, ops)
+    if not ops:
+        log(f"{package_dir.name}: no AOT ops, no PTX to build")
+        return BuildResult(package_dir=package_dir, manifest_path=manifest_path, artifacts=(),
+                           seconds=time.perf_counter() - started)
+    requires = manifest.get("requires")
+    limit = isa_limit_for_driver(requires.get("cuda_driver") if isinstance(requires, Mapping) else None)
+    forbidden = tuple(str(p) for p in (package_dir, package_dir.parent) if len(p.parts) > 2)
+
+    built: dict[int, list[tuple[BuiltPtx, bytes]]] = {}
+    for op in ops:
+        op_archs = [a for a in op.archs if wanted is None or a in wanted]
+        if not op_archs:
+            log(f"skipping {op.op_id}: none of its architectures was asked for")
+            continue
+        built[op.index] = _compile_op(op, op_archs, package_dir, limit, log, forbidden)
+
+    # Everything compiled and checked: only now touch the package.
+    removed: list[str] = []
+    ops_json = manifest["ops"]
+    for op in ops:
+        if op.index not in built:
+            continue
+        items = built[op.index]
+        for item, data in items:
+            _write_atomic(package_dir / item.path, data)
+        if wanted is None:
+            for rel in _stale_files(package_dir, op, {item.path for item, _ in items}):
+                (package_dir / rel).unlink()
+                removed.append(rel)
+                log(f"removed stale {rel}")
+        op_json = ops_json[op.index]
+        op_json["ptx"] = _ordered_entries(op, op_json.get("ptx"), (i for i, _ in items), keep_old=wanted is not None)
+
+    new_text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
+    changed = _write_atomic(manifest_path, new_text.encode("utf-8")) if new_text != text else False
+    artifacts = tuple(item for op in ops for item, _ in built.get(op.index, ()))
+    seconds = time.perf_counter() - started
+    log(f"built {len(artifacts)} PTX file(s) for {len(built)} AOT op(s) in {seconds:.1f} s "
+        f"(PTX ISA <= {format_isa(limit.isa)} for driver {limit.spec}); "
+        f"{MANIFEST_NAME} {'updated' if changed else 'unchanged'}")
+    return BuildResult(package_dir=package_dir, manifest_path=manifest_path, artifacts=artifacts,
+                       removed=tuple(removed), isa_limit=format_isa(limit.isa), manifest_changed=changed,
+                       seconds=seconds)

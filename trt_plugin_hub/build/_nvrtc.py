@@ -1,0 +1,93 @@
+"""Compiling a CUDA C++ kernel to PTX with NVRTC (``cuda.bindings.nvrtc``), with no GPU.
+
+NVRTC has no switch for the PTX ISA it writes: each release writes its own (12.8 -> 8.7,
+12.9 -> 8.8, 13.0 -> 9.0, 13.5 -> 9.5). The ISA is therefore chosen by which NVRTC the build
+environment installs, and the build step checks the result against the declared driver.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ._errors import PtxBuildError
+from ._spec import CompiledKernel, NvrtcRecipe
+
+__all__ = ["nvrtc_version", "compile_nvrtc", "compute_arch"]
+
+logger = logging.getLogger(__name__)
+
+_INSTALL_HINT = ("install cuda-bindings and an NVRTC whose PTX the declared driver loads, e.g. "
+                 "'cuda-bindings>=12.9,<13' 'nvidia-cuda-nvrtc-cu12==12.8.*' for drivers >=570")
+
+
+def _nvrtc_module() -> Any:
+    try:
+        from cuda.bindings import nvrtc
+    except ImportError:
+        try:
+            from cuda import nvrtc  # cuda-python before the cuda.bindings layout
+        except ImportError as exc:
+            raise PtxBuildError(f"NVRTC is not importable ({exc}); {_INSTALL_HINT}") from exc
+    return nvrtc
+
+
+def _check(nvrtc: Any, result: tuple[Any, ...], what: str, *, op_id: str, arch: str) -> tuple[Any, ...]:
+    err, *rest = result
+    if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+        _, text = nvrtc.nvrtcGetErrorString(err)
+        message = text.decode() if isinstance(text, bytes) else str(text)
+        raise PtxBuildError(f"NVRTC {what} failed: {message}", op_id=op_id, arch=arch)
+    return tuple(rest)
+
+
+def nvrtc_version() -> str:
+    """``nvrtc X.Y`` for progress lines and error messages."""
+    nvrtc = _nvrtc_module()
+    try:
+        err, major, minor = nvrtc.nvrtcVersion()
+    except Exception as exc:  # noqa: BLE001 - the shared library itself may be missing
+        raise PtxBuildError(f"NVRTC cannot be loaded ({exc}); {_INSTALL_HINT}") from exc
+    if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+        raise PtxBuildError(f"NVRTC cannot report its version ({err}); {_INSTALL_HINT}")
+    return f"nvrtc {major}.{minor}"
+
+
+def compute_arch(arch: str) -> str:
+    """``sm_80`` -> ``compute_80``, ``sm_90a`` -> ``compute_90a`` (NVRTC's virtual architecture)."""
+    return "compute_" + arch[len("sm_"):]
+
+
+def compile_nvrtc(package_dir: Path, recipe: NvrtcRecipe, arch: str, *, op_id: str) -> CompiledKernel:
+    """Compile ``recipe.source`` for ``arch`` and return the PTX of ``recipe.kernel``."""
+    nvrtc = _nvrtc_module()
+    path = package_dir / recipe.source
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise PtxBuildError(f"cannot read build.source {recipe.source!r}: {exc}", op_id=op_id) from exc
+    version = nvrtc_version()
+    # The program name is the package-relative path, so nothing machine-specific can reach the PTX.
+    (program,) = _check(nvrtc, nvrtc.nvrtcCreateProgram(source, recipe.source.encode(), 0, [], []),
+                        "nvrtcCreateProgram", op_id=op_id, arch=arch)
+    try:
+        options = [f"--gpu-architecture={compute_arch(arch)}", f"--include-path={path.parent}",
+                   *recipe.options]
+        encoded = [o.encode() for o in options]
+        (err,) = nvrtc.nvrtcCompileProgram(program, len(encoded), encoded)
+        if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
+            (size,) = _check(nvrtc, nvrtc.nvrtcGetProgramLogSize(program), "nvrtcGetProgramLogSize",
+                             op_id=op_id, arch=arch)
+            log = b" " * size
+            _check(nvrtc, nvrtc.nvrtcGetProgramLog(program, log), "nvrtcGetProgramLog", op_id=op_id, arch=arch)
+            text = log.rstrip(b"\x00 ").decode(errors="replace").strip()
+            raise PtxBuildError(f"{version} could not compile {recipe.source}:\n{text}", op_id=op_id, arch=arch)
+        (size,) = _check(nvrtc, nvrtc.nvrtcGetPTXSize(program), "nvrtcGetPTXSize", op_id=op_id, arch=arch)
+        buffer = b" " * size
+        _check(nvrtc, nvrtc.nvrtcGetPTX(program, buffer), "nvrtcGetPTX", op_id=op_id, arch=arch)
+    finally:
+        nvrtc.nvrtcDestroyProgram(program)
+    # NVRTC terminates the PTX with a NUL byte; it is not part of the text.
+    ptx = buffer.rstrip(b"\x00").decode("ascii")
+    return CompiledKernel(ptx=ptx, kernel=recipe.kernel, compiler=version)

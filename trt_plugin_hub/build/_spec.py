@@ -1,0 +1,255 @@
+"""What the build step reads from a manifest: the ``build`` and ``launch`` sections of AOT ops.
+
+Works on the raw JSON object (not the hub's typed manifest) because the build step runs
+before the manifest is complete: an AOT op has no ``ptx`` list until this step writes one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from ._errors import PtxBuildError
+
+__all__ = [
+    "LaunchInfo",
+    "TritonRecipe",
+    "NvrtcRecipe",
+    "AotOpBuild",
+    "CompiledKernel",
+    "aot_op_builds",
+    "SUPPORTED_SCHEMA_VERSIONS",
+]
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+_ARCH = re.compile(r"sm_(\d{2,3})(a?)\Z")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SOURCE_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
+_EXTRA = re.compile(r"numel\Z|attr:[A-Za-z_]\w*\Z")
+# Triton scalar types TensorRT can pass: it only hands int32 extras to an AOT kernel.
+_TRITON_POINTER = re.compile(r"\*(?:fp16|bf16|fp32|fp64|i8|i16|i32|i64|u8|u16|u32|u64|i1|fp8e4nv|fp8e5)\Z")
+
+
+@dataclass(frozen=True)
+class LaunchInfo:
+    """How TensorRT will launch the kernel (the ``launch`` section)."""
+
+    block_threads: int
+    elements_per_block: int
+    extras: tuple[str, ...]
+    shared_mem: int = 0
+
+
+@dataclass(frozen=True)
+class TritonRecipe:
+    """A Triton kernel: ``module:function`` plus the types and constants to specialise it with."""
+
+    source: str
+    signature: tuple[tuple[str, str], ...]
+    constexprs: tuple[tuple[str, Any], ...]
+    num_warps: int
+
+    @property
+    def module(self) -> str:
+        """The kernel's module, e.g. ``example_plugin_pkg.kernels.triton_kernels``."""
+        return self.source.partition(":")[0]
+
+    @property
+    def function(self) -> str:
+        """The kernel function's name, which is also its PTX entry name."""
+        return self.source.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class NvrtcRecipe:
+    """A CUDA C++ file compiled by NVRTC; ``source`` is relative to the package directory."""
+
+    source: str
+    kernel: str
+    options: tuple[str, ...]
+
+
+Recipe = TritonRecipe | NvrtcRecipe
+
+
+@dataclass(frozen=True)
+class CompiledKernel:
+    """What a compiler produced for one kernel and architecture."""
+
+    ptx: str
+    kernel: str
+    compiler: str
+
+
+@dataclass(frozen=True)
+class AotOpBuild:
+    """Everything needed to build and record one AOT op's PTX."""
+
+    index: int
+    op_id: str
+    stem: str
+    compiler: str
+    archs: tuple[str, ...]
+    output_dir: str
+    launch: LaunchInfo
+    recipe: Recipe
+
+    @property
+    def declared_params(self) -> int | None:
+        """Kernel parameters the manifest declares (``None`` when it does not say)."""
+        if isinstance(self.recipe, TritonRecipe):
+            return len(self.recipe.signature)
+        return None
+
+
+def _fail(message: str, op_id: str | None = None) -> PtxBuildError:
+    return PtxBuildError(message, op_id=op_id)
+
+
+def _object(value: object, what: str, op_id: str | None) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(f"{what} must be a JSON object, found {type(value).__name__}", op_id)
+    return value
+
+
+def _positive_int(obj: Mapping[str, Any], key: str, what: str, op_id: str, default: int | None = None) -> int:
+    value = obj.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and default is None):
+        raise _fail(f"{what}.{key} must be a positive integer, found {value!r}", op_id)
+    return value
+
+
+def _relative_dir(text: object, what: str, op_id: str) -> str:
+    if not isinstance(text, str) or not text or "\\" in text:
+        raise _fail(f"{what} must be a '/'-separated relative path, found {text!r}", op_id)
+    path = PurePosixPath(text)
+    if path.is_absolute() or ".." in path.parts:
+        raise _fail(f"{what} must stay inside the package, found {text!r}", op_id)
+    return path.as_posix()
+
+
+def _launch(data: object, op_id: str) -> LaunchInfo:
+    obj = _object(data, "launch", op_id)
+    extras = obj.get("extras", [])
+    if not isinstance(extras, list) or not all(isinstance(e, str) and _EXTRA.match(e) for e in extras):
+        raise _fail(f"launch.extras must list 'numel' or 'attr:NAME', found {extras!r}", op_id)
+    return LaunchInfo(
+        block_threads=_positive_int(obj, "block_threads", "launch", op_id),
+        elements_per_block=_positive_int(obj, "elements_per_block", "launch", op_id),
+        extras=tuple(extras),
+        shared_mem=_positive_int(obj, "shared_mem", "launch", op_id, default=0),
+    )
+
+
+def _check_param_order(signature: Mapping[str, str], n_extras: int, op_id: str) -> None:
+    """TensorRT passes input pointers, then the int32 extras, then output pointers."""
+    pattern = "".join("p" if t.startswith("*") else ("i" if t == "i32" else "?") for t in signature.values())
+    if not re.match(rf"p*i{{{n_extras}}}p+\Z", pattern):
+        raise _fail(
+            f"build.signature {dict(signature)!r} does not follow TensorRT's AOT argument order: "
+            f"input pointers, then {n_extras} int32 extra(s) (one per launch.extras entry), then at "
+            "least one output pointer", op_id)
+
+
+def _triton(build: Mapping[str, Any], launch: LaunchInfo, op_id: str) -> TritonRecipe:
+    source = build.get("source")
+    if not isinstance(source, str) or not _SOURCE_REF.match(source):
+        raise _fail(f"build.source must be 'package.module:kernel_function', found {source!r}", op_id)
+    signature = _object(build.get("signature"), "build.signature", op_id)
+    if not signature:
+        raise _fail("build.signature must list the kernel's parameters", op_id)
+    for name, kind in signature.items():
+        if not isinstance(kind, str) or not (kind == "i32" or _TRITON_POINTER.match(kind)):
+            raise _fail(f"build.signature[{name!r}] must be a pointer type such as '*fp32' or 'i32' "
+                        f"(TensorRT passes only pointers and int32 scalars), found {kind!r}", op_id)
+    _check_param_order(signature, len(launch.extras), op_id)
+    constexprs = _object(build.get("constexprs", {}), "build.constexprs", op_id)
+    for name, value in constexprs.items():
+        if name in signature:
+            raise _fail(f"{name!r} is both in build.signature and build.constexprs", op_id)
+        if not isinstance(value, (int, float, bool, str)):
+            raise _fail(f"build.constexprs[{name!r}] must be a number, bool or string, found {value!r}", op_id)
+    num_warps = _positive_int(build, "num_warps", "build", op_id, default=4)
+    if launch.block_threads != num_warps * 32:
+        # Triton code assumes exactly num_warps warps (and says so with .reqntid): another block
+        # size makes the launch fail or compute the wrong thing.
+        raise _fail(f"launch.block_threads is {launch.block_threads} but a Triton kernel with "
+                    f"num_warps={num_warps} needs exactly {num_warps * 32}", op_id)
+    return TritonRecipe(source=source, signature=tuple(signature.items()),
+                        constexprs=tuple(constexprs.items()), num_warps=num_warps)
+
+
+_FORBIDDEN_NVRTC_OPTIONS = ("-arch", "--gpu-architecture", "-G", "--device-debug")
+
+
+def _nvrtc(build: Mapping[str, Any], op_id: str) -> NvrtcRecipe:
+    source = _relative_dir(build.get("source"), "build.source", op_id)
+    kernel = build.get("kernel")
+    if not isinstance(kernel, str) or not _IDENT.match(kernel):
+        raise _fail(f"build.kernel must name the extern \"C\" kernel, found {kernel!r}", op_id)
+    options = build.get("options", [])
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise _fail(f"build.options must be a list of strings, found {options!r}", op_id)
+    for option in options:
+        if option.split("=")[0] in _FORBIDDEN_NVRTC_OPTIONS:
+            # The architecture comes from build.archs; device debug info embeds build paths.
+            raise _fail(f"build.options may not contain {option!r}: the architecture comes from "
+                        "build.archs, and debug info would embed build-machine paths", op_id)
+    return NvrtcRecipe(source=source, kernel=kernel, options=tuple(options))
+
+
+def _archs(build: Mapping[str, Any], op_id: str) -> tuple[str, ...]:
+    archs = build.get("archs")
+    if not isinstance(archs, list) or not archs:
+        raise _fail(f"build.archs must be a non-empty list such as ['sm_80', 'sm_90'], found {archs!r}", op_id)
+    for arch in archs:
+        if not isinstance(arch, str) or not _ARCH.match(arch):
+            raise _fail(f"build.archs: {arch!r} is not an architecture such as 'sm_80' or 'sm_90a'", op_id)
+    if len(set(archs)) != len(archs):
+        raise _fail(f"build.archs lists an architecture twice: {archs!r}", op_id)
+    return tuple(archs)
+
+
+def aot_op_builds(manifest: Mapping[str, Any]) -> tuple[AotOpBuild, ...]:
+    """The build recipe of every AOT op in a raw manifest object, in manifest order."""
+    version = manifest.get("schema_version")
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise _fail(f"schema_version {version!r} is not one this build step knows "
+                    f"({', '.join(map(str, SUPPORTED_SCHEMA_VERSIONS))})")
+    ops = manifest.get("ops")
+    if not isinstance(ops, list):
+        raise _fail("the manifest's 'ops' must be a list")
+    builds = []
+    stems: dict[tuple[str, str], str] = {}
+    for index, raw in enumerate(ops):
+        op = _object(raw, f"ops[{index}]", None)
+        if op.get("kind") != "aot":
+            continue
+        op_id = op.get("id")
+        if not isinstance(op_id, str) or "::" not in op_id:
+            raise _fail(f"ops[{index}].id must be 'namespace::name', found {op_id!r}")
+        build = _object(op.get("build"), "build", op_id)
+        launch = _launch(op.get("launch"), op_id)
+        compiler = build.get("compiler")
+        recipe: Recipe
+        if compiler == "triton":
+            recipe = _triton(build, launch, op_id)
+        elif compiler == "nvrtc":
+            recipe = _nvrtc(build, op_id)
+        else:
+            raise _fail(f"build.compiler must be 'triton' or 'nvrtc', found {compiler!r}", op_id)
+        name = op_id.split("::", 1)[1]
+        overload = op.get("overload")
+        stem = f"{name}.{overload}" if isinstance(overload, str) and overload else name
+        output_dir = _relative_dir(build.get("output_dir", "ptx"), "build.output_dir", op_id)
+        if (output_dir, stem) in stems:
+            raise _fail(f"its PTX files would overwrite those of {stems[(output_dir, stem)]}", op_id)
+        stems[(output_dir, stem)] = op_id
+        builds.append(AotOpBuild(index=index, op_id=op_id, stem=stem, compiler=compiler,
+                                 archs=_archs(build, op_id), output_dir=output_dir, launch=launch,
+                                 recipe=recipe))
+    return tuple(builds)

@@ -1,0 +1,125 @@
+"""PEP 517 build backend for plugin packages: setuptools, with the PTX built first.
+
+A plugin's ``pyproject.toml`` says::
+
+    [build-system]
+    requires = ["setuptools>=69", "trt-plugin-hub", "triton==3.6.0"]
+    build-backend = "trt_plugin_hub.build.backend"
+
+    [tool.trt-plugin-hub]
+    packages = ["my_plugin_pkg"]   # directories (relative to pyproject.toml) holding trt_plugin.json
+
+``build_wheel`` and ``build_editable`` run :func:`~trt_plugin_hub.build.build_ptx` on each of
+those packages, then hand over to ``setuptools.build_meta``; the PTX files and the updated
+manifest must be package data of the plugin so they land in the wheel. ``build_sdist`` builds
+no PTX: an sdist is source, and the wheel built from it compiles its own. Every other hook is
+setuptools' own.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from setuptools import build_meta as _setuptools
+
+from ._build import MANIFEST_NAME, build_ptx
+from ._errors import PtxBuildError
+
+__all__ = [
+    "build_wheel",
+    "build_sdist",
+    "build_editable",
+    "get_requires_for_build_wheel",
+    "get_requires_for_build_sdist",
+    "get_requires_for_build_editable",
+    "prepare_metadata_for_build_wheel",
+    "prepare_metadata_for_build_editable",
+    "plugin_package_dirs",
+]
+
+logger = logging.getLogger(__name__)
+
+_CONFIG_TABLE = "trt-plugin-hub"
+
+get_requires_for_build_wheel = _setuptools.get_requires_for_build_wheel
+get_requires_for_build_sdist = _setuptools.get_requires_for_build_sdist
+get_requires_for_build_editable = _setuptools.get_requires_for_build_editable
+prepare_metadata_for_build_wheel = _setuptools.prepare_metadata_for_build_wheel
+prepare_metadata_for_build_editable = _setuptools.prepare_metadata_for_build_editable
+# Source distributions carry kernel sources, never build products.
+build_sdist = _setuptools.build_sdist
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError as exc:
+            raise PtxBuildError("reading pyproject.toml on Python 3.10 needs 'tomli' in [build-system] "
+                                "requires") from exc
+    with path.open("rb") as handle:
+        data: dict[str, Any] = tomllib.load(handle)
+    return data
+
+
+def plugin_package_dirs(project_dir: Path) -> list[Path]:
+    """The plugin package directories of the project at ``project_dir``.
+
+    Taken from ``[tool.trt-plugin-hub] packages``; without that key, every top-level or
+    ``src/`` directory holding a ``trt_plugin.json`` is used.
+    """
+    project_dir = project_dir.resolve()
+    pyproject = project_dir / "pyproject.toml"
+    config = _load_toml(pyproject).get("tool", {}).get(_CONFIG_TABLE, {}) if pyproject.is_file() else {}
+    packages = config.get("packages")
+    if packages is None:
+        found = sorted({p.parent for pattern in (f"*/{MANIFEST_NAME}", f"src/*/{MANIFEST_NAME}")
+                        for p in project_dir.glob(pattern)})
+        return found
+    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+        raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages must be a list of directory names, "
+                            f"found {packages!r}")
+    dirs = []
+    for name in packages:
+        rel = PurePosixPath(name)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} must be a path inside the project")
+        path = project_dir / rel
+        if not (path / MANIFEST_NAME).is_file():
+            raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} has no {MANIFEST_NAME}")
+        dirs.append(path)
+    return dirs
+
+
+def _log(line: str) -> None:
+    # Frontends show a backend's output on failure or with -v; stderr keeps stdout clean for them.
+    print(f"trt-plugin-hub: {line}", file=sys.stderr, flush=True)
+
+
+def _build_all_ptx() -> None:
+    # PEP 517 runs every hook with the project directory as the working directory.
+    for package_dir in plugin_package_dirs(Path.cwd()):
+        try:
+            build_ptx(package_dir, log=_log)
+        except PtxBuildError as exc:
+            _log(f"error: {exc}")
+            raise
+
+
+def build_wheel(wheel_directory: str, config_settings: dict[str, Any] | None = None,
+                metadata_directory: str | None = None) -> str:
+    """Build the PTX of every plugin package, then the wheel with setuptools."""
+    _build_all_ptx()
+    return str(_setuptools.build_wheel(wheel_directory, config_settings, metadata_directory))
+
+
+def build_editable(wheel_directory: str, config_settings: dict[str, Any] | None = None,
+                   metadata_directory: str | None = None) -> str:
+    """Build the PTX in place (an editable install reads it from the source tree), then the editable wheel."""
+    _build_all_ptx()
+    return str(_setuptools.build_editable(wheel_directory, config_settings, metadata_directory))
