@@ -72,6 +72,7 @@ def qdp_module(ops: Sequence[str], *, aot: Sequence[str] = (), extra: str = "") 
     Ops listed in ``aot`` also get an ``aot_impl`` that returns the hub-bound PTX.
     """
     parts = [
+        "from typing import Tuple, Union",
         "import torch",
         "import tensorrt.plugin as trtp",
         "import trt_plugin_hub.aot",
@@ -93,13 +94,14 @@ def qdp_module(ops: Sequence[str], *, aot: Sequence[str] = (), extra: str = "") 
                 return x.like()
 
             @trtp.impl({op_id!r})
-            def _(x: trtp.Tensor, outputs, stream) -> None:
+            def _(x: trtp.Tensor, outputs: Tuple[trtp.Tensor], stream: int) -> None:
                 pass
         '''))
         if op_id in aot:
             parts.append(textwrap.dedent(f'''
                 @trtp.aot_impl({op_id!r})
-                def _(x: trtp.TensorDesc, outputs, tactic):
+                def _(x: trtp.TensorDesc, outputs: Tuple[trtp.TensorDesc], tactic: int
+                      ) -> Tuple[Union[str, bytes], Union[str, bytes], trtp.KernelLaunchParams, trtp.SymIntExprs]:
                     return trt_plugin_hub.aot.launch({op_id!r}, inputs=(x,))
             '''))
     parts.append(extra)

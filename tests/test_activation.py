@@ -1,0 +1,192 @@
+"""End to end: pip-installed plugin wheels activate at `import torch_tensorrt`, once, in both orders.
+
+TensorRT and Torch-TensorRT come from the double (``tests/doubles``); every scenario also runs
+against the real libraries where they import (``backend=real``), and is skipped otherwise with
+the reason printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from doubles import make_double_site
+from fixtures import build_wheel, jit_op, manifest, pip_install, qdp_module, run_python, write_plugin_source
+
+TARGET = "sm_90, driver=580"
+
+PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
+       "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
+
+
+def _alpha(root: Path) -> Path:
+    files: dict[str, str] = {}
+    ptx = []
+    for arch in ("sm_80", "sm_90a"):
+        text = PTX.format(arch=arch)
+        files[f"ptx/relu.{arch}.ptx"] = text
+        ptx.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    ops = [
+        jit_op("alpha::twice", "alpha_ops.qdp", supports_dynamic_shapes=True),
+        {"id": "alpha::relu", "kind": "aot", "module": "alpha_ops.qdp", "priority": "high", "ptx": ptx,
+         "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}},
+    ]
+    return write_plugin_source(root / "alpha", "alpha-ops", "alpha_ops", manifest("alpha-ops", ops),
+                               {"qdp": qdp_module(["alpha::twice", "alpha::relu"], aot=["alpha::relu"])},
+                               extra_files=files)
+
+
+def _beta(root: Path) -> Path:
+    # Its module imports torch_tensorrt itself: activation must not recurse.
+    source = "import torch_tensorrt\n" + qdp_module(["beta::neg"])
+    return write_plugin_source(root / "beta", "beta-ops", "beta_ops",
+                               manifest("beta-ops", [jit_op("beta::neg", "beta_ops.qdp")]), {"qdp": source})
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("plugins")
+    wheels = [build_wheel(_alpha(root), root / "dist"), build_wheel(_beta(root), root / "dist")]
+    site = root / "site"
+    pip_install(wheels, site)
+    return site
+
+
+def _real_libraries() -> str | None:
+    probe = subprocess.run([sys.executable, "-c", "import tensorrt.plugin, torch_tensorrt"],
+                           capture_output=True, text=True)
+    if probe.returncode == 0:
+        return None
+    last = (probe.stderr.strip().splitlines() or ["import failed"])[-1]
+    return f"real tensorrt/torch_tensorrt do not import here: {last}"
+
+
+@pytest.fixture(scope="module", params=["double", "real"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    if request.param == "real":
+        reason = _real_libraries()
+        if reason:
+            pytest.skip(reason)
+        return []
+    return [make_double_site(tmp_path_factory.mktemp("double") / "site", tensorrt_version="10.13.3.9",
+                             torch_tensorrt_version="2.9.0")]
+
+
+REPORT = """
+import json, torch, trt_plugin_hub
+from tensorrt.plugin._lib import QDP_REGISTRY
+from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
+import trt_plugin_hub.loader as L
+report = L.loaded_report()
+def count(ns, name):
+    return len(DYNAMO_ATEN_CONVERTERS.get(getattr(getattr(torch.ops, ns), name).default, []))
+out = {
+    "autoloaded": report is not None,
+    "statuses": {p.name: p.status for p in (report.plugins if report else [])},
+    "ops": {o.id: [o.status, o.mode] for p in (report.plugins if report else []) for o in p.ops},
+    "qdp": sorted(k for k in QDP_REGISTRY if k.split("::")[0] in ("alpha", "beta")),
+}
+if report:
+    out["counts"] = {i: count(*i.split("::")) for i in ["alpha::twice", "alpha::relu", "beta::neg"]}
+"""
+
+
+def _run(paths, code, **env):
+    return run_python(code, paths=paths, env={"TRT_PLUGIN_HUB_TARGET": TARGET, **env})
+
+
+def _json(proc) -> dict:
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("order", ["import torch_tensorrt", "import torch\nimport torch_tensorrt"])
+def test_plain_import_activates_every_compatible_plugin_once(plugin_site, backend, order):
+    code = order + "\nimport torch_tensorrt as _t\nassert _t.__version__\n" + REPORT + "print(json.dumps(out))"
+    out = _json(_run([plugin_site, *backend], code))
+    assert out["autoloaded"], out
+    assert out["statuses"] == {"alpha-ops": "active", "beta-ops": "active"}
+    assert out["ops"] == {"alpha::twice": ["active", "jit"], "alpha::relu": ["active", "aot"],
+                          "beta::neg": ["active", "jit"]}
+    assert out["counts"] == {"alpha::twice": 1, "alpha::relu": 1, "beta::neg": 1}
+
+
+def test_compiled_model_turns_plugin_ops_into_plugin_layers(plugin_site, backend):
+    if not backend:
+        pytest.skip("needs a GPU and the real compile pipeline; covered by the real-library suite")
+    code = """
+import json, torch, torch_tensorrt
+class M(torch.nn.Module):
+    def forward(self, x):
+        return torch.ops.alpha.relu(torch.ops.beta.neg(torch.ops.alpha.twice(x)))
+res = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(4, 8)])
+print(json.dumps([[l.plugin_id, l.aot] for l in res.plugin_layers]))
+"""
+    layers = json.loads(_run([plugin_site, *backend], code).stdout.strip().splitlines()[-1])
+    assert layers == [["alpha::twice", False], ["beta::neg", False], ["alpha::relu", True]]
+
+
+def test_autoload_off_activates_nothing_until_load_is_called(plugin_site, backend):
+    code = "import torch_tensorrt\n" + REPORT + """
+before = out
+r1 = trt_plugin_hub.load()
+r2 = trt_plugin_hub.load()
+exec(compile(open(__file__).read() if False else "", "x", "exec"))
+print(json.dumps({"before": before["autoloaded"], "same": r1 is r2, "active": sorted(r1.active_ops),
+                  "counts": {i: count(*i.split("::")) for i in ["alpha::twice", "alpha::relu", "beta::neg"]}}))
+"""
+    out = _json(_run([plugin_site, *backend], code, TRT_PLUGIN_HUB_AUTOLOAD="0"))
+    assert out["before"] is False
+    assert out["same"] is True
+    assert out["active"] == ["alpha::relu", "alpha::twice", "beta::neg"]
+    assert out["counts"] == {"alpha::twice": 1, "alpha::relu": 1, "beta::neg": 1}
+
+
+def test_refresh_registers_nothing_twice(plugin_site, backend):
+    code = "import torch_tensorrt\n" + REPORT + """
+r = trt_plugin_hub.load(refresh=True)
+notes = sorted({reason.code for p in r.plugins for o in p.ops for reason in o.reasons})
+print(json.dumps({"counts": {i: count(*i.split("::")) for i in ["alpha::twice", "alpha::relu", "beta::neg"]},
+                  "notes": notes}))
+"""
+    out = _json(_run([plugin_site, *backend], code))
+    assert out["counts"] == {"alpha::twice": 1, "alpha::relu": 1, "beta::neg": 1}
+    assert "ALREADY_REGISTERED" in out["notes"]
+
+
+def test_aot_op_gets_the_verified_ptx_for_the_gpu(plugin_site, backend):
+    code = """
+import json, torch_tensorrt, trt_plugin_hub.aot as aot
+k = aot.packaged_kernel("alpha::relu")
+print(json.dumps({"arch": k.arch, "kernel": k.kernel_name, "head": k.ptx.decode().splitlines()[1]}))
+"""
+    out = _json(_run([plugin_site, *backend], code))
+    assert out == {"arch": "sm_90a", "kernel": "relu_kernel", "head": ".target sm_90a"}
+
+
+def test_without_tensorrt_nothing_activates_and_import_torch_still_works(plugin_site):
+    code = "import torch, trt_plugin_hub\nr = trt_plugin_hub.load()\n" \
+           "print(json.dumps({p.name: [p.status, [x.code for x in p.reasons]] for p in r.plugins}))"
+    out = _json(run_python("import json\n" + code, paths=[plugin_site]))
+    assert out["alpha-ops"][0] == "rejected" and "TENSORRT_MISSING" in out["alpha-ops"][1]
+    assert out["beta-ops"][0] == "rejected"
+
+
+def test_driverless_host_keeps_torch_importable_when_torch_tensorrt_cannot_import(plugin_site, tmp_path):
+    double = make_double_site(tmp_path / "site", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
+    code = """
+import torch
+try:
+    import torch_tensorrt
+except RuntimeError as exc:
+    print("torch_tensorrt refused:", exc)
+import trt_plugin_hub.loader as L
+print("loaded:", L.loaded_report() is not None)
+"""
+    proc = _run([plugin_site, double], code, TRT_DOUBLE_NO_DRIVER="1")
+    assert "torch_tensorrt refused" in proc.stdout and "loaded: False" in proc.stdout

@@ -1,0 +1,110 @@
+"""The example plugin package: built into a real wheel (PTX compiled on the way), installed with
+pip, listed without TensorRT, and activated through the double with every approach."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from doubles import make_double_site
+from fixtures import REPO, pip_install, run_python
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def example_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pip wheel`` of a fresh copy of example_plugin_pkg (the hub's build backend runs)."""
+    root = tmp_path_factory.mktemp("example")
+    source = root / "src"
+    shutil.copytree(REPO / "example_plugin_pkg", source,
+                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    for ptx in (source / "example_plugin_pkg" / "ptx").glob("*.ptx"):
+        ptx.unlink()  # the wheel build must produce them itself
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                           "-w", str(root / "dist"), str(source)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(proc.stdout + proc.stderr)
+    return next((root / "dist").glob("example_trt_plugins-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("example-site")
+    pip_install([example_wheel], site)
+    return site
+
+
+def test_wheel_carries_ptx_for_each_declared_architecture(example_wheel: Path):
+    with zipfile.ZipFile(example_wheel) as wheel:
+        names = set(wheel.namelist())
+        manifest = json.loads(wheel.read("example_plugin_pkg/trt_plugin.json"))
+        entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    aot = [op for op in manifest["ops"] if op["kind"] == "aot"]
+    assert len(aot) >= 2
+    for op in aot:
+        archs = {p["arch"].rstrip("a") for p in op["ptx"]}
+        assert {"sm_80", "sm_86", "sm_89", "sm_90"} <= archs
+        assert all(f"example_plugin_pkg/{p['path']}" in names for p in op["ptx"])
+    assert "[torch_tensorrt.plugins]" in entry_points and "example_plugin_pkg" in entry_points
+
+
+def test_list_without_tensorrt_shows_ops_versions_constraints_and_why(example_site: Path):
+    proc = run_python("from trt_plugin_hub.cli import main; raise SystemExit(main(['list', '--json']))",
+                      paths=[example_site])
+    data = json.loads(proc.stdout)
+    (plugin,) = [p for p in data["plugins"] if p["distribution"] == "example-trt-plugins"]
+    assert plugin["name"] == "example" and plugin["version"] == "0.1.0" and plugin["status"] == "rejected"
+    assert plugin["requires"]["tensorrt"].startswith(">=")
+    assert "TENSORRT_MISSING" in [r["code"] for r in plugin["reasons"]]
+    kinds = {op["id"]: op["kind"] for op in plugin["ops"]}
+    assert kinds["example_plugin::scaled_add"] == "jit"
+    assert kinds["example_plugin::relu_aot"] == "aot" and kinds["example_plugin::scale_nvrtc"] == "aot"
+    text = run_python("from trt_plugin_hub.cli import main; main(['list'])", paths=[example_site]).stdout
+    assert "example-trt-plugins" in text and "TENSORRT_MISSING" in text and "example_plugin::relu_aot" in text
+
+
+def test_every_approach_activates_and_compiles_into_plugin_layers(example_site: Path, tmp_path: Path):
+    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
+    code = """
+import json, torch, torch_tensorrt
+from tensorrt.plugin._lib import QDP_REGISTRY
+import tensorrt.plugin as trtp
+import trt_plugin_hub.loader as L, trt_plugin_hub.aot as aot
+
+class M(torch.nn.Module):
+    def forward(self, x, y):
+        a = torch.ops.example_plugin.scaled_add(x, y, 0.5)
+        return torch.ops.example_plugin.scale_nvrtc(torch.ops.example_plugin.relu_aot(a), 2.5)
+
+res = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(4, 300), torch.randn(4, 300)])
+report = L.loaded_report()
+desc = trtp.TensorDesc(shape_expr=[4, 300])
+def v(e):
+    return e.constant_value if hasattr(e, "constant_value") else e
+name, ptx, params, extras = QDP_REGISTRY["example_plugin::scale_nvrtc"].aot_impl_func(desc, 2.5, (desc.like(),), 0)
+print(json.dumps({
+    "ops": {o.id: [o.status, o.mode] for p in report.plugins for o in p.ops},
+    "layers": [[l.plugin_id, l.aot, l.attrs] for l in res.plugin_layers],
+    "aot": [name, ptx.decode().split(".target")[1].split()[0], v(params.grid_x), v(params.block_x),
+            [v(e) for e in (extras[0], extras[1])], aot.float_bits(2.5)],
+}))
+"""
+    out = json.loads(run_python(code, paths=[example_site, double],
+                                env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"}).stdout.splitlines()[-1])
+    assert out["ops"] == {"example_plugin::scaled_add": ["active", "jit"],
+                          "example_plugin::relu_aot": ["active", "aot"],
+                          "example_plugin::scale_nvrtc": ["active", "aot"]}
+    assert out["layers"] == [["example_plugin::scaled_add", False, {"alpha": 0.5}],
+                             ["example_plugin::relu_aot", True, {}],
+                             ["example_plugin::scale_nvrtc", True, {"scale": 2.5}]]
+    name, target, grid, block, extras, bits = out["aot"]
+    assert name == "scale_kernel" and target == "sm_90"
+    assert grid == -(-1200 // 1024) and block == 256
+    assert extras == [1200, bits]
