@@ -22,7 +22,36 @@ _INSTALL_HINT = ("install cuda-bindings and an NVRTC whose PTX the declared driv
                  "'cuda-bindings>=12.9,<13' 'nvidia-cuda-nvrtc-cu12==12.8.*' for drivers >=570")
 
 
+def _preload_from_sys_path() -> None:
+    """Load an NVRTC shipped by an ``nvidia-cuda-nvrtc*`` wheel found on ``sys.path``.
+
+    cuda-bindings looks for NVRTC in the site-packages directories, but pip's isolated build
+    environments put build requirements on ``sys.path`` outside them, so a plugin's wheel build
+    would not find the NVRTC its ``[build-system] requires`` installed. Loading it first by path
+    (``RTLD_GLOBAL``) lets cuda-bindings find it as already loaded.
+    """
+    import ctypes
+    import os
+    import re
+    import sys
+
+    for entry in sys.path:
+        for sub in ("nvidia/cuda_nvrtc/lib", "nvidia/cu13/lib", "nvidia/cu12/lib"):
+            folder = Path(entry or ".") / sub
+            if not folder.is_dir():
+                continue
+            for library in sorted(folder.glob("libnvrtc.so.*")):
+                if not re.fullmatch(r"libnvrtc\.so\.\d+", library.name):
+                    continue  # the builtins and .alt variants are loaded by NVRTC itself
+                try:
+                    ctypes.CDLL(str(library), mode=os.RTLD_GLOBAL if hasattr(os, "RTLD_GLOBAL") else 0)
+                except OSError:
+                    continue
+                return
+
+
 def _nvrtc_module() -> Any:
+    _preload_from_sys_path()
     try:
         from cuda.bindings import nvrtc
     except ImportError:
