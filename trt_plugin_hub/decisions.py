@@ -174,6 +174,9 @@ def _environment_reasons(candidate: Candidate, env: Environment, settings: Setti
         if installed[key] is None and key in ("tensorrt", "torch", "torch_tensorrt"):
             checks.append(Check(f"requires {key}{spec}", None, "not checked: not installed"))
             continue
+        if installed[key] is None and key == "cuda_driver" and env.compute_capability is None:
+            checks.append(Check(f"requires {key}{spec}", None, "not checked: no GPU"))
+            continue
         if installed[key] is None:
             msg = f"{candidate.name} requires {key} {spec}, which cannot be determined here"
             reasons.append(Reason("REQUIREMENT_UNKNOWN", msg))
@@ -257,6 +260,11 @@ def _decide_op(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision
         blocker = Reason("AOT_UNSUPPORTED", f"AOT plugins need TensorRT >=10.9, found {trt}")
     elif tt is not None and not release_at_least(tt, AOT_MIN_TORCH_TENSORRT):
         blocker = Reason("AOT_UNSUPPORTED", f"AOT converters need Torch-TensorRT >=2.8 (use_aot_if_available), found {tt}")
+    if blocker is None and env.compute_capability is None:
+        # No GPU: the plugin is rejected for that already; say what would be chosen from.
+        shipped = ", ".join(a.arch for a in op.ptx)
+        return OpDecision(op, "available", mode="aot",
+                          checks=(Check("ptx selection", None, f"no GPU: not checked (ships {shipped})"),))
     if blocker is None:
         resolution = resolve_ptx(op, candidate.package_dir, env)
         checks.extend(resolution.checks)
