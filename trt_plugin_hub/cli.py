@@ -122,7 +122,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _environment_line(env: Any) -> str:
     cc = env.compute_capability
-    gpu = f"{env.gpu_name or 'GPU'} (sm_{cc[0]}{cc[1]})" if cc else "none found"
+    gpu = "none found"
+    if cc:
+        gpu = f"{env.gpu_name} (sm_{cc[0]}{cc[1]})" if env.gpu_name else f"sm_{cc[0]}{cc[1]}"
     isa = env.max_ptx_isa
     parts = [
         f"tensorrt {env.tensorrt or 'not installed'}",
@@ -267,7 +269,7 @@ def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug:
     for op in plugin.ops:
         timing = f", activation {op.activation_ms:.2f} ms" if op.activation_ms is not None else ""
         out.write(f"\nOp {op.id}.{op.overload} ({op.kind}, priority {op.priority}): {op.status}"
-                  f"{f', runs {op.mode}' if op.mode else ''}{timing}\n")
+                  f"{f', runs {op.mode}' if op.mode and op.status in ('active', 'available') else ''}{timing}\n")
         if op.ptx:
             out.write(f"  ptx: {op.ptx}\n")
         for check in op.checks:
