@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from . import aot
 from .decisions import OpDecision, PluginDecision
-from .reporting import Check, OpReport, PluginReport, Reason
+from .reporting import Check, OpReport, PluginReport, Reason, Status
 
 __all__ = ["activate", "ActivationResult", "registered_ops"]
 
@@ -74,6 +74,7 @@ def activate(decision: PluginDecision) -> ActivationResult:
             plugin_reasons.append(Reason("UNDECLARED_OP", f"{decision.candidate.name} registered QDP op {extra}, "
                                          "which its manifest does not declare; no converter was generated for it"))
     statuses = {op.status for op in op_reports}
+    status: Status
     if "active" in statuses:
         status = "active"
     elif "failed" in statuses:
@@ -97,7 +98,7 @@ def _qdp_ids() -> set[str] | None:
         return None
 
 
-_Outcome = tuple[str, tuple[Reason, ...], tuple[Check, ...]]
+_Outcome = tuple[Status, tuple[Reason, ...], tuple[Check, ...]]
 
 
 def _activate_op(decision: PluginDecision, op_decision: OpDecision,
@@ -177,10 +178,10 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
     # 5. The capability validator, if declared.
     validator = None
     if op.capability_validator:
-        validator, exc = _resolve(op.capability_validator)
+        validator, problem = _resolve(op.capability_validator)
         if validator is None or not callable(validator):
             return failed("VALIDATOR_UNRESOLVED", f"capability validator {op.capability_validator} does not resolve "
-                          "to a callable", exc)
+                          "to a callable", problem)
         checks.append(Check("capability validator", True, op.capability_validator))
 
     # 6. Generate the converter with the declared values.

@@ -95,10 +95,10 @@ def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
                                        f"{candidate.name} (or {candidate.entry_point.distribution})")
         return _disabled(candidate, reason, checks)
     if lock_check is not None:
-        problem = lock_check(candidate)
-        if problem is not None:
-            checks.append(Check("lock", False, problem.message))
-            return PluginDecision(candidate, "rejected", (problem,), tuple(checks),
+        mismatch = lock_check(candidate)
+        if mismatch is not None:
+            checks.append(Check("lock", False, mismatch.message))
+            return PluginDecision(candidate, "rejected", (mismatch,), tuple(checks),
                                   tuple(OpDecision(op, "rejected") for op in candidate.manifest.ops))
         checks.append(Check("lock", True, "matches the lock file"))
 
