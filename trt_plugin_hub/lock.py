@@ -76,7 +76,7 @@ def read_lock(path: str | Path) -> dict[str, LockedPlugin]:
     """Read a lock: normalised plugin name -> :class:`LockedPlugin`. Raises :class:`LockError`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise LockError(f"cannot read lock file {path}: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA or not isinstance(data.get("plugins"), list):
         raise LockError(f"{path} is not a version-{LOCK_SCHEMA} trt-plugin-hub lock file")
