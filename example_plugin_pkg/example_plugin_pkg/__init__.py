@@ -9,6 +9,8 @@ Ops (namespace ``example_plugin``):
 * ``scaled_add(x, y, alpha)`` = ``x + alpha * y``: JIT plugin, Triton kernel run from Python.
 * ``relu_aot(x)``: AOT plugin, Triton kernel compiled to PTX when the wheel is built.
 * ``scale_nvrtc(x, scale)`` = ``x * scale``: AOT plugin, CUDA C++ compiled to PTX by NVRTC.
+* ``leaky_relu_legacy(x, negative_slope)``: a hand-written converter the package registers itself
+  (:func:`example_plugin_pkg.legacy.register`), adding a JIT plugin that runs a Triton kernel.
 """
 
 __all__ = ["__version__"]

@@ -8,7 +8,7 @@ pointers, then the int32 extras (``launch.extras`` in trt_plugin.json), then out
 import triton
 import triton.language as tl
 
-__all__ = ["relu_kernel", "scaled_add_kernel"]
+__all__ = ["leaky_relu_kernel", "relu_kernel", "scaled_add_kernel"]
 
 
 @triton.jit
@@ -32,4 +32,18 @@ def scaled_add_kernel(x_ptr, y_ptr, out_ptr, n, alpha, BLOCK_SIZE: tl.constexpr)
     x = tl.load(x_ptr + offsets, mask=mask)
     y = tl.load(y_ptr + offsets, mask=mask)
     result = x.to(tl.float32) + alpha * y.to(tl.float32)
+    tl.store(out_ptr + offsets, result.to(out_ptr.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def leaky_relu_kernel(x_ptr, out_ptr, n, negative_slope, BLOCK_SIZE: tl.constexpr):
+    """``out = x if x >= 0 else negative_slope * x`` over ``n`` contiguous elements (launched from
+    Python by the legacy op's JIT plugin, so the float slope is passed as a float)."""
+    pid = tl.program_id(0)
+    offsets = pid.to(tl.int64) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
+    mask = offsets < n
+    x = tl.load(x_ptr + offsets, mask=mask)
+    xf = x.to(tl.float32)
+    # `xf < 0` is false for NaN, so NaN passes through as it does in torch's leaky_relu.
+    result = tl.where(xf < 0, xf * negative_slope, xf)
     tl.store(out_ptr + offsets, result.to(out_ptr.dtype.element_ty), mask=mask)

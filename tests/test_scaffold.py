@@ -1,0 +1,183 @@
+"""``trt-plugin-hub new``: the generated project builds into a wheel (PTX compiled for real),
+validates without errors, lists once pip-installed, and activates through the TensorRT double."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from doubles import make_double_site
+from fixtures import pip_install, run_python
+from trt_plugin_hub.cli import main
+from trt_plugin_hub.scaffold import (
+    DEFAULT_KINDS,
+    KINDS,
+    ScaffoldError,
+    create_project,
+    render_project,
+)
+from trt_plugin_hub.validate import validate
+
+pytestmark = pytest.mark.slow
+
+TARGET = "sm_90, driver=580"
+
+
+def _build(project: Path, out: Path) -> Path:
+    # Exactly what an author runs, minus build isolation (the test environment has the compilers).
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
+                           "-w", str(out), str(project)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return next(out.glob("*.whl"))
+
+
+@pytest.fixture(scope="module")
+def default_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """``trt-plugin-hub new acme-ops`` built, and installed into a site directory."""
+    root = tmp_path_factory.mktemp("default")
+    project = root / "acme-ops"
+    assert main(["new", "acme-ops", "--dir", str(project)]) == 0
+    wheel = _build(project, root / "dist")
+    site = root / "site"
+    pip_install([wheel], site)
+    return project, wheel, site
+
+
+@pytest.fixture(scope="module")
+def every_kind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A project with one op of each of the four approaches, built and installed."""
+    root = tmp_path_factory.mktemp("every")
+    project = root / "zoo-ops"
+    create_project("zoo-ops", project, KINDS)
+    wheel = _build(project, root / "dist")
+    site = root / "site"
+    pip_install([wheel], site)
+    return project, wheel, site
+
+
+def test_default_project_has_one_jit_and_one_triton_aot_op_and_uses_the_hub_backend(default_project):
+    project, wheel, _ = default_project
+    manifest = json.loads((project / "acme_ops" / "trt_plugin.json").read_text())
+    assert [(op["id"], op["kind"]) for op in manifest["ops"]] == [("acme_ops::scaled_add", "jit"),
+                                                                   ("acme_ops::relu", "aot")]
+    pyproject = (project / "pyproject.toml").read_text()
+    assert 'build-backend = "trt_plugin_hub.build.backend"' in pyproject and '"triton==3.6.0"' in pyproject
+    assert "nvrtc" not in pyproject
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        built = json.loads(archive.read("acme_ops/trt_plugin.json"))
+    assert {f"acme_ops/{p['path']}" for p in built["ops"][1]["ptx"]} <= names
+    assert {p["arch"] for p in built["ops"][1]["ptx"]} == {"sm_80", "sm_86", "sm_89", "sm_90a"}
+
+
+def test_default_project_wheel_validates_without_errors_or_warnings(default_project):
+    _, wheel, _ = default_project
+    report = validate(wheel)
+    assert [f.to_dict() for f in report.findings if f.severity != "info"] == []
+    assert report.packages[0].ptx_files == 4
+
+
+def test_installed_default_project_lists_as_rejected_for_missing_tensorrt_here(default_project):
+    _, _, site = default_project
+    data = json.loads(run_python("from trt_plugin_hub.cli import main; raise SystemExit(main(['list', '--json']))",
+                                 paths=[site]).stdout)
+    (plugin,) = data["plugins"]
+    assert (plugin["name"], plugin["distribution"], plugin["version"]) == ("acme-ops", "acme-ops", "0.1.0")
+    assert plugin["status"] == "rejected" and "TENSORRT_MISSING" in [r["code"] for r in plugin["reasons"]]
+
+
+def test_installed_default_project_activates_with_tensorrt_present(default_project, tmp_path: Path):
+    _, _, site = default_project
+    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
+    proc = run_python("from trt_plugin_hub.cli import main; raise SystemExit(main(['list', '--load', '--json']))",
+                      paths=[site, double], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
+    (plugin,) = json.loads(proc.stdout)["plugins"]
+    assert plugin["status"] == "active"
+    assert [(op["id"], op["status"], op["mode"]) for op in plugin["ops"]] == [
+        ("acme_ops::scaled_add", "active", "jit"), ("acme_ops::relu", "active", "aot")]
+
+
+def test_every_approach_validates_and_compiles_into_plugin_layers(every_kind, tmp_path: Path):
+    _, wheel, site = every_kind
+    report = validate(wheel)
+    assert [f.to_dict() for f in report.findings if f.severity != "info"] == []
+    assert [op.kind for op in report.packages[0].ops] == ["jit", "aot", "aot", "legacy"]
+    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
+    code = """
+import json, torch, torch_tensorrt
+import trt_plugin_hub.loader as L
+
+class M(torch.nn.Module):
+    def forward(self, x, y):
+        a = torch.ops.zoo_ops.scaled_add(x, y, 0.5)
+        b = torch.ops.zoo_ops.scale(torch.ops.zoo_ops.relu(a), 2.0)
+        return torch.ops.zoo_ops.leaky_relu(b, 0.1)
+
+res = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(4, 300), torch.randn(4, 300)])
+print(json.dumps({
+    "ops": [[o.id, o.status, o.mode] for p in L.loaded_report().plugins for o in p.ops],
+    "layers": [[l.plugin_id, l.aot, l.attrs] for l in res.plugin_layers],
+    "fallback": [str(t) for t in res.fallback_targets],
+}))
+"""
+    out = json.loads(run_python(code, paths=[site, double], env={"TRT_PLUGIN_HUB_TARGET": TARGET}).stdout
+                     .splitlines()[-1])
+    assert out["ops"] == [["zoo_ops::scaled_add", "active", "jit"], ["zoo_ops::relu", "active", "aot"],
+                          ["zoo_ops::scale", "active", "aot"], ["zoo_ops::leaky_relu", "active", "legacy"]]
+    assert out["layers"] == [["zoo_ops::scaled_add", False, {"alpha": 0.5}], ["zoo_ops::relu", True, {}],
+                             ["zoo_ops::scale", True, {"scale": 2.0}],
+                             ["zoo_ops::leaky_relu", False, {"negative_slope": 0.1}]]
+    assert out["fallback"] == []
+
+
+def test_generated_project_tests_pass_on_the_cpu(every_kind):
+    project = every_kind[0]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "8 passed" in proc.stdout
+
+
+def test_legacy_only_project_needs_no_build_to_validate(tmp_path: Path):
+    project = tmp_path / "solo"
+    create_project("solo", project, ["legacy"])
+    assert not (project / "solo" / "qdp.py").exists()
+    report = validate(project)
+    assert report.findings == ()
+    assert '"triton' not in (project / "pyproject.toml").read_text()
+
+
+def test_rendering_picks_build_requirements_per_approach():
+    nvrtc = render_project("acme", ["aot-nvrtc"])
+    assert '"nvidia-cuda-nvrtc-cu12==12.8.*"' in nvrtc["pyproject.toml"] and "acme/kernels/scale.cu" in nvrtc
+    # verify must test the float attribute with a value an ignored attribute would not match.
+    (scale,) = json.loads(nvrtc["acme/trt_plugin.json"])["ops"]
+    assert scale["x-verify"]["attrs"]["scale"] not in (0.0, 1.0)
+    assert "from trt_plugin_hub.aot import launch" in nvrtc["acme/qdp.py"]
+    jit = render_project("acme", ["jit"])
+    assert "trt_plugin_hub.aot" not in jit["acme/qdp.py"] and "Union" not in jit["acme/qdp.py"]
+    assert render_project("acme") == render_project("acme", DEFAULT_KINDS)
+
+
+@pytest.mark.parametrize("name", ["1ops", "acme..ops", "acme ops", "", "trt", "std"])
+def test_names_that_make_no_valid_package_or_namespace_are_refused(name: str):
+    with pytest.raises(ScaffoldError):
+        render_project(name)
+
+
+def test_new_refuses_a_non_empty_directory_with_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    (tmp_path / "keep.txt").write_text("mine")
+    assert main(["new", "acme-ops", "--dir", str(tmp_path)]) == 2
+    assert "not an empty directory" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_unknown_kind_is_refused_by_the_command_line(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exc:
+        main(["new", "acme-ops", "--kind", "cuda-graph"])
+    assert exc.value.code == 2

@@ -1,0 +1,234 @@
+"""``trt-plugin-hub new NAME``: a plugin project that builds, validates and lists without edits.
+
+The project holds one op per requested approach (the four of Torch-TensorRT's plugin page):
+
+``jit``
+    ``<ns>::scaled_add(x, y, alpha=1.0)``: QDP JIT, a Triton kernel launched from Python.
+``aot-triton``
+    ``<ns>::relu(x)``: QDP AOT, a Triton kernel compiled to PTX when the wheel is built.
+``aot-nvrtc``
+    ``<ns>::scale(x, scale=1.0)``: QDP AOT, CUDA C++ compiled to PTX by NVRTC; the float attribute
+    reaches the kernel as its int32 bit pattern.
+``legacy``
+    ``<ns>::leaky_relu(x, negative_slope=0.01)``: a hand-written converter the package registers.
+
+Every op is a ``torch.library`` custom op with a fake kernel and an eager reference, declared in
+``trt_plugin.json`` and advertised through the ``torch_tensorrt.plugins`` entry point; the project
+builds with the hub's backend (:mod:`trt_plugin_hub.build.backend`). The sources come from the
+templates shipped in ``trt_plugin_hub/templates``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from .errors import HubError
+from .manifest import RESERVED_NAMESPACES
+
+__all__ = ["KINDS", "DEFAULT_KINDS", "ScaffoldError", "ProjectNames", "project_names", "render_project",
+           "create_project", "add_cli"]
+
+#: The approaches ``--kind`` accepts, in the order their ops appear.
+KINDS = ("jit", "aot-triton", "aot-nvrtc", "legacy")
+DEFAULT_KINDS = ("jit", "aot-triton")
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*\Z")
+#: The architectures AOT kernels are built for: Ampere to Hopper. Triton writes sm_90a for sm_90.
+_ARCHS = ["sm_80", "sm_86", "sm_89", "sm_90"]
+_TRITON = "triton==3.6.0"
+# NVRTC writes one PTX ISA per release: 12.8 writes 8.7, which drivers >=570 (the manifest's
+# requires.cuda_driver) load. cuda-bindings 12.9 loads a 12.x NVRTC.
+_NVRTC = ("nvidia-cuda-nvrtc-cu12==12.8.*", "cuda-bindings>=12.9,<13")
+
+_OP_LINES = {
+    "jit": "``{ns}::scaled_add(x, y, alpha=1.0)`` = ``x + alpha * y``: QDP JIT, Triton kernel run from Python.",
+    "aot-triton": "``{ns}::relu(x)``: QDP AOT, Triton kernel compiled to PTX when the wheel is built.",
+    "aot-nvrtc": "``{ns}::scale(x, scale=1.0)`` = ``x * scale``: QDP AOT, CUDA C++ compiled to PTX by NVRTC.",
+    "legacy": "``{ns}::leaky_relu(x, negative_slope=0.01)``: hand-written converter (legacy.py) adding a JIT plugin.",
+}
+
+
+class ScaffoldError(HubError, ValueError):
+    """The project cannot be created as asked (bad name or kind, directory not empty)."""
+
+
+@dataclass(frozen=True)
+class ProjectNames:
+    """The names one ``NAME`` gives a project."""
+
+    dist: str
+    package: str
+    namespace: str
+    plugin: str
+
+
+def project_names(name: str) -> ProjectNames:
+    """``acme-ops`` -> distribution ``acme-ops``, package and op namespace ``acme_ops``."""
+    if not _NAME.match(name or ""):
+        raise ScaffoldError(f"{name!r} is not a project name: use letters and digits, separated by single "
+                            "'-' or '_', starting with a letter (e.g. 'acme-ops')")
+    package = name.replace("-", "_").lower()
+    if package in RESERVED_NAMESPACES:
+        raise ScaffoldError(f"{name!r} would give the op namespace {package!r}, which TensorRT reserves")
+    return ProjectNames(dist=name, package=package, namespace=package, plugin=name.lower())
+
+
+def _template(relative: str) -> str:
+    return (resources.files("trt_plugin_hub") / "templates" / relative).read_text(encoding="utf-8")
+
+
+def _render(relative: str, values: dict[str, str]) -> str:
+    return Template(_template(relative)).substitute(values)
+
+
+def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
+    ns, package = names.namespace, names.package
+    ops: list[dict[str, Any]] = []
+    common = {"overload": None, "priority": "standard", "supports_dynamic_shapes": True,
+              "requires_output_allocator": False, "use_aot_if_available": True, "jit_fallback": False,
+              "capability_validator": None}
+    if "jit" in kinds:
+        ops.append({"id": f"{ns}::scaled_add", "kind": "jit", "module": f"{package}.qdp", **common})
+    if "aot-triton" in kinds:
+        ops.append({
+            "id": f"{ns}::relu", "kind": "aot", "module": f"{package}.qdp", **common,
+            "build": {"compiler": "triton", "source": f"{package}.kernels.triton_kernels:relu_kernel",
+                      "signature": {"x_ptr": "*fp32", "n": "i32", "y_ptr": "*fp32"},
+                      "constexprs": {"BLOCK_SIZE": 1024}, "num_warps": 4, "archs": list(_ARCHS)},
+            # A Triton kernel with num_warps=4 runs 128 threads; each program covers BLOCK_SIZE elements.
+            "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]},
+        })
+    if "aot-nvrtc" in kinds:
+        ops.append({
+            "id": f"{ns}::scale", "kind": "aot", "module": f"{package}.qdp", **common,
+            "build": {"compiler": "nvrtc", "source": "kernels/scale.cu", "kernel": "scale_kernel",
+                      "options": ["--std=c++17"], "archs": list(_ARCHS)},
+            "launch": {"block_threads": 256, "elements_per_block": 1024, "extras": ["numel", "attr:scale"]},
+            # `trt-plugin-hub verify` runs the kernel with this value: not 1.0, which an ignored
+            # attribute would also pass.
+            "x-verify": {"attrs": {"scale": 2.5}},
+        })
+    if "legacy" in kinds:
+        ops.append({"id": f"{ns}::leaky_relu", "overload": None, "kind": "legacy", "module": f"{package}.legacy",
+                    "register": f"{package}.legacy:register", "priority": "standard"})
+    return {
+        "schema_version": 1,
+        "name": names.plugin,
+        "description": f"TensorRT plugins of {names.dist}.",
+        "requires": {
+            "tensorrt": ">=10.9",
+            "torch": ">=2.6",
+            "torch_tensorrt": ">=2.8",
+            "python": ">=3.10",
+            # The oldest driver decides the newest PTX ISA the build may write (570: ISA 8.7).
+            "cuda_driver": ">=570",
+            "compute_capability": {"min": "8.0", "max": "12.0"},
+        },
+        "ops": ops,
+    }
+
+
+def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str, str]:
+    """Every file of the project, as ``relative path -> text``; nothing is written."""
+    names = project_names(name)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise ScaffoldError(f"unknown kind(s) {unknown or kinds!r}: choose from {', '.join(KINDS)}")
+    kinds = [k for k in KINDS if k in kinds]
+    pkg = names.package
+    build_requires = "".join(f'    "{req}",\n' for req in (
+        ([_TRITON] if "aot-triton" in kinds else []) + (list(_NVRTC) if "aot-nvrtc" in kinds else [])))
+    op_lines = "\n".join(f"* {_OP_LINES[k].format(ns=names.namespace)}" for k in kinds)
+    values = {
+        "dist": names.dist, "package": pkg, "namespace": names.namespace, "build_requires": build_requires,
+        "op_lines": op_lines, "wheel_glob": f"{re.sub(r'[-_.]+', '_', names.dist)}-*.whl",
+        "hub_import": "from trt_plugin_hub.aot import launch\n\n" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "",
+        "typing_names": "List, Tuple, Union" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "List, Tuple",
+    }
+    files = {
+        "pyproject.toml": _render("project/pyproject.toml.tmpl", values),
+        "MANIFEST.in": _render("project/MANIFEST.in.tmpl", values),
+        "README.md": _render("project/README.md.tmpl", values),
+        f"{pkg}/__init__.py": _render("package/__init__.py.tmpl", values),
+        f"{pkg}/py.typed": "",
+        f"{pkg}/trt_plugin.json": json.dumps(_manifest(names, kinds), indent=2) + "\n",
+        f"{pkg}/ops.py": "".join(_render(f"package/ops_{part}.py.tmpl", values) for part in ["header", *kinds]),
+        f"{pkg}/kernels/__init__.py": _render("package/kernels/__init__.py.tmpl", values),
+        "tests/test_ops.py": "".join(_render(f"tests/test_ops_{part}.py.tmpl", values)
+                                     for part in ["header", *kinds, "footer"]),
+    }
+    qdp_kinds = [k for k in kinds if k != "legacy"]
+    if qdp_kinds:
+        files[f"{pkg}/qdp.py"] = "".join(_render(f"package/qdp_{part}.py.tmpl", values)
+                                         for part in ["header", *qdp_kinds])
+    if "legacy" in kinds:
+        files[f"{pkg}/legacy.py"] = _render("package/legacy.py.tmpl", values)
+    triton_kinds = [k for k in kinds if k in ("jit", "aot-triton", "legacy")]
+    if triton_kinds:
+        files[f"{pkg}/kernels/triton_kernels.py"] = "".join(
+            _render(f"package/kernels/triton_{part}.py.tmpl", values) for part in ["header", *triton_kinds])
+    if "aot-nvrtc" in kinds:
+        files[f"{pkg}/kernels/scale.cu"] = _render("package/kernels/scale.cu.tmpl", values)
+    return files
+
+
+def create_project(name: str, directory: Path | str | None = None, kinds: Sequence[str] = DEFAULT_KINDS) -> list[Path]:
+    """Write the project for ``name`` into ``directory`` (default ``./NAME``); returns the files written.
+
+    Refuses a directory that exists and is not empty, so nothing of the author's is overwritten.
+    """
+    files = render_project(name, kinds)
+    target = Path(directory) if directory is not None else Path(name)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ScaffoldError(f"{target} exists and is not an empty directory; choose another --dir")
+    written = []
+    for relative, text in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    kinds = args.kind or list(DEFAULT_KINDS)
+    directory = Path(args.dir) if args.dir else Path(args.name)
+    written = create_project(args.name, directory, kinds)
+    names = project_names(args.name)
+    out = sys.stdout
+    out.write(f"Created plugin project {names.dist} in {directory} (package {names.package}, "
+              f"approaches: {', '.join(k for k in KINDS if k in kinds)}):\n")
+    for path in sorted(written):
+        out.write(f"  {path.relative_to(directory).as_posix()}\n")
+    wheel = f"dist/{re.sub(r'[-_.]+', '_', names.dist)}-0.1.0-py3-none-any.whl"
+    out.write("\nNext:\n"
+              f"  cd {directory}\n"
+              "  pip wheel --no-deps -w dist .        # compiles the AOT kernels to PTX (no GPU needed)\n"
+              f"  trt-plugin-hub validate {wheel}\n"
+              f"  pip install {wheel}\n"
+              "  trt-plugin-hub list\n")
+    return 0
+
+
+def add_cli(subparsers: Any) -> None:
+    """Add ``trt-plugin-hub new``."""
+    parser = subparsers.add_parser(
+        "new", help="create a plugin project that builds, validates and lists without edits",
+        description="Create a plugin project: torch custom ops with fake kernels and eager references, their "
+                    "TensorRT QDP definitions (or a hand-written converter), trt_plugin.json, the entry point "
+                    "and the hub's build backend.")
+    parser.add_argument("name", help="project (distribution) name, e.g. acme-ops; the package and op "
+                                     "namespace are acme_ops")
+    parser.add_argument("--kind", action="append", choices=KINDS,
+                        help="an approach to include, one op each (repeatable; default: jit and aot-triton)")
+    parser.add_argument("--dir", help="directory to create (default: ./NAME); must be empty or absent")
+    parser.set_defaults(func=_cmd_new)
