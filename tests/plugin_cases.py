@@ -1,0 +1,732 @@
+"""Bad (and good) plugin packages for the reliability tests, and the site directories holding them.
+
+Every case is a real installed distribution: a ``.dist-info`` folder written the way an installer
+writes it, or a wheel built from a setuptools project and installed with pip. A case names the
+distribution whose report it is about, the code the hub must give it, the status it must end in
+and words the sentence must contain. :func:`build_site` lays every case down beside one good
+plugin and the TensorRT / Torch-TensorRT test doubles, so one interpreter can load them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from doubles import make_double_site
+from fixtures import (
+    build_wheel,
+    jit_op,
+    make_dist,
+    manifest,
+    pip_install,
+    qdp_module,
+    write_plugin_source,
+)
+
+#: The host the tests decide for: an H100-class GPU behind a CUDA 13.0 (580) driver. The probe
+#: finds the doubles' versions in their metadata; the GPU comes from this target.
+TARGET = "sm_90, driver=580"
+TENSORRT_VERSION = "10.13.3.9"
+TORCH_TENSORRT_VERSION = "2.9.0"
+ENTRY_POINT_GROUP = "torch_tensorrt.plugins"
+
+GOOD_DIST = "good-ops"
+GOOD_PACKAGE = "good_ops"
+GOOD_JIT = "good::relu"
+GOOD_AOT = "good::scale"
+
+
+# ----------------------------------------------------------------------------------------------
+# PTX
+
+
+def ptx_text(arch: str = "sm_90", isa: str = "8.7", kernel: str = "scale_kernel") -> bytes:
+    """A small, well-formed PTX file with one entry taking (in, numel, out)."""
+    return (f"//\n// Generated for tests\n//\n.version {isa}\n.target {arch}\n.address_size 64\n\n"
+            f".visible .entry {kernel}(\n\t.param .u64 .ptr .global .align 1 {kernel}_param_0,\n"
+            f"\t.param .u32 {kernel}_param_1,\n\t.param .u64 .ptr .global .align 1 {kernel}_param_2\n)\n"
+            "{\n\tret;\n}\n").encode("ascii")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+LAUNCH = {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}
+
+
+def aot_op(op_id: str, module: str, files: dict[str, str | bytes], *, package: str,
+           archs: Sequence[str] = ("sm_90",), isa: str = "8.7", kernel: str = "scale_kernel",
+           contents: Mapping[str, bytes] | None = None, **extra: Any) -> dict[str, Any]:
+    """An AOT op entry whose PTX files are added to ``files`` (``contents`` overrides a file's bytes)."""
+    name = op_id.split("::")[1]
+    entries = []
+    for arch in archs:
+        data = ptx_text(arch, isa, kernel)
+        relative = f"ptx/{name}.{arch}.ptx"
+        files[f"{package}/{relative}"] = (contents or {}).get(arch, data)
+        entries.append({"arch": arch, "path": relative, "kernel": kernel, "sha256": sha256(data), "isa": isa})
+    return {"id": op_id, "kind": "aot", "module": module, "ptx": entries, "launch": dict(LAUNCH), **extra}
+
+
+# ----------------------------------------------------------------------------------------------
+# Distributions
+
+
+@dataclass
+class Dist:
+    """One distribution to install: its files (relative to the site) and its entry point."""
+
+    name: str
+    package: str | None
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    entry_value: str | None = None
+    version: str = "1.0.0"
+    wheel: bool = False
+    #: Runs on the site after everything is installed (tampering, symlinks...).
+    after: Callable[[Path], None] | None = None
+
+    @property
+    def entry_name(self) -> str:
+        return self.package or re.sub(r"[^A-Za-z0-9_]", "_", self.name)
+
+    @property
+    def entry_points(self) -> dict[str, dict[str, str]]:
+        return {ENTRY_POINT_GROUP: {self.entry_name: self.entry_value or str(self.package)}}
+
+
+def dist_name(key: str) -> str:
+    return "case-" + key.replace("_", "-")
+
+
+def package_name(key: str) -> str:
+    return f"case_{key}"
+
+
+def plugin(key: str, ops: Sequence[Mapping[str, Any]] | None = None, *, modules: Mapping[str, str] | None = None,
+           files: Mapping[str, str | bytes] | None = None, requires: Mapping[str, Any] | None = None,
+           manifest_text: str | bytes | None = None, name: str | None = None, wheel: bool = False,
+           after: Callable[[Path], None] | None = None, dist: str | None = None, version: str = "1.0.0") -> Dist:
+    """A plugin distribution ``case-<key>`` with package ``case_<key>``."""
+    package = package_name(key)
+    content: dict[str, str | bytes] = {f"{package}/__init__.py": ""}
+    if manifest_text is not None:
+        content[f"{package}/trt_plugin.json"] = manifest_text
+    elif ops is not None:
+        content[f"{package}/trt_plugin.json"] = manifest(name or dist or dist_name(key), ops, requires)
+    for module, source in (modules or {}).items():
+        content[f"{package}/{module}.py"] = source
+    content.update(files or {})
+    return Dist(dist or dist_name(key), package, content, wheel=wheel, after=after, version=version)
+
+
+def good_plugin(*, wheel: bool = True) -> Dist:
+    """The plugin that must activate whatever is installed beside it: one JIT op, one AOT op."""
+    files: dict[str, str | bytes] = {}
+    ops = [jit_op(GOOD_JIT, f"{GOOD_PACKAGE}.qdp", supports_dynamic_shapes=True),
+           aot_op(GOOD_AOT, f"{GOOD_PACKAGE}.qdp", files, package=GOOD_PACKAGE, archs=("sm_80", "sm_90"))]
+    content: dict[str, str | bytes] = {
+        f"{GOOD_PACKAGE}/__init__.py": "",
+        f"{GOOD_PACKAGE}/trt_plugin.json": manifest(GOOD_DIST, ops, {"tensorrt": ">=10.9", "torch_tensorrt": ">=2.8"}),
+        f"{GOOD_PACKAGE}/qdp.py": qdp_module([GOOD_JIT, GOOD_AOT], aot=[GOOD_AOT]),
+        **files,
+    }
+    return Dist(GOOD_DIST, GOOD_PACKAGE, content, wheel=wheel)
+
+
+def install(site: Path, dists: Iterable[Dist], work: Path) -> None:
+    """Install ``dists`` into ``site``: wheels through ``pip wheel`` + ``pip install --target``."""
+    dists = list(dists)
+    site.mkdir(parents=True, exist_ok=True)
+    wheel_dists = [d for d in dists if d.wheel]
+    if wheel_dists:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            wheels = list(pool.map(lambda d: _build(d, work), wheel_dists))
+        pip_install(wheels, site)
+    for dist in dists:
+        if not dist.wheel:
+            make_dist(site, dist.name, dist.version, entry_points=dist.entry_points, files=dist.files)
+    for dist in dists:
+        if dist.after is not None:
+            dist.after(site)
+
+
+def _build(dist: Dist, work: Path) -> Path:
+    assert dist.package is not None
+    root = work / "projects" / dist.name
+    prefix = f"{dist.package}/"
+    manifest_text = dist.files.get(f"{prefix}trt_plugin.json", "{}")
+    assert isinstance(manifest_text, str), "wheel cases write text manifests"
+    extra = {rel[len(prefix):]: content for rel, content in dist.files.items()
+             if rel.startswith(prefix) and rel not in (f"{prefix}trt_plugin.json", f"{prefix}__init__.py")}
+    write_plugin_source(root, dist.name, dist.package, manifest_text, {}, version=dist.version, extra_files=extra)
+    return build_wheel(root, work / "wheels" / dist.name)
+
+
+# ----------------------------------------------------------------------------------------------
+# The failure matrix
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bad plugin installed beside the good one, and what the hub must say about it."""
+
+    key: str
+    code: str
+    status: str
+    words: tuple[str, ...]
+    make: Callable[[Path], list[Dist]]
+    #: Distributions installed with the case that must activate (a conflict's winner...).
+    companions: tuple[str, ...] = ()
+    #: Strict mode is expected to name it; a string explains a known gap instead.
+    strict_gap: str | None = None
+
+    @property
+    def dist(self) -> str:
+        return dist_name(self.key)
+
+    @property
+    def package(self) -> str:
+        return package_name(self.key)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names strict mode may use for the plugin: manifest name, else entry point name."""
+        return (self.dist, self.package)
+
+
+CASES: list[Case] = []
+
+
+def case(key: str, code: str, status: str, *words: str, companions: Sequence[str] = (),
+         strict_gap: str | None = None) -> Callable[[Callable[[Path], list[Dist]]], Callable[[Path], list[Dist]]]:
+    def register(make: Callable[[Path], list[Dist]]) -> Callable[[Path], list[Dist]]:
+        CASES.append(Case(key, code, status, tuple(words), make, tuple(companions), strict_gap))
+        return make
+
+    return register
+
+
+def _ns(key: str) -> str:
+    return f"case_{key}"
+
+
+def _simple(key: str, **kwargs: Any) -> list[Dist]:
+    """A JIT plugin with a working module: whatever is wrong comes from ``kwargs``."""
+    op = f"{_ns(key)}::op"
+    kwargs.setdefault("modules", {"qdp": qdp_module([op])})
+    ops = kwargs.pop("ops", [jit_op(op, f"{package_name(key)}.qdp")])
+    return [plugin(key, ops, **kwargs)]
+
+
+def _manifest_with(key: str, **top: Any) -> str:
+    data: dict[str, Any] = {"schema_version": 1, "name": dist_name(key),
+                            "ops": [jit_op(f"{_ns(key)}::op", f"{package_name(key)}.qdp")]}
+    data.update(top)
+    return json.dumps(data, ensure_ascii=False)
+
+
+# -- entry points ------------------------------------------------------------------------------
+
+
+@case("entry_point_missing_module", "ENTRY_POINT_NOT_FOUND", "rejected", "case_entry_point_missing_module")
+def _(site: Path) -> list[Dist]:
+    # The distribution is installed but the package it names is not (a broken or partial install).
+    return [Dist(dist_name("entry_point_missing_module"), None, entry_value="case_entry_point_missing_module")]
+
+
+@case("entry_point_missing_attribute", "ENTRY_POINT_NOT_FOUND", "rejected", "case_gone_package")
+def _(site: Path) -> list[Dist]:
+    return [Dist(dist_name("entry_point_missing_attribute"), None, entry_value="case_gone_package:plugin")]
+
+
+@case("entry_point_attribute_of_plain_module", "ENTRY_POINT_NOT_FOUND", "rejected", "case_plain_module")
+def _(site: Path) -> list[Dist]:
+    # `module:attr` on a single-file module: there is no package directory to hold a manifest.
+    return [Dist(dist_name("entry_point_attribute_of_plain_module"), None,
+                 {"case_plain_module.py": "raise RuntimeError('a plain module must never be executed')\n"},
+                 entry_value="case_plain_module:missing_attribute")]
+
+
+@case("entry_point_invalid_value", "ENTRY_POINT_INVALID", "rejected", "not a package path")
+def _(site: Path) -> list[Dist]:
+    return [Dist(dist_name("entry_point_invalid_value"), None, entry_value="not a module!")]
+
+
+# -- manifests ---------------------------------------------------------------------------------
+
+
+@case("manifest_missing", "MANIFEST_MISSING", "rejected", "trt_plugin.json")
+def _(site: Path) -> list[Dist]:
+    return [plugin("manifest_missing", modules={"qdp": qdp_module(["case_manifest_missing::op"])})]
+
+
+def _manifest_directory(site: Path) -> None:
+    path = site / package_name("manifest_unreadable") / "trt_plugin.json"
+    path.unlink(missing_ok=True)
+    path.mkdir()
+
+
+@case("manifest_unreadable", "MANIFEST_UNREADABLE", "rejected", "readable file")
+def _(site: Path) -> list[Dist]:
+    # A directory where the file should be: it exists, but reading it raises OSError.
+    return [plugin("manifest_unreadable", manifest_text="{}", after=_manifest_directory)]
+
+
+@case("manifest_not_utf8", "MANIFEST_UNREADABLE", "rejected", "UTF-8")
+def _(site: Path) -> list[Dist]:
+    text = _manifest_with("manifest_not_utf8", description="caf\u00e9")
+    return [plugin("manifest_not_utf8", manifest_text=text.encode("latin-1"))]
+
+
+@case("manifest_not_json", "MANIFEST_INVALID", "rejected", "valid JSON")
+def _(site: Path) -> list[Dist]:
+    return [plugin("manifest_not_json", manifest_text='{"schema_version": 1, "name": ', wheel=True)]
+
+
+@case("manifest_wrong_type", "MANIFEST_INVALID", "rejected", "a JSON object")
+def _(site: Path) -> list[Dist]:
+    return [plugin("manifest_wrong_type", manifest_text='["schema_version", 1]')]
+
+
+@case("manifest_field_wrong_type", "MANIFEST_INVALID", "rejected", "ops[0].priority", "one of standard, high")
+def _(site: Path) -> list[Dist]:
+    op = jit_op(f"{_ns('manifest_field_wrong_type')}::op", f"{package_name('manifest_field_wrong_type')}.qdp",
+                priority=1)
+    return [plugin("manifest_field_wrong_type", [op])]
+
+
+@case("manifest_schema_unknown", "MANIFEST_SCHEMA_UNSUPPORTED", "rejected", "schema_version", "upgrade")
+def _(site: Path) -> list[Dist]:
+    return [plugin("manifest_schema_unknown", manifest_text=_manifest_with("manifest_schema_unknown",
+                                                                             schema_version=2))]
+
+
+@case("manifest_unknown_field", "MANIFEST_INVALID", "rejected", "colour", "x-")
+def _(site: Path) -> list[Dist]:
+    return [plugin("manifest_unknown_field", manifest_text=_manifest_with("manifest_unknown_field", colour="red"))]
+
+
+@case("manifest_huge", "MANIFEST_UNREADABLE", "rejected", "bytes")
+def _(site: Path) -> list[Dist]:
+    # Valid JSON, valid schema (an 'x-' extension field), but far over the size limit.
+    text = _manifest_with("manifest_huge", **{"x-padding": "x" * (1 << 20)})
+    return [plugin("manifest_huge", manifest_text=text)]
+
+
+# -- op ids ------------------------------------------------------------------------------------
+
+
+def _bad_id(key: str, op_id: str) -> list[Dist]:
+    return [plugin(key, [jit_op(op_id, f"{package_name(key)}.qdp")])]
+
+
+@case("op_id_malformed", "MANIFEST_INVALID", "rejected", "ops[0].id", "namespace::name")
+def _(site: Path) -> list[Dist]:
+    return _bad_id("op_id_malformed", "relu_without_namespace")
+
+
+@case("op_id_reserved_namespace", "MANIFEST_INVALID", "rejected", "reserved", "tensorrt::relu")
+def _(site: Path) -> list[Dist]:
+    return _bad_id("op_id_reserved_namespace", "tensorrt::relu")
+
+
+@case("op_id_dot_in_name", "MANIFEST_INVALID", "rejected", "'.'", "case_dot::re.lu")
+def _(site: Path) -> list[Dist]:
+    return _bad_id("op_id_dot_in_name", "case_dot::re.lu")
+
+
+@case("op_declared_twice", "MANIFEST_INVALID", "rejected", "declared once", "ops[0]")
+def _(site: Path) -> list[Dist]:
+    op = jit_op(f"{_ns('op_declared_twice')}::op", f"{package_name('op_declared_twice')}.qdp")
+    return [plugin("op_declared_twice", [op, dict(op, priority="high")],
+                   modules={"qdp": qdp_module([op["id"]])})]
+
+
+@case("specifier_unparseable", "MANIFEST_INVALID", "rejected", "requires.torch", "PEP 440")
+def _(site: Path) -> list[Dist]:
+    return _simple("specifier_unparseable", requires={"torch": "~=2"})
+
+
+# -- the defining module -----------------------------------------------------------------------
+
+
+@case("reserved_attribute_name", "IMPORT_FAILED", "failed", "ValueError", "'stream'")
+def _(site: Path) -> list[Dist]:
+    op = f"{_ns('reserved_attribute_name')}::op"
+    source = textwrap.dedent(f'''
+        import torch
+        import tensorrt.plugin as trtp
+
+        @torch.library.custom_op({op!r}, mutates_args=())
+        def _op(x: torch.Tensor, stream: int) -> torch.Tensor:
+            return x.clone()
+
+        @trtp.register({op!r})
+        def _(x: trtp.TensorDesc, stream: int) -> tuple[trtp.TensorDesc]:
+            return x.like()
+    ''')
+    return _simple("reserved_attribute_name", modules={"qdp": source})
+
+
+@case("import_raises_import_error", "IMPORT_FAILED", "failed", "ModuleNotFoundError",
+      "case_dependency_not_installed")
+def _(site: Path) -> list[Dist]:
+    return _simple("import_raises_import_error", wheel=True,
+                   modules={"qdp": "import case_dependency_not_installed\n"})
+
+
+@case("import_raises_exception", "IMPORT_FAILED", "failed", "RuntimeError", "plugin module exploded")
+def _(site: Path) -> list[Dist]:
+    return _simple("import_raises_exception", modules={"qdp": "raise RuntimeError('plugin module exploded')\n"})
+
+
+@case("import_raises_system_exit", "IMPORT_FAILED", "failed", "SystemExit")
+def _(site: Path) -> list[Dist]:
+    return _simple("import_raises_system_exit", modules={"qdp": "import sys\nsys.exit(3)\n"})
+
+
+@case("op_not_defined", "OP_NOT_DEFINED", "failed", "torch.ops.case_op_not_defined.op.default")
+def _(site: Path) -> list[Dist]:
+    return _simple("op_not_defined", modules={"qdp": "# declares an op, defines nothing\n"})
+
+
+@case("qdp_not_registered", "QDP_NOT_REGISTERED", "failed", "@trtp.register")
+def _(site: Path) -> list[Dist]:
+    op = f"{_ns('qdp_not_registered')}::op"
+    source = textwrap.dedent(f'''
+        import torch
+
+        @torch.library.custom_op({op!r}, mutates_args=())
+        def _op(x: torch.Tensor) -> torch.Tensor:
+            return x.clone()
+    ''')
+    return _simple("qdp_not_registered", modules={"qdp": source})
+
+
+@case("aot_impl_missing", "QDP_NOT_REGISTERED", "failed", "aot_impl")
+def _(site: Path) -> list[Dist]:
+    key = "aot_impl_missing"
+    files: dict[str, str | bytes] = {}
+    op = aot_op(f"{_ns(key)}::op", f"{package_name(key)}.qdp", files, package=package_name(key))
+    return [plugin(key, [op], files=files, modules={"qdp": qdp_module([op["id"]])})]
+
+
+@case("undeclared_op", "UNDECLARED_OP", "active", "case_undeclared_op::extra", "does not declare",
+      strict_gap="strict mode lists only rejected and failed plugins; UNDECLARED_OP is a note on an active one")
+def _(site: Path) -> list[Dist]:
+    key = "undeclared_op"
+    declared, extra = f"{_ns(key)}::op", f"{_ns(key)}::extra"
+    return [plugin(key, [jit_op(declared, f"{package_name(key)}.qdp")], wheel=True,
+                   modules={"qdp": qdp_module([declared, extra])})]
+
+
+@case("validator_unresolved", "VALIDATOR_UNRESOLVED", "failed", "no_such_validator", "does not resolve")
+def _(site: Path) -> list[Dist]:
+    key = "validator_unresolved"
+    op = jit_op(f"{_ns(key)}::op", f"{package_name(key)}.qdp",
+                capability_validator=f"{package_name(key)}.qdp:no_such_validator")
+    return _simple(key, ops=[op])
+
+
+@case("validator_not_callable", "VALIDATOR_UNRESOLVED", "failed", "NOT_A_FUNCTION", "callable")
+def _(site: Path) -> list[Dist]:
+    key = "validator_not_callable"
+    op = jit_op(f"{_ns(key)}::op", f"{package_name(key)}.qdp",
+                capability_validator=f"{package_name(key)}.qdp:NOT_A_FUNCTION")
+    return _simple(key, ops=[op], modules={"qdp": qdp_module([op["id"]], extra="NOT_A_FUNCTION = 42\n")})
+
+
+@case("legacy_register_raises", "LEGACY_REGISTER_FAILED", "failed", "register()", "legacy registration broke")
+def _(site: Path) -> list[Dist]:
+    key = "legacy_register_raises"
+    op = {"id": f"{_ns(key)}::op", "kind": "legacy", "module": f"{package_name(key)}.conv",
+          "register": f"{package_name(key)}.conv:register"}
+    source = "def register():\n    raise RuntimeError('legacy registration broke')\n"
+    return [plugin(key, [op], modules={"conv": source})]
+
+
+# -- PTX ---------------------------------------------------------------------------------------
+
+
+def _aot_case(key: str, *, archs: Sequence[str] = ("sm_90",), isa: str = "8.7",
+              contents: Mapping[str, bytes] | None = None, edit: Callable[[dict[str, Any]], None] | None = None,
+              extra_files: Mapping[str, str | bytes] | None = None, wheel: bool = False,
+              after: Callable[[Path], None] | None = None, drop: Sequence[str] = ()) -> list[Dist]:
+    files: dict[str, str | bytes] = {}
+    package = package_name(key)
+    op = aot_op(f"{_ns(key)}::op", f"{package}.qdp", files, package=package, archs=archs, isa=isa, contents=contents)
+    for relative in drop:
+        files.pop(f"{package}/{relative}")
+    if edit is not None:
+        edit(op)
+    files.update(extra_files or {})
+    # The module would work: a rejected PTX must stop the op before any of this code runs.
+    module = qdp_module([op["id"]], aot=[op["id"]], extra="import sys\nsys.modules[__name__].RAN = True\n")
+    return [plugin(key, [op], files=files, modules={"qdp": module}, wheel=wheel, after=after)]
+
+
+@case("ptx_missing", "PTX_MISSING", "rejected", "ptx/op.sm_90.ptx", "not in the package")
+def _(site: Path) -> list[Dist]:
+    return _aot_case("ptx_missing", drop=["ptx/op.sm_90.ptx"])
+
+
+@case("ptx_empty", "PTX_INVALID", "rejected", "empty")
+def _(site: Path) -> list[Dist]:
+    def record_empty(op: dict[str, Any]) -> None:
+        op["ptx"][0]["sha256"] = sha256(b"")  # the hash is right: the file itself is unusable
+
+    return _aot_case("ptx_empty", contents={"sm_90": b""}, edit=record_empty)
+
+
+def _tamper(site: Path) -> None:
+    path = site / package_name("ptx_hash_mismatch") / "ptx" / "op.sm_90.ptx"
+    path.write_bytes(path.read_bytes().replace(b"ret;", b"trap;\n\tret;"))
+
+
+@case("ptx_hash_mismatch", "PTX_HASH_MISMATCH", "rejected", "ptx/op.sm_90.ptx", "altered")
+def _(site: Path) -> list[Dist]:
+    # Installed from a wheel, then altered on disk (the RECORD and manifest keep the old hash).
+    return _aot_case("ptx_hash_mismatch", wheel=True, after=_tamper)
+
+
+def _escaping(key: str, path: str) -> list[Dist]:
+    """An op whose PTX path points at a valid file with the recorded hash: only the location is wrong."""
+    def edit(op: dict[str, Any]) -> None:
+        op["ptx"][0]["path"] = path
+
+    return _aot_case(key, drop=["ptx/op.sm_90.ptx"], edit=edit)
+
+
+def _outside_file(site: Path) -> Path:
+    path = site / "case_outside" / "stray.sm_90.ptx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(ptx_text("sm_90"))
+    return path
+
+
+@case("ptx_path_dotdot", "PTX_PATH_ESCAPES", "rejected", "../case_outside/stray.sm_90.ptx", "outside the package")
+def _(site: Path) -> list[Dist]:
+    _outside_file(site)
+    return _escaping("ptx_path_dotdot", "../case_outside/stray.sm_90.ptx")
+
+
+@case("ptx_path_absolute", "PTX_PATH_ESCAPES", "rejected", "stray.sm_90.ptx", "outside the package")
+def _(site: Path) -> list[Dist]:
+    outside = _outside_file(site)
+    return _escaping("ptx_path_absolute", str(outside))
+
+
+@case("ptx_path_into_other_package", "PTX_PATH_ESCAPES", "rejected", "outside the package")
+def _(site: Path) -> list[Dist]:
+    # Borrowing another plugin's (valid, hashed) PTX is refused too: paths stay in the own package.
+    return _escaping("ptx_path_into_other_package", f"../{GOOD_PACKAGE}/ptx/scale.sm_90.ptx")
+
+
+def _symlink_file(site: Path) -> None:
+    outside = _outside_file(site)
+    link = site / package_name("ptx_symlink") / "ptx" / "op.sm_90.ptx"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(outside)
+
+
+@case("ptx_symlink", "PTX_PATH_ESCAPES", "rejected", "ptx/op.sm_90.ptx", "outside the package")
+def _(site: Path) -> list[Dist]:
+    return _aot_case("ptx_symlink", drop=["ptx/op.sm_90.ptx"], after=_symlink_file)
+
+
+def _symlink_dir(site: Path) -> None:
+    outside = _outside_file(site).parent
+    link = site / package_name("ptx_symlink_directory") / "ptx"
+    link.symlink_to(outside, target_is_directory=True)
+
+
+@case("ptx_symlink_directory", "PTX_PATH_ESCAPES", "rejected", "outside the package")
+def _(site: Path) -> list[Dist]:
+    def edit(op: dict[str, Any]) -> None:
+        op["ptx"][0]["path"] = "ptx/stray.sm_90.ptx"
+
+    return _aot_case("ptx_symlink_directory", drop=["ptx/op.sm_90.ptx"], edit=edit, after=_symlink_dir)
+
+
+@case("ptx_wrong_target", "PTX_TARGET_MISMATCH", "rejected", ".target sm_80", "sm_90")
+def _(site: Path) -> list[Dist]:
+    data = ptx_text("sm_80")
+
+    def record(op: dict[str, Any]) -> None:
+        op["ptx"][0]["sha256"] = sha256(data)
+
+    return _aot_case("ptx_wrong_target", contents={"sm_90": data}, edit=record)
+
+
+@case("ptx_isa_too_new", "PTX_ISA_TOO_NEW", "rejected", "ISA 9.5", "580", "9.0")
+def _(site: Path) -> list[Dist]:
+    return _aot_case("ptx_isa_too_new", isa="9.5")
+
+
+@case("ptx_no_match", "PTX_NO_MATCH", "rejected", "sm_90", "sm_100a")
+def _(site: Path) -> list[Dist]:
+    return _aot_case("ptx_no_match", archs=("sm_100a",))
+
+
+@case("ptx_kernel_missing", "PTX_INVALID", "rejected", "no kernel", "scale_kernel")
+def _(site: Path) -> list[Dist]:
+    data = ptx_text("sm_90", kernel="other_kernel")
+
+    def record(op: dict[str, Any]) -> None:
+        op["ptx"][0]["sha256"] = sha256(data)
+
+    return _aot_case("ptx_kernel_missing", contents={"sm_90": data}, edit=record)
+
+
+# -- between plugins ---------------------------------------------------------------------------
+
+
+@case("conflict_same_priority", "CONFLICT_LOST", "rejected", "case-conflict-a-winner", "tie",
+      "TRT_PLUGIN_HUB_PREFER", companions=("case-conflict-a-winner",))
+def _(site: Path) -> list[Dist]:
+    op = "case_shared::op"
+    winner = plugin("conflict_a_winner", [jit_op(op, "case_conflict_a_winner.qdp")],
+                    modules={"qdp": qdp_module([op])})
+    # The loser's module would register the same QDP id a second time: it must never be imported.
+    loser = plugin("conflict_same_priority", [jit_op(op, "case_conflict_same_priority.qdp")],
+                   modules={"qdp": qdp_module([op])})
+    return [winner, loser]
+
+
+@case("duplicate_plugin_name", "DUPLICATE_PLUGIN", "rejected", "case-dup-name", "case-duplicate-a-first",
+      companions=("case-duplicate-a-first",),
+      strict_gap="the DUPLICATE_PLUGIN finding's subject is the shared plugin name and its sentence names the "
+                 "distribution that keeps the name, so the rejected distribution is named nowhere in the error")
+def _(site: Path) -> list[Dist]:
+    first = plugin("duplicate_a_first", [jit_op("case_dup_first::op", "case_duplicate_a_first.qdp")],
+                   modules={"qdp": qdp_module(["case_dup_first::op"])}, name="case-dup-name")
+    second = plugin("duplicate_plugin_name", [jit_op("case_dup_second::op", "case_duplicate_plugin_name.qdp")],
+                    modules={"qdp": qdp_module(["case_dup_second::op"])}, name="case-dup-name")
+    return [first, second]
+
+
+# -- requirements ------------------------------------------------------------------------------
+
+
+@case("requirement_unmet", "REQUIREMENT_UNMET", "rejected", "torch", ">=99", "2.")
+def _(site: Path) -> list[Dist]:
+    return _simple("requirement_unmet", requires={"torch": ">=99"})
+
+
+@case("compute_capability_unsupported", "COMPUTE_CAPABILITY_UNSUPPORTED", "rejected", "10.0", "9.0")
+def _(site: Path) -> list[Dist]:
+    return _simple("compute_capability_unsupported", requires={"compute_capability": {"min": "10.0"}})
+
+
+#: The one plugin whose module raises KeyboardInterrupt (kept out of the shared site: it
+#: interrupts the whole load, by design).
+def keyboard_interrupt_plugin() -> Dist:
+    return _simple("keyboard_interrupt", modules={"qdp": "raise KeyboardInterrupt\n"})[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Sites and subprocesses
+
+
+def build_site(root: Path, cases: Sequence[Case] = tuple(CASES), *, extra: Sequence[Dist] = (),
+               good: bool = True, doubles: bool = True) -> Path:
+    """A site directory with the doubles, the good plugin and every case; returns it."""
+    site = root / "site"
+    dists: list[Dist] = [good_plugin()] if good else []
+    for item in cases:
+        dists.extend(item.make(site))
+    dists.extend(extra)
+    names = [d.name for d in dists]
+    assert len(names) == len(set(names)), "two cases install the same distribution"
+    install(site, dists, root / "work")
+    if doubles:
+        make_double_site(site, tensorrt_version=TENSORRT_VERSION, torch_tensorrt_version=TORCH_TENSORRT_VERSION)
+    return site
+
+
+def hub_env(**extra: str) -> dict[str, str]:
+    """Variables a subprocess needs to decide for :data:`TARGET` (a GPU the host may not have)."""
+    env = {"TRT_PLUGIN_HUB_TARGET": TARGET, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.update(extra)
+    return env
+
+
+def subprocess_env(paths: Sequence[Path], env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment ``fixtures.run_python`` builds, for processes started with Popen."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TRT_PLUGIN_HUB_")}
+    full["TRT_PLUGIN_HUB_NO_CACHE"] = "1"
+    full.update(env or {})
+    full["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
+    return full
+
+
+def spawn(code: str, paths: Sequence[Path], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", code], env=subprocess_env(paths, env), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def last_json(stdout: str) -> Any:
+    """The JSON object a script printed as its last line (plugins may print before it)."""
+    lines = [line for line in stdout.strip().splitlines() if line.startswith("{")]
+    assert lines, f"no JSON line in output:\n{stdout}"
+    return json.loads(lines[-1])
+
+
+def find_plugin(report: Mapping[str, Any], distribution: str) -> dict[str, Any]:
+    """The plugin of ``distribution`` in a report's JSON."""
+    matches = [p for p in report["plugins"] if p["distribution"] == distribution]
+    assert len(matches) == 1, f"{distribution}: {len(matches)} entries in the report"
+    return matches[0]
+
+
+def all_reasons(plugin: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Plugin-level reasons, then each op's."""
+    return list(plugin["reasons"]) + [r for op in plugin["ops"] for r in op["reasons"]]
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# Printed by the scripts below: what the report says and what upstream's registries hold.
+PROBE = textwrap.dedent('''
+    def probe(rep):
+        import sys
+        import trt_plugin_hub.aot as hub_aot
+        from trt_plugin_hub import _adapter
+        from trt_plugin_hub.activation import registered_ops
+        counts = {}
+        for plugin in rep.plugins:
+            for op in plugin.ops:
+                ns, name = op.id.split("::")
+                try:
+                    overload = _adapter.torch_overload(ns, name, op.overload)
+                except Exception:
+                    continue
+                counts[f"{op.id}.{op.overload}"] = _adapter.converter_candidates(overload)
+        try:
+            qdp = sorted(_adapter.qdp_registry())
+        except Exception:
+            qdp = None
+        return {
+            "report": rep.to_dict(),
+            "findings": [[f.subject, f.code, f.message] for f in rep.findings],
+            "converters": counts,
+            "qdp": qdp,
+            "bound": list(hub_aot.bound_ops()),
+            "registered": sorted(f"{k[0]}.{k[1]}" for k in registered_ops()),
+            "imported": sorted(m for m in sys.modules if m.startswith(("case_", "good_"))),
+        }
+''')

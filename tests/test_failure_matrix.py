@@ -1,0 +1,346 @@
+"""Every bad plugin is isolated with a precise reason, beside a good plugin that still activates.
+
+One site directory holds the good plugin, every case of :data:`plugin_cases.CASES` (real
+``.dist-info`` folders, some installed from wheels with pip) and the TensorRT / Torch-TensorRT
+test doubles. One interpreter imports ``torch_tensorrt`` and calls ``trt_plugin_hub.load()``
+there; each case is then a test reading that one report. A second interpreter does the same in
+strict mode. Integrity of packaged PTX is checked on the same run: what the good AOT op hands
+TensorRT is the verified file, and nothing of a plugin with altered PTX is bound or imported.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures import run_python
+from plugin_cases import (
+    CASES,
+    GOOD_AOT,
+    GOOD_DIST,
+    GOOD_JIT,
+    GOOD_PACKAGE,
+    PROBE,
+    Case,
+    all_reasons,
+    build_site,
+    find_plugin,
+    good_plugin,
+    hub_env,
+    install,
+    keyboard_interrupt_plugin,
+    last_json,
+    normalize,
+    ptx_text,
+    sha256,
+)
+
+from trt_plugin_hub.codes import CODES
+from trt_plugin_hub.decisions import safe_package_path
+
+pytestmark = pytest.mark.slow
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+MATRIX_SCRIPT = PROBE + '''
+import hashlib, json, os
+out = {}
+try:
+    import torch_tensorrt
+    out["import_error"] = None
+except BaseException as exc:
+    out["import_error"] = f"{type(exc).__name__}: {exc}"
+import trt_plugin_hub
+from trt_plugin_hub import loader
+autoloaded = loader.loaded_report()
+rep = trt_plugin_hub.load()
+out["autoloaded"] = autoloaded is not None
+out["same_report"] = autoloaded is rep and trt_plugin_hub.load() is rep
+out.update(probe(rep))
+
+# What TensorRT receives when it builds an engine: the return value of the op's aot_impl.
+import tensorrt.plugin as trtp
+from tensorrt.plugin._lib import QDP_REGISTRY
+
+def call_aot():
+    desc = trtp.TensorDesc(shape_expr=[4, 256])
+    kernel, ptx, params, extras = QDP_REGISTRY[GOOD_AOT].aot_impl_func(desc, (desc.like(),), 0)
+    data = ptx.encode() if isinstance(ptx, str) else bytes(ptx)
+    return {"kernel": kernel, "sha256": hashlib.sha256(data).hexdigest(), "block_x": repr(params.block_x)}
+
+out["aot_call"] = call_aot()
+# The file changes on disk after activation: the verified bytes in memory are what is used.
+path = os.path.join(os.path.dirname(sys.modules[GOOD_PACKAGE].__file__), "ptx", "scale.sm_90.ptx")
+original = open(path, "rb").read()
+try:
+    open(path, "wb").write(original.replace(b"ret;", b"trap;"))
+    out["aot_call_after_tamper"] = call_aot()
+finally:
+    open(path, "wb").write(original)
+print(json.dumps(out))
+'''
+
+STRICT_SCRIPT = '''
+import json
+out = {}
+try:
+    import torch_tensorrt
+    out["import"] = None
+except BaseException as exc:
+    out["import"] = type(exc).__name__
+import trt_plugin_hub
+try:
+    trt_plugin_hub.load()
+    out["load"] = None
+except BaseException as exc:
+    out["load"] = {"type": type(exc).__name__, "message": str(exc),
+                   "cause": type(exc.__cause__).__name__ if exc.__cause__ is not None else None,
+                   "findings": len(getattr(exc, "findings", ()))}
+print(json.dumps(out))
+'''
+
+
+def _script(body: str) -> str:
+    return (f"import sys\nGOOD_AOT = {GOOD_AOT!r}\nGOOD_PACKAGE = {GOOD_PACKAGE!r}\n") + body
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("matrix"))
+
+
+@pytest.fixture(scope="module")
+def matrix(site: Path) -> dict[str, Any]:
+    proc = run_python(_script(MATRIX_SCRIPT), paths=[site], env=hub_env(), timeout=300)
+    return last_json(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def strict(site: Path) -> dict[str, Any]:
+    proc = run_python(STRICT_SCRIPT, paths=[site], env=hub_env(TRT_PLUGIN_HUB_STRICT="1"), timeout=300)
+    return last_json(proc.stdout)
+
+
+def _active_op_ids(report: dict[str, Any]) -> set[str]:
+    return {op["id"] for p in report["plugins"] for op in p["ops"] if op["status"] == "active"}
+
+
+# ----------------------------------------------------------------------------------------------
+# The matrix
+
+
+def test_matrix_has_at_least_25_distinct_cases_over_many_codes():
+    keys = [c.key for c in CASES]
+    assert len(keys) == len(set(keys)) >= 25
+    codes = {c.code for c in CASES}
+    assert len(codes) >= 20, sorted(codes)
+    assert codes <= set(CODES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.key)
+def test_bad_plugin_gets_its_code_and_a_sentence_while_the_good_one_activates(matrix: dict[str, Any], case: Case):
+    report = matrix["report"]
+    assert matrix["import_error"] is None
+
+    good = find_plugin(report, GOOD_DIST)
+    assert good["status"] == "active"
+    assert {op["id"]: op["status"] for op in good["ops"]} == {GOOD_JIT: "active", GOOD_AOT: "active"}
+
+    bad = find_plugin(report, case.dist)
+    reasons = all_reasons(bad)
+    coded = [r for r in reasons if r["code"] == case.code]
+    assert coded, f"{case.dist}: {bad['status']} {[(r['code'], r['message']) for r in reasons]}"
+    assert bad["status"] == case.status, reasons
+    # The sentence says what is wrong with this plugin, in words a person can act on.
+    precise = [r for r in coded if all(w in r["message"] for w in case.words)]
+    assert precise, f"{case.words} not all in any of {[r['message'] for r in coded]}"
+    assert all(len(r["message"].split()) >= 4 for r in coded), coded  # a sentence, not a bare code
+    for companion in case.companions:
+        assert find_plugin(report, companion)["status"] == "active"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.status == "rejected"], ids=lambda c: c.key)
+def test_rejected_plugin_runs_no_code_and_registers_nothing(matrix: dict[str, Any], case: Case):
+    bad = find_plugin(matrix["report"], case.dist)
+    imported = [m for m in matrix["imported"] if m == case.package or m.startswith(case.package + ".")]
+    assert imported == []
+    claimed_by_others = _active_op_ids(matrix["report"])
+    for op in bad["ops"]:
+        assert op["status"] == "rejected"
+        if op["id"] not in claimed_by_others:
+            assert not matrix["converters"].get(f"{op['id']}.{op['overload']}")
+            assert op["id"] not in (matrix["qdp"] or [])
+
+
+def test_every_active_op_has_exactly_one_converter_and_one_report(matrix: dict[str, Any]):
+    report = matrix["report"]
+    active = [(op["id"], op["overload"]) for p in report["plugins"] for op in p["ops"] if op["status"] == "active"]
+    assert (GOOD_JIT, "default") in active and (GOOD_AOT, "default") in active
+    assert len(active) == len(set(active))
+    for op_id, overload in active:
+        assert matrix["converters"][f"{op_id}.{overload}"] == 1, op_id
+    assert sorted(f"{i}.{o}" for i, o in active) == matrix["registered"]
+    assert not any(r["code"] == "ALREADY_REGISTERED" for p in report["plugins"] for r in all_reasons(p))
+    assert matrix["autoloaded"] and matrix["same_report"]
+
+
+def test_only_code_of_plugins_that_passed_every_check_was_imported(matrix: dict[str, Any]):
+    allowed = {GOOD_PACKAGE} | {c.package for c in CASES if c.status != "rejected"}
+    allowed |= {normalize(name).replace("-", "_") for c in CASES for name in c.companions}
+    imported = {module.split(".")[0] for module in matrix["imported"]}
+    assert imported <= allowed, sorted(imported - allowed)
+    assert GOOD_PACKAGE in imported
+
+
+def test_failed_plugins_register_no_converter(matrix: dict[str, Any]):
+    for case in (c for c in CASES if c.status == "failed"):
+        bad = find_plugin(matrix["report"], case.dist)
+        for op in bad["ops"]:
+            assert op["status"] == "failed", case.key
+            assert not matrix["converters"].get(f"{op['id']}.{op['overload']}"), case.key
+
+
+# ----------------------------------------------------------------------------------------------
+# Strict mode
+
+
+_FINDING = re.compile(r"^  - (?P<subject>.+?): \[(?P<code>[A-Z0-9_]+)\] (?P<message>.*)$")
+
+
+def _strict_findings(strict: dict[str, Any]) -> list[tuple[str, str, str]]:
+    error = strict["load"]
+    assert error is not None and error["type"] == "StrictModeError", error
+    found = []
+    for line in error["message"].splitlines()[1:]:
+        match = _FINDING.match(line)
+        assert match, line
+        found.append((normalize(match["subject"].split(" / ")[0]), match["code"], match["message"]))
+    return found
+
+
+def test_strict_mode_raises_one_error_listing_every_problem(strict: dict[str, Any]):
+    error = strict["load"]
+    findings = _strict_findings(strict)
+    assert error["findings"] == len(findings) > len(CASES) // 2
+    assert error["message"].startswith(f"{len(findings)} plugin problem(s) in strict mode")
+    # The first plugin exception is chained for the traceback.
+    assert error["cause"] is not None
+    # Importing torch_tensorrt either succeeds or raises the same strict error, never anything else.
+    assert strict["import"] in (None, "StrictModeError")
+    assert not any(normalize(GOOD_DIST) == subject for subject, _, _ in findings)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=c.strict_gap)) if c.strict_gap else c
+     for c in CASES],
+    ids=lambda c: c.key,
+)
+def test_strict_mode_names_each_bad_plugin_with_its_code(strict: dict[str, Any], case: Case):
+    names = {normalize(n) for n in case.names}
+    hits = [f for f in _strict_findings(strict) if f[0] in names and f[1] == case.code]
+    assert hits, f"{case.dist} [{case.code}] not in the strict error"
+
+
+# ----------------------------------------------------------------------------------------------
+# A plugin module raising KeyboardInterrupt
+
+
+KEYBOARD_SCRIPT = '''
+import json, sys
+out = {}
+try:
+    import torch_tensorrt
+    out["import"] = None
+except KeyboardInterrupt:
+    out["import"] = "KeyboardInterrupt"
+out["usable"] = hasattr(sys.modules.get("torch_tensorrt"), "dynamo")
+import trt_plugin_hub
+from trt_plugin_hub import loader
+for attempt in ("first_load", "second_load"):
+    try:
+        trt_plugin_hub.load()
+        out[attempt] = None
+    except KeyboardInterrupt:
+        out[attempt] = "KeyboardInterrupt"
+    except BaseException as exc:
+        out[attempt] = type(exc).__name__
+out["cached"] = loader.loaded_report() is not None
+print(json.dumps(out))
+'''
+
+
+@pytest.fixture(scope="module")
+def interrupted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from doubles import make_double_site
+
+    root = tmp_path_factory.mktemp("interrupt")
+    install(root / "site", [good_plugin(wheel=False), keyboard_interrupt_plugin()], root / "work")
+    return make_double_site(root / "site")
+
+
+@pytest.mark.parametrize("autoload", ["1", "0"], ids=["autoload", "explicit-load"])
+def test_keyboard_interrupt_in_a_plugin_module_propagates_and_caches_no_report(interrupted_site: Path,
+                                                                               autoload: str):
+    env = hub_env(TRT_PLUGIN_HUB_AUTOLOAD=autoload)
+    out = last_json(run_python(KEYBOARD_SCRIPT, paths=[interrupted_site], env=env).stdout)
+    # Ctrl-C semantics are kept: the interrupt reaches the caller (the import when loading
+    # automatically), torch_tensorrt itself stays imported, and no half-finished report is cached,
+    # so the next load() tries again instead of returning a partial answer.
+    assert out == {"import": "KeyboardInterrupt" if autoload == "1" else None, "usable": True,
+                   "first_load": "KeyboardInterrupt", "second_load": "KeyboardInterrupt", "cached": False}
+
+
+# ----------------------------------------------------------------------------------------------
+# Integrity of packaged PTX
+
+
+def test_ptx_handed_to_tensorrt_is_the_verified_packaged_file(matrix: dict[str, Any]):
+    good = find_plugin(matrix["report"], GOOD_DIST)
+    scale = next(op for op in good["ops"] if op["id"] == GOOD_AOT)
+    assert scale["mode"] == "aot" and scale["ptx"] == "ptx/scale.sm_90.ptx"
+    expected = sha256(ptx_text("sm_90"))
+    assert matrix["aot_call"] == {"kernel": "scale_kernel", "sha256": expected, "block_x": matrix["aot_call"]["block_x"]}
+    assert "128" in matrix["aot_call"]["block_x"]
+
+
+def test_ptx_altered_after_activation_is_not_read_again(matrix: dict[str, Any]):
+    assert matrix["aot_call_after_tamper"] == matrix["aot_call"]
+
+
+def test_altered_or_escaping_ptx_is_never_bound(matrix: dict[str, Any]):
+    assert GOOD_AOT in matrix["bound"]
+    for case in CASES:
+        if case.code.startswith("PTX_"):
+            assert f"case_{case.key}::op" not in matrix["bound"], case.key
+            assert not any(m.startswith(case.package) for m in matrix["imported"]), case.key
+
+
+def test_safe_package_path_keeps_paths_inside_the_package(tmp_path: Path):
+    package = tmp_path / "pkg"
+    (package / "ptx").mkdir(parents=True)
+    (package / "ptx" / "k.ptx").write_bytes(b"x")
+    outside = tmp_path / "outside.ptx"
+    outside.write_bytes(b"x")
+    (package / "ptx" / "link.ptx").symlink_to(outside)
+    (package / "inner").symlink_to(package / "ptx", target_is_directory=True)
+
+    assert safe_package_path(package, "ptx/k.ptx") == (package / "ptx" / "k.ptx").resolve()
+    assert safe_package_path(package, "inner/k.ptx") == (package / "ptx" / "k.ptx").resolve()
+    for escaping in ("../outside.ptx", "ptx/../../outside.ptx", str(outside), "/etc/passwd", "ptx/link.ptx",
+                     "ptx/./../../outside.ptx"):
+        assert safe_package_path(package, escaping) is None, escaping
+
+
+# ----------------------------------------------------------------------------------------------
+# The documentation of all this
+
+
+def test_security_page_explains_every_code_and_the_threat_model():
+    text = (DOCS / "security.rst").read_text(encoding="utf-8")
+    missing = [code for code in CODES if f"``{code}``" not in text]
+    assert not missing
+    for topic in ("Threat model", "cannot", "same rights", "sha256", "lock", "strict", "KeyboardInterrupt"):
+        assert topic.lower() in text.lower(), topic
