@@ -422,8 +422,7 @@ def _(site: Path) -> list[Dist]:
     return [plugin(key, [op], files=files, modules={"qdp": qdp_module([op["id"]])})]
 
 
-@case("undeclared_op", "UNDECLARED_OP", "active", "case_undeclared_op::extra", "does not declare",
-      strict_gap="strict mode lists only rejected and failed plugins; UNDECLARED_OP is a note on an active one")
+@case("undeclared_op", "UNDECLARED_OP", "active", "case_undeclared_op::extra", "does not declare")
 def _(site: Path) -> list[Dist]:
     key = "undeclared_op"
     declared, extra = f"{_ns(key)}::op", f"{_ns(key)}::extra"
@@ -606,9 +605,7 @@ def _(site: Path) -> list[Dist]:
 
 
 @case("duplicate_plugin_name", "DUPLICATE_PLUGIN", "rejected", "case-dup-name", "case-duplicate-a-first",
-      companions=("case-duplicate-a-first",),
-      strict_gap="the DUPLICATE_PLUGIN finding's subject is the shared plugin name and its sentence names the "
-                 "distribution that keeps the name, so the rejected distribution is named nowhere in the error")
+      companions=("case-duplicate-a-first",))
 def _(site: Path) -> list[Dist]:
     first = plugin("duplicate_a_first", [jit_op("case_dup_first::op", "case_duplicate_a_first.qdp")],
                    modules={"qdp": qdp_module(["case_dup_first::op"])}, name="case-dup-name")

@@ -163,10 +163,6 @@ os._exit(0)
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hub bug: the autoload hook calls load() from inside the import of torch_tensorrt, holding its "
-    "module import lock, and blocks on the loader's lock; a load() already running in another thread "
-    "needs that import lock to import torch_tensorrt's submodules: deadlock"))
 def test_load_in_one_thread_while_another_imports_torch_tensorrt_completes(site: Path):
     out = last_json(run_python(RACE_SCRIPT, paths=[site], env=hub_env(), timeout=120).stdout)
     assert out == {"imported": True, "status": "active", "alive": 0}

@@ -74,9 +74,9 @@ def _activate() -> None:
     from .errors import StrictModeError
 
     try:
-        from .loader import load
+        from .loader import load_on_import
 
-        load()
+        load_on_import()
     except StrictModeError:
         raise
     except Exception:

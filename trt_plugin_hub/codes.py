@@ -60,7 +60,7 @@ CODES: dict[str, tuple[str, str]] = {
     "CONVERTER_FAILED": ("failed", "Generating or registering the converter raised."),
     "CONVERTER_NOT_REGISTERED": ("failed", "After generation, the overload is not in DYNAMO_CONVERTERS."),
     "LEGACY_REGISTER_FAILED": ("failed", "The package's own converter registration function raised."),
-    "UNDECLARED_OP": ("note", "The plugin registered a QDP op its manifest does not declare."),
+    "UNDECLARED_OP": ("warning", "The plugin registered a QDP op its manifest does not declare."),
     "ALREADY_REGISTERED": ("note", "The op was already registered in this process; nothing was registered twice."),
 }
 

@@ -373,6 +373,7 @@ def _resolve_conflicts(decisions: list[PluginDecision], settings: Settings) -> l
             if op_decision.accepted:
                 claims.setdefault(op_decision.op.id, []).append((p_index, o_index))
     updates: dict[tuple[int, int], OpDecision] = {}
+    winners_by_holder: dict[tuple[int, int], str] = {}
     for op_id, holders in sorted(claims.items()):
         plugins = {p for p, _ in holders}
         if len(plugins) < 2:
@@ -387,6 +388,7 @@ def _resolve_conflicts(decisions: list[PluginDecision], settings: Settings) -> l
                               f"wins ({rule})")
                 updates[(p_index, o_index)] = replace(op_decision, reasons=op_decision.reasons + (note,))
             else:
+                winners_by_holder[(p_index, o_index)] = winner_plugin.name
                 lost = Reason("CONFLICT_LOST", f"{op_id} is provided by {winner_plugin.name} "
                               f"({winner_plugin.entry_point.distribution}) instead ({rule}); set "
                               f"TRT_PLUGIN_HUB_PREFER={op_id}={decisions[p_index].candidate.name} to choose this one")
@@ -398,8 +400,10 @@ def _resolve_conflicts(decisions: list[PluginDecision], settings: Settings) -> l
         if ops != decision.ops:
             decision = replace(decision, ops=ops)
             if not any(op.accepted for op in ops):
+                winners = sorted({w for (p, _), w in winners_by_holder.items() if p == p_index})
                 decision = replace(decision, status="rejected", reasons=decision.reasons + (
-                    Reason("CONFLICT_LOST", f"every op of {decision.candidate.name} is provided by another plugin"),))
+                    Reason("CONFLICT_LOST", f"every op of {decision.candidate.name} is provided by another plugin "
+                           f"({', '.join(winners)})"),))
         result.append(decision)
     return result
 

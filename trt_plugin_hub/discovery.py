@@ -152,8 +152,10 @@ def discover() -> tuple[Candidate, ...]:
                 candidate = Candidate(candidate.entry_point, candidate.package_dir, candidate.manifest_path,
                                       candidate.manifest, Reason(
                                           "DUPLICATE_PLUGIN",
-                                          f"plugin name {candidate.name!r} is already provided by "
-                                          f"{first.entry_point.distribution} {first.entry_point.version}",
+                                          f"{candidate.entry_point.distribution} {candidate.entry_point.version} "
+                                          f"declares plugin name {candidate.name!r}, which "
+                                          f"{first.entry_point.distribution} {first.entry_point.version} "
+                                          "already provides; rename one of them",
                                       ))
             else:
                 owners[key] = candidate

@@ -19,7 +19,7 @@ from .errors import StrictModeError
 from .reporting import Finding, OpReport, PluginReport, Reason, Report
 from .settings import Settings, read_settings
 
-__all__ = ["load", "report", "plugin_report", "reset_for_tests"]
+__all__ = ["load", "load_on_import", "report", "plugin_report", "current_environment", "reset_for_tests"]
 
 log = logging.getLogger("trt_plugin_hub")
 
@@ -164,6 +164,25 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
     return result
 
 
+def load_on_import() -> Report | None:
+    """The automatic path: :func:`load`, unless another thread is loading right now.
+
+    The hook runs while Python holds ``torch_tensorrt``'s import lock. If another thread is
+    inside :func:`load`, its activation may itself be waiting for that import to finish, so
+    waiting here for the loader lock would deadlock both threads. That thread completes the same
+    activation; this one returns at once.
+    """
+    if _active_thread == threading.get_ident():
+        return _loaded
+    if not _lock.acquire(blocking=False):
+        log.debug("trt-plugin-hub: another thread is activating plugins; not waiting inside an import")
+        return None
+    try:
+        return load()
+    finally:
+        _lock.release()
+
+
 def _configure_logging() -> None:
     """Honour ``TRT_PLUGIN_HUB_LOG`` (a level name) with a stderr handler, once."""
     import os
@@ -196,16 +215,7 @@ def _run(settings: Settings) -> Report:
     for decision in decisions:
         result = activate(decision)
         plugins.append(result.report)
-        by_op = dict(result.exceptions)
-        for op in result.report.ops:
-            if op.status in ("failed", "rejected"):
-                for reason in op.reasons:
-                    if not reason.is_note:
-                        findings.append(Finding(f"{result.report.name} / {op.id}", reason.code, reason.message,
-                                                by_op.get(op.id)))
-        if result.report.status in ("failed", "rejected") and not any(f.subject.startswith(result.report.name) for f in findings):
-            for reason in result.report.reasons:
-                findings.append(Finding(result.report.name, reason.code, reason.message))
+        findings.extend(_plugin_findings(result.report, dict(result.exceptions)))
     activation_ms = (time.perf_counter() - started) * 1000
     result_report = Report(tuple(plugins), env, activated=True, discovery_ms=discovery_ms, decision_ms=decision_ms,
                            activation_ms=activation_ms, settings=settings.to_dict(), findings=tuple(findings))
@@ -226,6 +236,31 @@ def _log_summary(result: Report) -> None:
             len(result.plugins), summary, len(result.active_ops))
 
 
+def _plugin_findings(plugin: PluginReport, exceptions: dict[str, BaseException]) -> list[Finding]:
+    """What strict mode reports of one plugin: every blocking reason and every warning."""
+    if plugin.status == "disabled":
+        return []
+    found: list[Finding] = []
+    seen: set[Reason] = set()
+    # A plugin rejected for sharing its name with another is named by its distribution.
+    subject = plugin.name
+    if any(r.code == "DUPLICATE_PLUGIN" for r in plugin.reasons) and plugin.distribution:
+        subject = plugin.distribution
+    for op in plugin.ops:
+        if op.status in ("failed", "rejected"):
+            for reason in op.reasons:
+                if not reason.is_note and reason not in seen:
+                    seen.add(reason)
+                    found.append(Finding(f"{subject} / {op.id}",
+                                         reason.code, reason.message, exceptions.get(op.id)))
+    for reason in plugin.reasons:
+        blocking = plugin.status in ("failed", "rejected") and not reason.is_note
+        if (blocking or reason.is_warning) and reason not in seen:
+            seen.add(reason)
+            found.append(Finding(subject, reason.code, reason.message))
+    return found
+
+
 def _raise_if_findings(result: Report) -> None:
     findings = result.findings or _findings_from(result.plugins)
     if not findings:
@@ -236,13 +271,7 @@ def _raise_if_findings(result: Report) -> None:
 
 
 def _findings_from(plugins: Iterable[PluginReport]) -> tuple[Finding, ...]:
-    found = []
-    for plugin in plugins:
-        if plugin.status in ("rejected", "failed"):
-            for reason in plugin.reasons:
-                if not reason.is_note:
-                    found.append(Finding(plugin.name, reason.code, reason.message))
-    return tuple(found)
+    return tuple(f for plugin in plugins for f in _plugin_findings(plugin, {}))
 
 
 def loaded_report() -> Report | None:

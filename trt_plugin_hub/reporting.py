@@ -27,7 +27,12 @@ class Reason:
     @property
     def is_note(self) -> bool:
         """Notes explain a choice (e.g. a JIT fallback) and do not block activation."""
-        return CODES.get(self.code, ("rejected", ""))[0] == "note"
+        return CODES.get(self.code, ("rejected", ""))[0] in ("note", "warning")
+
+    @property
+    def is_warning(self) -> bool:
+        """Warnings do not block activation either, but strict mode reports them."""
+        return CODES.get(self.code, ("rejected", ""))[0] == "warning"
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
