@@ -1,0 +1,86 @@
+"""Importing the hub imports nothing heavy: torch, tensorrt, triton and numpy wait for activation.
+
+Every process that imports torch runs the hub's ``torch.backends`` hook, so these imports are on
+the start-up path of every PyTorch program. ``python -X importtime`` lists every module a
+statement imports; these tests read that list (no timing assertions: timings are the
+benchmark's job, see ``benchmarks/discovery.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fixtures import jit_op, make_dist, manifest
+
+HEAVY = ("torch", "tensorrt", "torch_tensorrt", "triton", "numpy")
+
+
+def imported_modules(code: str, *, paths: tuple[Path, ...] = (), env: dict[str, str] | None = None,
+                     cwd: Path | None = None) -> list[str]:
+    """Names of every module ``code`` imports in a fresh interpreter, from ``-X importtime``."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TRT_PLUGIN_HUB_", "PYTHON"))}
+    full_env["TRT_PLUGIN_HUB_NO_CACHE"] = "1"  # never write to the user's cache from a test
+    if paths:
+        full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=full_env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    names = []
+    for line in proc.stderr.splitlines():
+        # "import time: <self us> | <cumulative us> | <indented module name>"
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":  # the header line
+                names.append(name)
+    assert names, proc.stderr  # the option worked: at least the hub itself is listed
+    return names
+
+
+def heavy(names: list[str]) -> list[str]:
+    return sorted({n for n in names if n.split(".")[0] in HEAVY})
+
+
+def test_import_trt_plugin_hub_imports_nothing_heavy():
+    names = imported_modules("import trt_plugin_hub")
+    assert "trt_plugin_hub" in names
+    assert heavy(names) == []
+
+
+def test_autoload_hook_imports_nothing_heavy():
+    # What torch runs for the entry point: import the module, call install().
+    names = imported_modules("import trt_plugin_hub._autoload as a; a.install()")
+    assert "trt_plugin_hub._autoload" in names
+    assert heavy(names) == []
+    # The hook needs nothing beyond the standard library modules torch has loaded anyway.
+    hub = {n for n in names if n.startswith("trt_plugin_hub")}
+    assert hub == {"trt_plugin_hub", "trt_plugin_hub._version", "trt_plugin_hub._autoload"}
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_deciding_imports_nothing_heavy(tmp_path: Path, cached: bool):
+    """Discovery, manifests, the environment probe and decisions: still no torch or TensorRT."""
+    site = tmp_path / "site"
+    files = {"acme/__init__.py": "import torch\n",  # discovery must not run this
+             "acme/qdp.py": "import torch\nimport tensorrt\n",
+             "acme/trt_plugin.json": manifest("acme", [jit_op("acme::add", "acme.qdp")])}
+    make_dist(site, "acme-ops", "1.0.0", entry_points={"torch_tensorrt.plugins": {"acme": "acme"}}, files=files)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    past = time.time() - 3600  # an environment installed a while ago: the cache may be written
+    for directory in (site, cwd):
+        os.utime(directory, (past, past))
+    env = {"TRT_PLUGIN_HUB_NO_CACHE": "0", "TRT_PLUGIN_HUB_CACHE_DIR": str(tmp_path / "cache")} if cached else {}
+    code = "import trt_plugin_hub; r = trt_plugin_hub.report(); assert any(p.name == 'acme' for p in r.plugins)"
+    for _ in range(2 if cached else 1):
+        names = imported_modules(code, paths=(site,), env=env, cwd=cwd)
+        assert "trt_plugin_hub.decisions" in names
+        assert heavy(names) == []
+        if cached:  # the first run wrote the cache, so the second is served from it
+            assert list((tmp_path / "cache").glob("discovery-*.json"))

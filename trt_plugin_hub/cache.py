@@ -1,0 +1,509 @@
+"""A cross-process cache of plugin discovery, keyed by what is installed.
+
+Scanning the ``torch_tensorrt.plugins`` entry points costs one parse of every installed
+distribution's metadata (tens of milliseconds in environments of a thousand distributions). This
+module keeps the result of that scan on disk so later processes skip it.
+
+What is cached, and what is not:
+
+* Cached: the entry-point records (name, value, distribution, version) and where each package
+  was found (its directory and manifest path), or the locating problem (invalid entry point,
+  package not found, manifest missing).
+* Never cached: the manifests themselves and the decisions. On every hit each manifest is read and
+  validated again (one small file per plugin, a fraction of a millisecond each), so an edited
+  manifest - an editable install, a hand-patched file - is never served stale; decisions, which
+  read and hash the PTX files, always run afresh. A stale or corrupt cache can therefore never
+  change a decision.
+
+The key is O(len(sys.path)): for each ``sys.path`` entry, its path and the ``mtime_ns`` of the
+directory. Installers add or remove a ``.dist-info`` folder for every install, upgrade and
+uninstall, which changes that directory's mtime. The interpreter version, the hub version, the
+cache schema, the import finders and the hub's own discovery code are part of the key too. Each
+environment (interpreter + ``sys.path``) has its own file, replaced atomically (temporary file +
+``os.replace``) so concurrent writers never leave a torn file; a directory modified within the
+last two seconds is not trusted to have settled (a second change within the filesystem's
+timestamp granularity would not show), so nothing is written for it until it has.
+
+Unwritable or missing locations are skipped silently: the cache is an optimisation only.
+``TRT_PLUGIN_HUB_NO_CACHE=1`` bypasses it, ``TRT_PLUGIN_HUB_CACHE_DIR`` moves it, and
+``trt-plugin-hub cache clear`` / ``cache info`` manage it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .discovery import Candidate, EntryPointRecord, discover, locate_package
+from .errors import ManifestError
+from .manifest import MANIFEST_FILENAME, read_manifest
+from .reporting import Reason
+from .settings import normalize_name, read_settings
+
+__all__ = [
+    "CACHE_SCHEMA",
+    "CacheInfo",
+    "CacheKey",
+    "add_cli",
+    "cache_dir",
+    "cache_info",
+    "cache_key",
+    "cached_discover",
+    "clear_cache",
+]
+
+log = logging.getLogger("trt_plugin_hub")
+
+#: Bumped whenever the file layout or the meaning of a field changes; old files are then ignored.
+CACHE_SCHEMA = 1
+_PREFIX = "discovery-"
+_SUFFIX = ".json"
+_TMP_SUFFIX = ".tmp"
+#: A directory modified this recently may change again within one timestamp tick unnoticed.
+_SETTLE_NS = 2_000_000_000
+#: Each environment has one file; beyond this many the least recently written are removed.
+_MAX_FILES = 64
+#: Temporary files of writers that died are removed after this long.
+_STALE_TMP_S = 3600.0
+#: Problems found while locating a package: they depend only on the entry point and sys.path.
+_LOCATING = ("ENTRY_POINT_INVALID", "ENTRY_POINT_NOT_FOUND", "MANIFEST_MISSING")
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """Where this environment's cache file is, and the state it must have been written for."""
+
+    identity: str
+    state: tuple[Any, ...]
+    #: The newest directory mtime in the key: a file is only written once it has settled.
+    newest_ns: int
+
+    def filename(self) -> str:
+        """The cache file's name inside the cache directory."""
+        return f"{_PREFIX}{self.identity}{_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What ``trt-plugin-hub cache info`` reports."""
+
+    directory: str | None
+    bypassed: bool
+    writable: bool
+    files: int
+    size_bytes: int
+    current_file: str | None
+    current_valid: bool
+    current_plugins: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view."""
+        return {
+            "directory": self.directory,
+            "bypassed": self.bypassed,
+            "writable": self.writable,
+            "files": self.files,
+            "size_bytes": self.size_bytes,
+            "current_file": self.current_file,
+            "current_valid": self.current_valid,
+            "current_plugins": self.current_plugins,
+        }
+
+
+# ----------------------------------------------------------------------------------------------
+# Location
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
+    """The cache directory: ``TRT_PLUGIN_HUB_CACHE_DIR``, else the user cache directory.
+
+    That is ``$XDG_CACHE_HOME/trt-plugin-hub`` or ``~/.cache/trt-plugin-hub`` (on Windows
+    ``%LOCALAPPDATA%\\trt-plugin-hub\\Cache``); ``None`` when no home directory is known.
+    """
+    env = os.environ if env is None else env
+    explicit = env.get("TRT_PLUGIN_HUB_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    if sys.platform == "win32" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "trt-plugin-hub" / "Cache"
+    xdg = env.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):  # the XDG spec says to ignore relative values
+        return Path(xdg) / "trt-plugin-hub"
+    try:
+        return Path.home() / ".cache" / "trt-plugin-hub"
+    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry
+        return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Key
+
+
+def _stamp(path: str) -> int | list[int] | None:
+    """A directory's mtime_ns; a file's [mtime_ns, size] (zips on sys.path); None if absent."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return st.st_mtime_ns
+    return [st.st_mtime_ns, st.st_size]
+
+
+def _finder_names() -> list[str]:
+    # A finder that serves modules or metadata changes what discovery sees; the hub's own
+    # autoload finders find nothing and come and go, so they are left out.
+    names = []
+    for finder in sys.meta_path:
+        kind = finder if isinstance(finder, type) else type(finder)
+        if kind.__module__ == "trt_plugin_hub._autoload":
+            continue
+        names.append(f"{kind.__module__}.{kind.__qualname__}")
+    return names
+
+
+def cache_key() -> CacheKey:
+    """The key of this process's environment: one ``stat`` per ``sys.path`` entry, plus a few."""
+    import hashlib
+
+    cwd: str | None = None
+    paths: list[str] = []
+    stamps: list[Any] = []
+    for entry in sys.path:
+        if not isinstance(entry, str):
+            continue  # the path finder ignores non-str entries too
+        path = entry
+        if not os.path.isabs(entry):  # '' and relative entries are resolved against the cwd
+            cwd = cwd if cwd is not None else os.getcwd()
+            path = os.path.join(cwd, entry) if entry else cwd
+        paths.append(path)
+        stamps.append(_stamp(path))
+    # The hub's own discovery code: an edited checkout (editable install) must not reuse a
+    # file written by other code of the same version.
+    code = [_stamp(str(Path(__file__).with_name(name))) for name in ("discovery.py", "cache.py")]
+    finders = _finder_names()
+    # The file name: processes that differ in anything but mtimes keep separate files, so they
+    # never take turns overwriting one another's.
+    identity_parts = [CACHE_SCHEMA, __version__, sys.version, sys.executable, paths, finders]
+    identity = hashlib.sha256(json.dumps(identity_parts).encode("utf-8")).hexdigest()[:32]
+    state = (CACHE_SCHEMA, __version__, sys.version, sys.executable, paths, stamps, code, finders)
+    newest = max((s if isinstance(s, int) else s[0] for s in stamps if s is not None), default=0)
+    # Normalise through JSON once so the state compares equal to what a reader loads.
+    return CacheKey(identity, tuple(json.loads(json.dumps(list(state)))), newest)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading and writing
+
+
+def cached_discover() -> tuple[Candidate, ...]:
+    """:func:`~trt_plugin_hub.discovery.discover`, served from the cache when it is current.
+
+    Never raises for a cache problem: a missing, unreadable, corrupt, foreign or outdated file
+    means a fresh discovery (and, where the location is writable, a new file).
+    """
+    if not read_settings().use_cache:
+        return discover()
+    try:
+        directory = cache_dir()
+        if directory is None:
+            return discover()
+        key = cache_key()
+        path = directory / key.filename()
+        hit = _load(path, key)
+    except Exception as exc:  # noqa: BLE001 - e.g. the cwd was removed: nothing to key on
+        log.debug("trt-plugin-hub: discovery cache unavailable: %s", exc)
+        return discover()
+    if hit is not None:
+        return hit
+    candidates = discover()
+    try:
+        _store(directory, path, key, candidates)
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - _store handles OSError; else a bug
+        log.debug("trt-plugin-hub: not caching discovery: %s", exc)
+    return candidates
+
+
+def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
+    try:
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            # Entry points name modules to import: trust only a file this user wrote and
+            # nobody else may change.
+            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+                log.debug("trt-plugin-hub: ignoring discovery cache %s (not private to this user)", path)
+                return None
+            data = json.loads(handle.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:
+        log.debug("trt-plugin-hub: ignoring unreadable discovery cache %s: %s", path, exc)
+        return None
+    try:
+        if data["schema"] != CACHE_SCHEMA or tuple(data["state"]) != key.state:
+            return None
+        candidates = _revive(data["candidates"])
+    except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: rebuild
+        log.debug("trt-plugin-hub: ignoring corrupt discovery cache %s: %s", path, exc)
+        return None
+    if candidates is None:
+        log.debug("trt-plugin-hub: discovery cache %s is outdated by a changed package", path)
+    return candidates
+
+
+def _record(item: Sequence[Any]) -> EntryPointRecord:
+    name, value, distribution, version = item
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise TypeError("entry point name and value must be strings")
+    if not all(v is None or isinstance(v, str) for v in (distribution, version)):
+        raise TypeError("distribution and version must be strings or null")
+    return EntryPointRecord(name, value, distribution, version)
+
+
+def _optional_path(value: Any) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("a path must be a string")
+    return Path(value)
+
+
+def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
+    """Candidates from the cached scan, with every manifest read again; None if outdated.
+
+    Mirrors :func:`~trt_plugin_hub.discovery.discover` step by step (the test suite checks
+    that both give equal results), re-checking each package's part of the filesystem that
+    the key does not cover: the manifest files and the package directories they live in.
+    """
+    candidates: list[Candidate] = []
+    for item in items:
+        record = _record(item["ep"])
+        package_dir = _optional_path(item["dir"])
+        manifest_path = _optional_path(item["manifest"])
+        owner = record.distribution or record.name
+        if manifest_path is None:
+            code, message = item["problem"]
+            if code not in _LOCATING or not isinstance(message, str):
+                raise ValueError(f"unexpected cached problem {code!r}")
+            if code == "ENTRY_POINT_NOT_FOUND" and locate_package(record.value.partition(":")[0].strip()):
+                return None  # the package has appeared (e.g. an editable checkout came back)
+            if code == "MANIFEST_MISSING" and (
+                package_dir is None or not package_dir.is_dir() or (package_dir / MANIFEST_FILENAME).exists()
+            ):
+                return None
+            candidates.append(Candidate(record, package_dir, None, None, Reason(code, message)))
+            continue
+        try:
+            manifest = read_manifest(manifest_path, owner)
+        except ManifestError as exc:
+            if isinstance(exc.__cause__, (FileNotFoundError, NotADirectoryError)):
+                return None  # the package moved or went away: rediscover
+            candidates.append(Candidate(record, package_dir, manifest_path, None, Reason(exc.code, str(exc))))
+            continue
+        candidates.append(Candidate(record, package_dir, manifest_path, manifest, None))
+    return _mark_duplicates(candidates)
+
+
+def _mark_duplicates(candidates: list[Candidate]) -> tuple[Candidate, ...]:
+    """The duplicate-name rule of ``discover()``: the first in sorted order keeps a name."""
+    owners: dict[str, Candidate] = {}
+    result = []
+    for candidate in candidates:
+        if candidate.manifest is not None:
+            name_key = normalize_name(candidate.name)
+            first = owners.get(name_key)
+            if first is not None:
+                candidate = Candidate(candidate.entry_point, candidate.package_dir, candidate.manifest_path,
+                                      candidate.manifest, Reason(
+                                          "DUPLICATE_PLUGIN",
+                                          f"plugin name {candidate.name!r} is already provided by "
+                                          f"{first.entry_point.distribution} {first.entry_point.version}",
+                                      ))
+            else:
+                owners[name_key] = candidate
+        result.append(candidate)
+    return tuple(result)
+
+
+def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
+    items = []
+    for candidate in candidates:
+        record = candidate.entry_point
+        problem = None
+        if candidate.manifest_path is None:
+            if candidate.problem is None or candidate.problem.code not in _LOCATING:
+                return None  # a state this cache does not know how to re-check: do not cache
+            problem = [candidate.problem.code, candidate.problem.message]
+        items.append({
+            "ep": [record.name, record.value, record.distribution, record.version],
+            "dir": str(candidate.package_dir) if candidate.package_dir is not None else None,
+            "manifest": str(candidate.manifest_path) if candidate.manifest_path is not None else None,
+            "problem": problem,
+        })
+    return items
+
+
+def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Candidate]) -> None:
+    """Write the file atomically; skip silently where that is not possible or not yet safe."""
+    if key.newest_ns and time.time_ns() - key.newest_ns < _SETTLE_NS:
+        log.debug("trt-plugin-hub: not caching discovery: a sys.path directory changed under 2 s ago")
+        return
+    items = _serialise(candidates)
+    if items is None:
+        return
+    payload = json.dumps({"schema": CACHE_SCHEMA, "hub": __version__, "state": list(key.state),
+                          "candidates": items}, separators=(",", ":")).encode("utf-8")
+    tmp: str | None = None
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix=f".{_PREFIX}", suffix=_TMP_SUFFIX, dir=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
+        tmp = None
+        _prune(directory)
+    except OSError as exc:  # read-only, full, permission denied...: the cache is optional
+        log.debug("trt-plugin-hub: not caching discovery in %s: %s", directory, exc)
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _cache_files(directory: Path) -> list[Path]:
+    try:
+        return [p for p in directory.iterdir() if p.name.startswith(_PREFIX) and p.name.endswith(_SUFFIX)]
+    except OSError:
+        return []
+
+
+def _prune(directory: Path) -> None:
+    """Keep at most ``_MAX_FILES`` files (one per environment) and no dead writers' leftovers."""
+    files = _cache_files(directory)
+    if len(files) > _MAX_FILES:
+        def written(p: Path) -> float:
+            try:
+                return p.stat().st_mtime
+            except OSError:
+                return 0.0
+        for old in sorted(files, key=written)[: len(files) - _MAX_FILES]:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+    now = time.time()
+    try:
+        leftovers = [p for p in directory.iterdir() if p.name.startswith(f".{_PREFIX}") and p.name.endswith(_TMP_SUFFIX)]
+    except OSError:
+        return
+    for tmp in leftovers:
+        try:
+            if now - tmp.stat().st_mtime > _STALE_TMP_S:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
+# ----------------------------------------------------------------------------------------------
+# Management
+
+
+def clear_cache(directory: Path | None = None) -> int:
+    """Remove every cache file (and leftover temporary file); returns how many were removed."""
+    directory = directory or cache_dir()
+    if directory is None:
+        return 0
+    removed = 0
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        is_file = entry.name.startswith(_PREFIX) and entry.name.endswith(_SUFFIX)
+        is_tmp = entry.name.startswith(f".{_PREFIX}") and entry.name.endswith(_TMP_SUFFIX)
+        if is_file or is_tmp:
+            try:
+                entry.unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _writable(directory: Path) -> bool:
+    probe = directory
+    while not probe.exists():  # the directory is created on the first write
+        if probe.parent == probe:
+            return False
+        probe = probe.parent
+    return os.access(probe, os.W_OK | os.X_OK)
+
+
+def cache_info() -> CacheInfo:
+    """Where the cache is, how big, and whether this environment's file is current."""
+    directory = cache_dir()
+    bypassed = not read_settings().use_cache
+    if directory is None:
+        return CacheInfo(None, bypassed, False, 0, 0, None, False, None)
+    files = _cache_files(directory)
+    size = 0
+    for file in files:
+        try:
+            size += file.stat().st_size
+        except OSError:
+            pass
+    key = cache_key()
+    current = directory / key.filename()
+    hit = _load(current, key) if current.exists() else None
+    return CacheInfo(str(directory), bypassed, _writable(directory), len(files), size,
+                     str(current), hit is not None, len(hit) if hit is not None else None)
+
+
+def add_cli(subparsers: Any) -> None:
+    """Add ``trt-plugin-hub cache clear`` and ``cache info [--json]``."""
+    parser = subparsers.add_parser("cache", help="the discovery cache: where it is, whether it is current, clear it")
+    actions = parser.add_subparsers(dest="cache_command", metavar="ACTION")
+    actions.required = True
+    p_clear = actions.add_parser("clear", help="remove every cached discovery result")
+    p_clear.set_defaults(func=_cmd_clear)
+    p_info = actions.add_parser("info", help="location, size and whether this environment's entry is current")
+    p_info.add_argument("--json", action="store_true", help="print as JSON")
+    p_info.set_defaults(func=_cmd_info)
+
+
+def _cmd_clear(args: Any) -> int:
+    directory = cache_dir()
+    if directory is None:
+        print("No cache directory (no home directory and TRT_PLUGIN_HUB_CACHE_DIR is not set).")
+        return 0
+    removed = clear_cache(directory)
+    print(f"Removed {removed} cache file(s) from {directory}.")
+    return 0
+
+
+def _cmd_info(args: Any) -> int:
+    info = cache_info()
+    if args.json:
+        print(json.dumps(info.to_dict(), indent=2))
+        return 0
+    print(f"directory:  {info.directory or 'none (no home directory)'}")
+    print(f"bypassed:   {'yes (TRT_PLUGIN_HUB_NO_CACHE)' if info.bypassed else 'no'}")
+    print(f"writable:   {'yes' if info.writable else 'no (discovery runs uncached)'}")
+    print(f"files:      {info.files} ({info.size_bytes} bytes)")
+    state = "current" if info.current_valid else "absent or outdated (rebuilt on next discovery)"
+    plugins = f", {info.current_plugins} plugin(s)" if info.current_plugins is not None else ""
+    print(f"this environment: {info.current_file or '-'}: {state}{plugins}")
+    return 0
