@@ -11,6 +11,22 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the discovery cache of in-process tests out of the user's cache directory."""
+    import os
+
+    old = os.environ.get("TRT_PLUGIN_HUB_CACHE_DIR")
+    os.environ["TRT_PLUGIN_HUB_CACHE_DIR"] = str(tmp_path_factory.mktemp("hub-cache"))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TRT_PLUGIN_HUB_CACHE_DIR", None)
+        else:
+            os.environ["TRT_PLUGIN_HUB_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Path]:
     """An empty site directory on ``sys.path`` for the duration of the test."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -348,16 +349,33 @@ def resolve_ptx(op: OpSpec, package_dir: Path | None, env: Environment) -> PtxRe
 
 
 def safe_package_path(package_dir: Path, relative: str) -> Path | None:
-    """``package_dir / relative`` if it stays inside the package after resolving links, else ``None``."""
-    if os.path.isabs(relative) or relative.startswith(("/", "\\")) or ".." in Path(relative).parts:
+    """``package_dir / relative`` if it stays inside the package, links followed; else ``None``.
+
+    Lexically: no absolute path, no ``..``. Then each component below the package is checked with
+    ``lstat``; only a symbolic link (rare) costs a full resolution, which must land inside the
+    package too. This is a few system calls, not a ``realpath`` of the whole absolute path.
+    """
+    if not relative or os.path.isabs(relative) or relative.startswith(("/", "\\")):
         return None
-    root = package_dir.resolve()
-    target = (package_dir / relative).resolve()
-    try:
-        target.relative_to(root)
-    except ValueError:
+    parts = Path(relative).parts
+    if ".." in parts:
         return None
-    return target
+    current = package_dir
+    for part in parts:
+        current = current / part
+        try:
+            is_link = stat.S_ISLNK(os.lstat(current).st_mode)
+        except OSError:
+            return current  # missing: the caller reports PTX_MISSING with this path
+        if is_link:
+            root = package_dir.resolve()
+            target = (package_dir / relative).resolve()
+            try:
+                target.relative_to(root)
+            except ValueError:
+                return None
+            return target
+    return current
 
 
 # ----------------------------------------------------------------------------------------------

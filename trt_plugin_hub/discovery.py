@@ -75,8 +75,8 @@ def scan_entry_points() -> tuple[EntryPointRecord, ...]:
         dist_name = version = None
         if dist is not None:
             try:
-                dist_name = dist.metadata["Name"]
-                version = dist.version
+                meta = dist.metadata  # parsed once: Name and Version from the same read
+                dist_name, version = meta["Name"], meta["Version"]
             except Exception:  # unreadable METADATA: keep the plugin, report what we know
                 dist_name = None
         records.append(EntryPointRecord(ep.name, ep.value, dist_name, version))

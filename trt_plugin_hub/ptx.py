@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import HubError
 
@@ -85,6 +86,11 @@ def parse_arch(text: str) -> Arch:
     """Parse ``sm_80``, ``sm_90a``, ``sm_100f`` or ``compute_90`` into an :class:`Arch`."""
     if not isinstance(text, str):
         raise PtxFormatError(f"architecture must be a string, found {text!r}")
+    return _parse_arch(text)
+
+
+@lru_cache(maxsize=256)
+def _parse_arch(text: str) -> Arch:
     match = _ARCH.match(text.strip())
     if not match:
         raise PtxFormatError(f"not an architecture such as sm_80 or sm_90a: {text!r}")

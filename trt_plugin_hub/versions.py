@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -23,6 +24,7 @@ class SpecCheck:
     detail: str
 
 
+@lru_cache(maxsize=512)
 def parse_version(text: str | None) -> Version | None:
     """Parse ``text`` as a PEP 440 version; ``None`` when absent or unparseable."""
     if not text:
@@ -30,6 +32,15 @@ def parse_version(text: str | None) -> Version | None:
     try:
         return Version(text)
     except (InvalidVersion, TypeError):
+        return None
+
+
+@lru_cache(maxsize=512)
+def _specifier_set(spec: str) -> SpecifierSet | None:
+    # Parsed once per process: every plugin check of the same specifier reuses it.
+    try:
+        return SpecifierSet(spec)
+    except InvalidSpecifier:
         return None
 
 
@@ -58,9 +69,8 @@ def check_specifier(spec: str, installed: str | None, *, prereleases: bool) -> S
     ``prereleases`` decides whether an installed pre-release (``2.6.0.dev20241201+cu124``) may
     satisfy the specifier; it is always passed explicitly to ``packaging``.
     """
-    try:
-        specifier = SpecifierSet(spec)
-    except InvalidSpecifier:
+    specifier = _specifier_set(spec) if isinstance(spec, str) else None
+    if specifier is None:
         return SpecCheck(False, f"the specifier {spec!r} is not valid PEP 440")
     if installed is None:
         return SpecCheck(False, f"needs {spec}, found nothing installed")
