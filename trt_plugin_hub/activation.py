@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from . import aot
 from .decisions import OpDecision, PluginDecision
-from .reporting import Check, OpReport, PluginReport, Reason, Status
+from .reporting import Check, PluginReport, Reason, Status
 
 __all__ = ["activate", "ActivationResult", "registered_ops"]
 

@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .discovery import Candidate, EntryPointRecord, discover, locate_package
+from .discovery import Candidate, EntryPointRecord, discover, locate_package, mark_duplicates
 from .errors import ManifestError
 from .manifest import MANIFEST_FILENAME, read_manifest
 from .reporting import Reason
-from .settings import normalize_name, read_settings
+from .settings import read_settings
 
 __all__ = [
     "CACHE_SCHEMA",
@@ -310,28 +310,7 @@ def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
             candidates.append(Candidate(record, package_dir, manifest_path, None, Reason(exc.code, str(exc))))
             continue
         candidates.append(Candidate(record, package_dir, manifest_path, manifest, None))
-    return _mark_duplicates(candidates)
-
-
-def _mark_duplicates(candidates: list[Candidate]) -> tuple[Candidate, ...]:
-    """The duplicate-name rule of ``discover()``: the first in sorted order keeps a name."""
-    owners: dict[str, Candidate] = {}
-    result = []
-    for candidate in candidates:
-        if candidate.manifest is not None:
-            name_key = normalize_name(candidate.name)
-            first = owners.get(name_key)
-            if first is not None:
-                candidate = Candidate(candidate.entry_point, candidate.package_dir, candidate.manifest_path,
-                                      candidate.manifest, Reason(
-                                          "DUPLICATE_PLUGIN",
-                                          f"plugin name {candidate.name!r} is already provided by "
-                                          f"{first.entry_point.distribution} {first.entry_point.version}",
-                                      ))
-            else:
-                owners[name_key] = candidate
-        result.append(candidate)
-    return tuple(result)
+    return mark_duplicates(candidates)
 
 
 def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:

@@ -136,14 +136,12 @@ def _candidate(record: EntryPointRecord) -> Candidate:
     return Candidate(record, package_dir, path, manifest, None)
 
 
-def discover() -> tuple[Candidate, ...]:
-    """Scan the entry points and read every manifest. Never raises for a plugin's fault."""
-    candidates = [_candidate(record) for record in scan_entry_points()]
-    # Two distributions must not both claim one plugin name; the first in sorted order keeps it.
-    owners: dict[str, Candidate] = {}
-    result = []
+def mark_duplicates(candidates: list[Candidate]) -> tuple[Candidate, ...]:
+    """Two distributions must not both claim one plugin name: the first in sorted order keeps it."""
     from .settings import normalize_name
 
+    owners: dict[str, Candidate] = {}
+    result = []
     for candidate in candidates:
         if candidate.manifest is not None:
             key = normalize_name(candidate.name)
@@ -161,3 +159,8 @@ def discover() -> tuple[Candidate, ...]:
                 owners[key] = candidate
         result.append(candidate)
     return tuple(result)
+
+
+def discover() -> tuple[Candidate, ...]:
+    """Scan the entry points and read every manifest. Never raises for a plugin's fault."""
+    return mark_duplicates([_candidate(record) for record in scan_entry_points()])
