@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from doubles import make_double_site
-from fixtures import build_wheel, jit_op, manifest, pip_install, qdp_module, run_python, write_plugin_source
+from fixtures import (build_wheel, jit_op, manifest, pip_install, qdp_module, real_libraries_missing, run_python,
+                      write_plugin_source)
 
 TARGET = "sm_90, driver=580"
 
@@ -58,19 +57,10 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-def _real_libraries() -> str | None:
-    probe = subprocess.run([sys.executable, "-c", "import tensorrt.plugin, torch_tensorrt"],
-                           capture_output=True, text=True)
-    if probe.returncode == 0:
-        return None
-    last = (probe.stderr.strip().splitlines() or ["import failed"])[-1]
-    return f"real tensorrt/torch_tensorrt do not import here: {last}"
-
-
 @pytest.fixture(scope="module", params=["double", "real"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     if request.param == "real":
-        reason = _real_libraries()
+        reason = real_libraries_missing()
         if reason:
             pytest.skip(reason)
         return []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import run_python
+from fixtures import real_libraries_missing, run_python
 from plugin_cases import (
     CASES,
     GOOD_AOT,
@@ -106,8 +106,14 @@ def _script(body: str) -> str:
     return (f"import sys\nGOOD_AOT = {GOOD_AOT!r}\nGOOD_PACKAGE = {GOOD_PACKAGE!r}\n") + body
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["double", "real"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # The same matrix runs against the real TensorRT / Torch-TensorRT wherever they import.
+    if request.param == "real":
+        reason = real_libraries_missing()
+        if reason:
+            pytest.skip(reason)
+        return build_site(tmp_path_factory.mktemp("matrix-real"), doubles=False)
     return build_site(tmp_path_factory.mktemp("matrix"))
 
 
