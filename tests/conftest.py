@@ -39,3 +39,33 @@ def site(tmp_path: Path) -> Iterator[Path]:
         sys.path.remove(str(path))
         for name in [m for m, mod in sys.modules.items() if str(path) in str(getattr(mod, "__file__", "") or "")]:
             del sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def example_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pip wheel`` of a fresh copy of example_plugin_pkg: the hub's build backend compiles every PTX."""
+    import shutil
+    import subprocess
+
+    from fixtures import REPO
+
+    root = tmp_path_factory.mktemp("example")
+    source = root / "src"
+    shutil.copytree(REPO / "example_plugin_pkg", source,
+                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    for ptx in (source / "example_plugin_pkg" / "ptx").glob("*.ptx"):
+        ptx.unlink()  # the wheel build must produce them itself
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                           "-w", str(root / "dist"), str(source)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return next((root / "dist").glob("example_trt_plugins-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example wheel installed with pip into a site directory of its own."""
+    from fixtures import pip_install
+
+    site = tmp_path_factory.mktemp("example-site")
+    pip_install([example_wheel], site)
+    return site

@@ -5,41 +5,15 @@ Triton AOT, NVRTC AOT and the package's own hand-written converter)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from doubles import make_double_site
-from fixtures import REPO, pip_install, run_python
+from fixtures import run_python
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def example_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``pip wheel`` of a fresh copy of example_plugin_pkg (the hub's build backend runs)."""
-    root = tmp_path_factory.mktemp("example")
-    source = root / "src"
-    shutil.copytree(REPO / "example_plugin_pkg", source,
-                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    for ptx in (source / "example_plugin_pkg" / "ptx").glob("*.ptx"):
-        ptx.unlink()  # the wheel build must produce them itself
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-w", str(root / "dist"), str(source)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise AssertionError(proc.stdout + proc.stderr)
-    return next((root / "dist").glob("example_trt_plugins-*.whl"))
-
-
-@pytest.fixture(scope="module")
-def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("example-site")
-    pip_install([example_wheel], site)
-    return site
 
 
 def test_wheel_carries_ptx_for_each_declared_architecture(example_wheel: Path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import REPO, pip_install, run_python
+from fixtures import REPO, run_python
 from trt_plugin_hub.cli import main
 from trt_plugin_hub.validate import (
     VALIDATION_CODES,
@@ -29,28 +29,6 @@ from trt_plugin_hub.validate import (
 pytestmark = pytest.mark.slow
 
 PACKAGE = "example_plugin_pkg"
-
-
-@pytest.fixture(scope="module")
-def example_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``pip wheel`` of a fresh copy of the example project: the hub's backend compiles every PTX."""
-    root = tmp_path_factory.mktemp("example")
-    source = root / "src"
-    shutil.copytree(REPO / "example_plugin_pkg", source,
-                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    for ptx in (source / PACKAGE / "ptx").glob("*.ptx"):
-        ptx.unlink()
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-w", str(root / "dist"), str(source)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return next((root / "dist").glob("example_trt_plugins-*.whl"))
-
-
-@pytest.fixture(scope="module")
-def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    pip_install([example_wheel], site)
-    return site
 
 
 @pytest.fixture
