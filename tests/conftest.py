@@ -69,3 +69,18 @@ def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) 
     site = tmp_path_factory.mktemp("example-site")
     pip_install([example_wheel], site)
     return site
+
+
+@pytest.fixture(scope="session")
+def upstream_paths() -> list[Path]:
+    """``sys.path`` entries giving a process the real Torch-TensorRT / TensorRT Python layers.
+
+    The default cell of :mod:`upstream` (downloaded once, cached outside the repository). When the
+    package registry cannot be reached, the tests that need it are skipped with one line saying so.
+    """
+    from upstream import DEFAULT_CELL, RegistryUnavailable, cell_paths
+
+    try:
+        return cell_paths(DEFAULT_CELL)
+    except RegistryUnavailable as exc:
+        pytest.skip(f"real upstream unavailable: {exc}")
