@@ -84,3 +84,8 @@ def upstream_paths() -> list[Path]:
         return cell_paths(DEFAULT_CELL)
     except RegistryUnavailable as exc:
         pytest.skip(f"real upstream unavailable: {exc}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--write-support-matrix", action="store_true", default=False,
+                     help="write docs/support_matrix.rst from the version-matrix run")

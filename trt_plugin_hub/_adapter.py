@@ -20,6 +20,7 @@ __all__ = [
     "converter_registered",
     "generate_converter",
     "supported_generator_options",
+    "qdp_switched_off",
     "kernel_launch_params",
     "sym_int_exprs",
     "sym_int32",
@@ -73,6 +74,24 @@ def supported_generator_options() -> frozenset[str]:
     return frozenset(inspect.signature(function).parameters)
 
 
+def qdp_switched_off() -> str | None:
+    """Torch-TensorRT's own verdict when it switched QDP off in this process, else ``None``.
+
+    Read from ``torch_tensorrt._features.ENABLED_FEATURES.qdp_plugin`` (2.8+). 2.10.0 reports QDP
+    off for every TensorRT while its private generator still works, so its flag is not a verdict.
+    """
+    import torch_tensorrt
+
+    from .versions import release_tuple
+
+    features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
+    flag = getattr(features, "qdp_plugin", None)
+    version = str(getattr(torch_tensorrt, "__version__", ""))
+    if flag is not False or release_tuple(version, 2) == (2, 10):
+        return None
+    return f"Torch-TensorRT {version} reports QDP plugins unavailable (ENABLED_FEATURES.qdp_plugin is False)"
+
+
 def generate_converter(
     namespace: str,
     op_name: str,
@@ -86,28 +105,26 @@ def generate_converter(
 ) -> None:
     """Call upstream ``_generate_plugin_converter`` with the declared values.
 
-    Options the installed Torch-TensorRT does not know are left out only while they hold their
-    default; asking for a non-default an old release cannot honour raises ``TypeError``.
+    The default overload is passed as ``None``: the generated converter looks its schema up as
+    ``_schemas[overload or ""]``, so the name ``"default"`` would be a KeyError at conversion.
+    Options the installed release does not know are left out (see
+    :func:`trt_plugin_hub._upstream.generator_keywords`).
     """
+    from ._upstream import generator_keywords
+
     module = importlib.import_module(_GENERATOR_MODULE)
     priority_enum = _registry_module().ConverterPriority
     function = module._generate_plugin_converter
-    accepted = set(inspect.signature(function).parameters)
-    kwargs: dict[str, Any] = {
-        "overload": overload,
-        "capability_validator": capability_validator,
-        "priority": priority_enum.HIGH if high_priority else priority_enum.STANDARD,
-        "supports_dynamic_shapes": supports_dynamic_shapes,
-    }
-    optional = {"requires_output_allocator": (requires_output_allocator, False),
-                "use_aot_if_available": (use_aot_if_available, True)}
-    for key, (value, default) in optional.items():
-        if key in accepted:
-            kwargs[key] = value
-        elif value != default:
-            raise TypeError(f"the installed Torch-TensorRT's _generate_plugin_converter has no {key!r} option")
-        # Old releases without use_aot_if_available only know JIT, which is what False asks for.
-    function(namespace, op_name, **kwargs)
+    keywords = generator_keywords(tuple(inspect.signature(function).parameters), use_aot=use_aot_if_available,
+                                  requires_output_allocator=requires_output_allocator)
+    function(
+        namespace, op_name,
+        overload=None if overload in (None, "", "default") else overload,
+        capability_validator=capability_validator,
+        priority=priority_enum.HIGH if high_priority else priority_enum.STANDARD,
+        supports_dynamic_shapes=supports_dynamic_shapes,
+        **keywords,
+    )
 
 
 def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: int) -> Any:

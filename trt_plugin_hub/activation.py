@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
-from . import aot
+from . import _upstream, aot
 from .decisions import OpDecision, PluginDecision
 from .reporting import Check, PluginReport, Reason, Status
 
@@ -109,12 +109,16 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
     plugin = decision.candidate.name
     checks: list[Check] = []
 
-    def failed(code: str, message: str, exc: BaseException | None = None) -> tuple[_Outcome, BaseException | None]:
+    def failed(code: str, message: str, exc: BaseException | None = None,
+               status: Status = "failed") -> tuple[_Outcome, BaseException | None]:
         if exc is not None:
             message = f"{message}: {type(exc).__name__}: {exc}"
         log.warning("trt-plugin-hub: %s: %s", plugin, message)
         checks.append(Check(code.lower(), False, message))
-        return ("failed", (Reason(code, message),), tuple(checks)), exc
+        return (status, (Reason(code, message),), tuple(checks)), exc
+
+    def rejected(code: str, message: str) -> tuple[_Outcome, BaseException | None]:
+        return failed(code, message, status="rejected")
 
     # 1. The module that defines the torch op and its QDP (or legacy converter).
     module_name = op.module
@@ -140,6 +144,10 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
             return failed("LEGACY_REGISTER_FAILED", f"{op.register}() raised", exc)
         _LEGACY_DONE[op.id] = op.register
         _REGISTERED[key] = plugin
+        problem = _scalar_attribute_problem(op.id, _safe_plugin_def(op.id))
+        if problem is not None:
+            return failed("NUMPY_SCALAR_ATTRIBUTES", f"{problem}; {op.register} registered a converter that will "
+                          "fail when it runs")
         return _confirm_converter(op, checks, failed)
 
     # 2. Already registered by the hub in this process: never twice (upstream keeps duplicates).
@@ -162,10 +170,23 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
         return failed("QDP_NOT_REGISTERED", f"{module_name} did not register {op.id} with @trtp.register")
     checks.append(Check("qdp registry", True, f"{op.id} in QDP_REGISTRY"))
 
+    switched_off = _qdp_switched_off()
+    if switched_off:
+        return rejected("TENSORRT_NO_QDP", switched_off)
+    problem = _scalar_attribute_problem(op.id, definition)
+    if problem is not None:
+        return rejected("NUMPY_SCALAR_ATTRIBUTES", problem)
+
     use_aot = op_decision.mode == "aot"
     if use_aot:
         if getattr(definition, "aot_impl_func", None) is None:
             return failed("QDP_NOT_REGISTERED", f"{op.id} is declared aot but {module_name} registers no @trtp.aot_impl")
+        call_problem = _upstream.aot_impl_call_problem(definition.aot_impl_func,
+                                                      list(getattr(definition, "input_tensor_names", None) or ()),
+                                                      dict(getattr(definition, "input_attrs", None) or {}))
+        if call_problem is not None:
+            return rejected("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be called by TensorRT's engine "
+                            f"build: {call_problem}; give it every attribute the op registers, in order")
         # 4. Bind the verified PTX BEFORE generating: upstream decides AOT vs JIT right then.
         artifact = op_decision.ptx
         assert artifact is not None and op_decision.ptx_bytes is not None
@@ -198,6 +219,54 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
         return failed("CONVERTER_FAILED", f"_generate_plugin_converter for {op.id} raised", exc)
     _REGISTERED[key] = plugin
     return _confirm_converter(op, checks, failed, mode=op_decision.mode)
+
+
+def _runtime_versions() -> tuple[str | None, str | None]:
+    """The TensorRT and numpy this process really imported."""
+    versions = []
+    for name in ("tensorrt", "numpy"):
+        module = sys.modules.get(name)
+        version = getattr(module, "__version__", None) if module is not None else None
+        versions.append(str(version) if version else None)
+    return versions[0], versions[1]
+
+
+def _scalar_attribute_problem(op_id: str, definition: object | None) -> str | None:
+    """Why TensorRT here cannot hand this QDP definition its int/float attributes, or ``None``."""
+    if definition is None:
+        return None
+    names = _upstream.scalar_attribute_names(getattr(definition, "input_attrs", None))
+    trt_version, numpy_version = _runtime_versions()
+    if not names or not _upstream.scalar_attributes_broken(trt_version, numpy_version):
+        return None
+    listed = ", ".join(repr(n) for n in names)
+    return (f"{op_id} has int/float attribute(s) {listed}, which TensorRT {trt_version} cannot pass with numpy "
+            f"{numpy_version} (add_plugin raises TypeError; fixed in TensorRT 11.2.1): install 'numpy<2.4' or "
+            "TensorRT >= 11.2.1")
+
+
+def _safe_plugin_def(op_id: str) -> object | None:
+    from . import _adapter
+
+    try:
+        return _adapter.plugin_def(op_id)
+    except Exception:
+        return None
+
+
+_SWITCHED_OFF: list[str | None] = []
+
+
+def _qdp_switched_off() -> str | None:
+    """Torch-TensorRT's own QDP switch, read once per process."""
+    from . import _adapter
+
+    if not _SWITCHED_OFF:
+        try:
+            _SWITCHED_OFF.append(_adapter.qdp_switched_off())
+        except Exception:
+            _SWITCHED_OFF.append(None)
+    return _SWITCHED_OFF[0]
 
 
 def _confirm_converter(op, checks, failed, mode=None):  # type: ignore[no-untyped-def]

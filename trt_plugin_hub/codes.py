@@ -28,7 +28,10 @@ CODES: dict[str, tuple[str, str]] = {
     # Environment
     "TENSORRT_MISSING": ("rejected", "TensorRT is not installed."),
     "TENSORRT_TOO_OLD": ("rejected", "QDP plugins need TensorRT >= 10.7."),
-    "TENSORRT_NO_QDP": ("rejected", "This TensorRT build or version has QDP broken or disabled."),
+    "TENSORRT_NO_QDP": (
+        "rejected",
+        "tensorrt.plugin does not import here, or this Torch-TensorRT switches QDP off for this TensorRT.",
+    ),
     "TORCH_MISSING": ("rejected", "PyTorch is not installed."),
     "TORCH_TENSORRT_MISSING": ("rejected", "Torch-TensorRT is not installed."),
     "TORCH_TENSORRT_TOO_OLD": ("rejected", "Converter generation needs Torch-TensorRT >= 2.6."),
@@ -50,6 +53,14 @@ CODES: dict[str, tuple[str, str]] = {
     "PTX_PATH_ESCAPES": ("rejected", "A PTX path points outside the plugin's package."),
     "PTX_INVALID": ("rejected", "A PTX file is empty or its header cannot be read."),
     "PTX_TARGET_MISMATCH": ("rejected", "A PTX file's .target differs from the architecture it is declared for."),
+    "NUMPY_SCALAR_ATTRIBUTES": (
+        "rejected",
+        "The op has int/float attributes, which TensorRT < 11.2.1 cannot pass with numpy >= 2.4.",
+    ),
+    "AOT_IMPL_SIGNATURE": (
+        "rejected",
+        "The op's aot_impl does not take every attribute, as TensorRT's engine build calls it.",
+    ),
     "CONFLICT_LOST": ("rejected", "Another plugin claims the same op with higher precedence."),
     "CONFLICT_WON": ("note", "Other plugins claim the same op; this one was chosen."),
     # Activation

@@ -15,20 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import _upstream
+from ._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT, MIN_TORCH_TENSORRT, QDP_MIN_TENSORRT
 from .discovery import Candidate
 from .environment import TENSORRT_DISTRIBUTIONS, Environment
 from .manifest import OpSpec, PtxArtifact
 from .ptx import PtxFormatError, parse_arch, parse_ptx, select_ptx
 from .reporting import Check, Reason, Status
 from .settings import Settings, normalize_name
-from .versions import check_specifier, release_at_least, release_tuple
+from .versions import check_specifier, release_at_least
 
 __all__ = ["OpDecision", "PluginDecision", "decide", "resolve_ptx", "QDP_MIN_TENSORRT", "AOT_MIN_TENSORRT"]
 
-QDP_MIN_TENSORRT = (10, 7)
-AOT_MIN_TENSORRT = (10, 9)
-MIN_TORCH_TENSORRT = (2, 6)
-AOT_MIN_TORCH_TENSORRT = (2, 8)
 
 
 @dataclass(frozen=True)
@@ -212,7 +210,12 @@ def _qdp_reasons(env: Environment) -> tuple[list[Reason], list[Check]]:
     if trt is None:
         return reasons, checks
     if not env.tensorrt_has_qdp:
-        msg = f"TensorRT {trt} has no tensorrt.plugin module (TensorRT-RTX and lean builds ship none)"
+        detail = next((n.split(": ", 1)[1] for n in env.notes if n.startswith(f"TensorRT {trt}: ")), "")
+        msg = f"TensorRT {trt} ({env.tensorrt_distribution or 'module'}) has no usable tensorrt.plugin module"
+        msg += f" ({detail})" if detail else " (TensorRT-RTX and lean builds ship none)"
+        if release_at_least(trt, QDP_MIN_TENSORRT) and not release_at_least(trt, (10, 15)):
+            msg += (f": install the 'tensorrt' package of the same release (pip install tensorrt=={trt}), "
+                    "which adds tensorrt/plugin, or TensorRT >= 10.15")
         reasons.append(Reason("TENSORRT_NO_QDP", msg))
     elif not release_at_least(trt, QDP_MIN_TENSORRT):
         msg = f"QDP plugins need TensorRT >=10.7, found {trt}"
@@ -221,23 +224,18 @@ def _qdp_reasons(env: Environment) -> tuple[list[Reason], list[Check]]:
         msg = f"Torch-TensorRT {tt} generates converters that call add_plugin(aot=...), which needs TensorRT >=10.9, found {trt}"
         reasons.append(Reason("TORCH_TENSORRT_NEEDS_TENSORRT_10_9", msg))
     else:
-        broken = _known_broken(trt, tt)
-        if broken:
-            reasons.append(Reason("TENSORRT_NO_QDP", broken))
+        gated = _upstream.qdp_gate(trt, tt)
+        if gated:
+            reasons.append(Reason("TENSORRT_NO_QDP", gated))
     checks.append(Check("QDP support", not reasons, reasons[0].message if reasons else f"TensorRT {trt} supports QDP"))
+    if not reasons and _upstream.scalar_attributes_broken(trt, env.numpy):
+        checks.append(Check("scalar attributes", False, _numpy_sentence(trt, env.numpy)))
     return reasons, checks
 
 
-def _known_broken(trt: str, tt: str | None) -> str | None:
-    """Upstream version pairs with QDP disabled (see the docs' rules table)."""
-    release = release_tuple(trt, 2)
-    if tt is None or release is None:
-        return None
-    if release == (10, 14) and release_at_least(tt, (2, 10)):
-        return f"Torch-TensorRT {tt} treats TensorRT 10.14.x as unsupported for QDP plugins (found {trt})"
-    if release == (10, 15) and release_at_least(tt, (2, 12)):
-        return f"Torch-TensorRT {tt} treats TensorRT 10.15.x as unsupported for QDP plugins (found {trt})"
-    return None
+def _numpy_sentence(trt: str | None, numpy: str | None) -> str:
+    return (f"TensorRT {trt} cannot pass int or float plugin attributes with numpy {numpy} (fixed in TensorRT "
+            "11.2.1): ops with such attributes are refused at activation; install 'numpy<2.4' or TensorRT >= 11.2.1")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -258,9 +256,12 @@ def _decide_op(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision
     if not op.use_aot_if_available:
         blocker = Reason("AOT_FALLBACK_JIT", f"{op.id} sets use_aot_if_available=false")
     elif trt is not None and not release_at_least(trt, AOT_MIN_TENSORRT):
-        blocker = Reason("AOT_UNSUPPORTED", f"AOT plugins need TensorRT >=10.9, found {trt}")
+        blocker = Reason("AOT_UNSUPPORTED", f"AOT plugins need TensorRT >=10.9, found {trt}: upgrade TensorRT "
+                         "(or let the op fall back to its JIT implementation with jit_fallback)")
     elif tt is not None and not release_at_least(tt, AOT_MIN_TORCH_TENSORRT):
-        blocker = Reason("AOT_UNSUPPORTED", f"AOT converters need Torch-TensorRT >=2.8 (use_aot_if_available), found {tt}")
+        blocker = Reason("AOT_UNSUPPORTED", f"AOT converters need Torch-TensorRT >=2.8 (use_aot_if_available), "
+                         f"found {tt}: upgrade Torch-TensorRT (or let the op fall back to its JIT implementation "
+                         "with jit_fallback)")
     if blocker is None and env.compute_capability is None:
         # No GPU: the plugin is rejected for that already; say what would be chosen from.
         shipped = ", ".join(a.arch for a in op.ptx)

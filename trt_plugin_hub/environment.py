@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import _upstream
 from .errors import TargetError
 from .ptx import cuda_version_for_driver, max_isa_for_cuda, parse_arch
 
@@ -54,6 +55,7 @@ class Environment:
     tensorrt_has_qdp: bool = True
     torch: str | None = None
     torch_tensorrt: str | None = None
+    numpy: str | None = None
     driver: str | None = None
     cuda_driver_version: tuple[int, int] | None = None
     compute_capability: tuple[int, int] | None = None
@@ -95,6 +97,7 @@ class Environment:
             "tensorrt_has_qdp": self.tensorrt_has_qdp,
             "torch": self.torch,
             "torch_tensorrt": self.torch_tensorrt,
+            "numpy": self.numpy,
             "driver": self.driver,
             "cuda_driver_version": f"{cuda[0]}.{cuda[1]}" if cuda else None,
             "max_ptx_isa": f"{isa[0]}.{isa[1]}" if isa else None,
@@ -115,6 +118,7 @@ def probe_environment() -> Environment:
     trt_version, trt_dist, has_qdp = _probe_tensorrt(notes)
     torch_version = _module_version("torch") or _dist_version(("torch",))[0]
     tt_version = _module_version("torch_tensorrt") or _dist_version(TORCH_TENSORRT_DISTRIBUTIONS)[0]
+    numpy_version = _module_version("numpy") or _dist_version(("numpy",))[0]
     gpu = _probe_gpu(notes)
     return Environment(
         python=platform.python_version(),
@@ -123,6 +127,7 @@ def probe_environment() -> Environment:
         tensorrt_has_qdp=has_qdp,
         torch=torch_version,
         torch_tensorrt=tt_version,
+        numpy=numpy_version,
         driver=gpu.driver,
         cuda_driver_version=gpu.cuda,
         compute_capability=gpu.cc,
@@ -293,14 +298,11 @@ def _probe_tensorrt(notes: list[str]) -> tuple[str | None, str | None, bool]:
     if package is None and "tensorrt" not in sys.modules:
         notes.append(f"distribution {dist} {version} is installed but provides no importable 'tensorrt' module")
         return None, dist, False
-    # The QDP module is tensorrt/plugin (re-exporting tensorrt_bindings/plugin on pip installs);
-    # RTX and lean builds ship none.
-    has_qdp = True
-    if package is not None:
-        has_qdp = (package / "plugin").is_dir() or (package / "plugin.py").is_file()
-        bindings = _find_package_dir("tensorrt_bindings")
-        if not has_qdp and bindings is not None:
-            has_qdp = (bindings / "plugin").is_dir()
+    # QDP is usable when tensorrt.plugin._lib imports: decided the way the import system would
+    # find it, not by which directories exist (pip installs keep the sources in tensorrt_bindings).
+    has_qdp, why = _upstream.qdp_module_resolves()
+    if not has_qdp:
+        notes.append(f"TensorRT {version}: {why}")
     return version, dist, has_qdp
 
 
@@ -384,6 +386,7 @@ _TARGET_KEYS = {
     "torch_tensorrt": "torch_tensorrt", "torch-tensorrt": "torch_tensorrt", "tt": "torch_tensorrt",
     "driver": "driver",
     "python": "python",
+    "numpy": "numpy", "np": "numpy",
     "cc": "cc", "sm": "cc", "gpu": "cc", "arch": "cc",
 }
 
@@ -392,7 +395,8 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
     """Describe another host from text such as ``"sm_90, trt=10.13, driver=580"``.
 
     Items are separated by commas or spaces: an architecture (``sm_90``, ``cc=9.0``) and
-    ``tensorrt=`` (``trt=``), ``torch=``, ``torch_tensorrt=`` (``tt=``), ``driver=``, ``python=``.
+    ``tensorrt=`` (``trt=``), ``torch=``, ``torch_tensorrt=`` (``tt=``), ``numpy=``, ``driver=``,
+    ``python=``.
     What the target does not name is taken from ``base`` (this host by default) and noted.
     """
     base = base or probe_environment()
@@ -407,7 +411,7 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
         if not sep:
             key, value = "cc", item
         if key not in _TARGET_KEYS or not value:
-            raise TargetError(f"unknown target item {item!r}; use sm_XY, trt=, torch=, tt=, driver=, python=")
+            raise TargetError(f"unknown target item {item!r}; use sm_XY, trt=, torch=, tt=, numpy=, driver=, python=")
         field_name = _TARGET_KEYS[key]
         if field_name == "cc":
             values["compute_capability"] = _parse_cc(value)
@@ -428,7 +432,7 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
     if "tensorrt" in values:
         values["tensorrt_distribution"] = "target"
         values["tensorrt_has_qdp"] = True
-    for name in ("tensorrt", "torch", "torch_tensorrt", "driver", "compute_capability"):
+    for name in ("tensorrt", "torch", "torch_tensorrt", "numpy", "driver", "compute_capability"):
         if name not in values:
             shown = getattr(base, name)
             notes.append(f"{name} not in the target: using this host's ({shown if shown is not None else 'none'})")

@@ -10,6 +10,11 @@ attributes are read (FX keyword arguments and schema defaults included), which p
 adds and whether that layer runs JIT or AOT. Here it adds a QDP JIT plugin whose ``impl``
 launches a Triton kernel from Python; the same converter could add any layer TensorRT has.
 
+The slope travels as a one-element float32 array, not a Python float: TensorRT before 11.2.1
+reads scalar attributes back with ``float()`` of a 1-D array, which numpy 2.4 made an error.
+Array attributes are read back with ``astype`` and work with every numpy (Torch-TensorRT 2.14's
+own generated plugins do the same).
+
 Nothing heavy happens at import: ``tensorrt`` and ``torch_tensorrt`` are imported by
 :func:`register`, so importing this module only needs torch.
 """
@@ -53,10 +58,14 @@ def _floating_input(node: Any, settings: Any) -> bool:
 
 def _define_plugin() -> None:
     """Register the QDP JIT plugin the converter adds (shape, formats and implementation)."""
+    import numpy as np
     import tensorrt.plugin as trtp
 
+    # The slope's attribute type: a one-element float32 array (see the module docstring).
+    SlopeArray = np.ndarray[Any, np.dtype[np.float32]]
+
     @trtp.register(PLUGIN_ID)
-    def _desc(x: trtp.TensorDesc, negative_slope: float) -> Tuple[trtp.TensorDesc]:
+    def _desc(x: trtp.TensorDesc, negative_slope: SlopeArray) -> Tuple[trtp.TensorDesc]:
         return (x.like(),)
 
     @trtp.autotune(PLUGIN_ID)
@@ -65,15 +74,16 @@ def _define_plugin() -> None:
         return [trtp.AutoTuneCombination("FP32|FP16, FP32|FP16", "LINEAR")]
 
     @trtp.impl(PLUGIN_ID)
-    def _impl(x: trtp.Tensor, negative_slope: float, outputs: Tuple[trtp.Tensor], stream: int) -> None:
+    def _impl(x: trtp.Tensor, negative_slope: SlopeArray, outputs: Tuple[trtp.Tensor], stream: int) -> None:
         x_t = torch.as_tensor(x, device="cuda")
         out_t = torch.as_tensor(outputs[0], device="cuda")
         with torch.cuda.stream(torch.cuda.ExternalStream(stream)):
-            ops.launch_leaky_relu(x_t, negative_slope, out_t)
+            ops.launch_leaky_relu(x_t, float(negative_slope.reshape(-1)[0]), out_t)
 
 
 def _define_converter() -> None:
     """Register the hand-written converter of ``torch.ops.example_plugin.leaky_relu_legacy.default``."""
+    import numpy as np
     import tensorrt.plugin as trtp
     from torch_tensorrt.dynamo.conversion._ConverterRegistry import (
         ConverterPriority,
@@ -89,8 +99,9 @@ def _define_converter() -> None:
     )
     def convert_leaky_relu(ctx: Any, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
         x = get_trt_tensor(ctx, args[0], f"{name}_x")
-        # QDP checks attribute types exactly: the slope must be a Python float, never an int.
-        call = trtp.op.example_plugin.leaky_relu_legacy(x, negative_slope=slope_argument(args, kwargs))
+        # QDP checks attribute types exactly: a float32 array of one element, as registered.
+        slope = np.array([slope_argument(args, kwargs)], dtype=np.float32)
+        call = trtp.op.example_plugin.leaky_relu_legacy(x, negative_slope=slope)
         # aot=False asks for the JIT implementation explicitly: without it TensorRT lets the
         # network's PREFER_AOT/PREFER_JIT flags decide.
         layer = ctx.net.add_plugin(call, aot=False)

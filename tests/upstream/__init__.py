@@ -49,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 STANDIN = HERE / "standin" / "tensorrt.py"
 CPU_PATCHES = HERE / "standin" / "_hub_test_cpu.py"
 #: Bump when the assembly changes, so cached sites are rebuilt.
-ASSEMBLY_VERSION = "3"
+ASSEMBLY_VERSION = "4"
 #: Pure-Python (or abi3) dependencies of torch_tensorrt that the test environment may lack.
 TORCH_TENSORRT_DEPS = ("dllist", "psutil")
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",

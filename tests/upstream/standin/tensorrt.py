@@ -485,7 +485,7 @@ class INetworkDefinition:
         self.has_implicit_batch_dimension = False
 
     def get_flag(self, flag):
-        return bool(self.flags & (1 << int(flag)))
+        return builtins.bool(self.flags & (1 << int(flag)))
 
     def add_input(self, name, dtype, shape):
         tensor = ITensor(name, dtype, shape)
@@ -583,7 +583,7 @@ class IBuilderConfig:
         self.flags |= 1 << int(flag)
 
     def get_flag(self, flag):
-        return bool(self.flags & (1 << int(flag)))
+        return builtins.bool(self.flags & (1 << int(flag)))
 
 
 class Builder:

@@ -1,0 +1,153 @@
+"""What the hub knows about upstream releases: version rules, read from each release's own sources.
+
+Pure data and small pure functions (no upstream import): the decisions apply these rules before
+any plugin code runs, activation confirms them against the imported modules, and the support
+matrix page is generated from a test run that checks them against the real Python layers of every
+release. When a rule here changes, the matrix run is what proves it.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import inspect
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .versions import parse_version, release_at_least, release_tuple
+
+__all__ = [
+    "QDP_MIN_TENSORRT",
+    "AOT_MIN_TENSORRT",
+    "MIN_TORCH_TENSORRT",
+    "AOT_MIN_TORCH_TENSORRT",
+    "SCALAR_ATTRIBUTES_FIXED_TENSORRT",
+    "NUMPY_SCALAR_BREAK",
+    "qdp_gate",
+    "qdp_module_resolves",
+    "scalar_attributes_broken",
+    "scalar_attribute_names",
+    "aot_impl_call_problem",
+    "generator_keywords",
+]
+
+QDP_MIN_TENSORRT = (10, 7)
+AOT_MIN_TENSORRT = (10, 9)
+MIN_TORCH_TENSORRT = (2, 6)
+#: ``use_aot_if_available`` (and so AOT converters) exists from Torch-TensorRT 2.8.0.
+AOT_MIN_TORCH_TENSORRT = (2, 8)
+#: TensorRT 11.2.1 reads a one-element PluginField back as a scalar; earlier releases call
+#: ``int()`` / ``float()`` on the 1-D array, which numpy 2.4 made a TypeError.
+SCALAR_ATTRIBUTES_FIXED_TENSORRT = (11, 2, 1)
+NUMPY_SCALAR_BREAK = (2, 4)
+
+#: TensorRT minor releases each Torch-TensorRT release switches QDP off for, exactly as its own
+#: ``torch_tensorrt/_features.py`` says (2.10.0 also switches its *public* QDP API off for every
+#: TensorRT; the private generator the hub calls still works there).
+_QDP_GATES: Mapping[tuple[int, int], tuple[tuple[int, int], ...]] = {
+    (2, 10): ((10, 14),),
+    (2, 11): ((10, 14), (10, 15)),
+    (2, 12): ((10, 14), (10, 15)),
+    (2, 13): ((10, 14),),
+    (2, 14): ((10, 14),),
+}
+#: Releases newer than the table are assumed to keep the newest rule; activation confirms it
+#: against the release's own ``ENABLED_FEATURES``.
+_NEWEST_GATED = max(_QDP_GATES)
+
+
+def qdp_gate(tensorrt: str | None, torch_tensorrt: str | None) -> str | None:
+    """The sentence for a Torch-TensorRT release that switches QDP off for this TensorRT, or None."""
+    trt = release_tuple(tensorrt, 2)
+    tt = release_tuple(torch_tensorrt, 2)
+    if trt is None or tt is None or tt < min(_QDP_GATES):
+        return None
+    gated = _QDP_GATES.get((tt[0], tt[1]), _QDP_GATES[_NEWEST_GATED] if tt > _NEWEST_GATED else ())
+    if (trt[0], trt[1]) not in gated:
+        return None
+    allowed = ", ".join(f"{a}.{b}.x" for a, b in gated)
+    return (f"Torch-TensorRT {torch_tensorrt} switches QDP plugins off for TensorRT {allowed} (a known TensorRT "
+            f"bug), found {tensorrt}: install the TensorRT release your Torch-TensorRT pins")
+
+
+def qdp_module_resolves() -> tuple[bool, str]:
+    """Whether ``tensorrt.plugin._lib`` would import here, resolved without running any code.
+
+    The answer follows the import system (each package's search path, as ``find_spec`` would),
+    not which directories exist: on pip installs the QDP sources live in ``tensorrt_bindings``
+    but are importable as ``tensorrt.plugin`` only when a frontend or the ``tensorrt`` package
+    puts ``tensorrt/plugin`` in place (TensorRT 10.7-10.13 through the ``tensorrt`` package,
+    10.15+ through the ``tensorrt-cuXX`` frontend; 10.14's frontend ships ``plugin/__init__.py``
+    alone). Once ``tensorrt`` is imported its real ``__path__`` is used.
+    """
+    module = sys.modules.get("tensorrt")
+    search: Sequence[str] | None = None
+    if module is not None:
+        search = list(getattr(module, "__path__", None) or [])
+    if not search:
+        spec = importlib.machinery.PathFinder.find_spec("tensorrt")
+        if spec is None or not spec.submodule_search_locations:
+            return False, "no importable 'tensorrt' package"
+        search = list(spec.submodule_search_locations)
+    plugin = importlib.machinery.PathFinder.find_spec("tensorrt.plugin", search)
+    if plugin is None or not plugin.submodule_search_locations:
+        return False, "'tensorrt.plugin' is not importable (this TensorRT install ships no tensorrt/plugin)"
+    lib = importlib.machinery.PathFinder.find_spec("tensorrt.plugin._lib", list(plugin.submodule_search_locations))
+    if lib is None:
+        return False, "'tensorrt.plugin._lib' is not importable (this TensorRT install ships tensorrt/plugin only in part)"
+    return True, "tensorrt.plugin._lib resolves"
+
+
+def scalar_attributes_broken(tensorrt: str | None, numpy: str | None) -> bool:
+    """Whether int/float plugin attributes fail at ``add_plugin`` with these releases."""
+    trt = release_tuple(tensorrt, 3)
+    if trt is None or numpy is None or parse_version(numpy) is None:
+        return False
+    return release_at_least(numpy, NUMPY_SCALAR_BREAK) and trt < SCALAR_ATTRIBUTES_FIXED_TENSORRT
+
+
+def scalar_attribute_names(input_attrs: Mapping[str, Any] | None) -> list[str]:
+    """The attributes of a QDP definition annotated ``int`` or ``float`` (``bool`` still converts)."""
+    return [name for name, annotation in (input_attrs or {}).items() if annotation in (int, float)]
+
+
+def aot_impl_call_problem(aot_impl: Any, input_tensor_names: Sequence[str],
+                          input_attrs: Mapping[str, Any]) -> str | None:
+    """Why TensorRT's call of ``aot_impl`` would fail, or ``None`` when it binds.
+
+    TensorRT's builder calls ``aot_impl(*tensor_descs, *every_attribute, outputs, tactic)``
+    positionally, whatever parameters the function declares, so an ``aot_impl`` that takes only
+    some of the attributes registers fine and fails with a TypeError during the engine build.
+    """
+    expected = [*input_tensor_names, *input_attrs, "outputs", "tactic"]
+    try:
+        signature = inspect.signature(aot_impl)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*expected)
+    except TypeError as exc:
+        declared = ", ".join(signature.parameters)
+        return f"it takes ({declared}) but TensorRT calls it as ({', '.join(expected)}): {exc}"
+    return None
+
+
+def generator_keywords(parameters: Sequence[str], *, use_aot: bool, requires_output_allocator: bool,
+                       ) -> dict[str, Any]:
+    """The optional keyword arguments to pass to ``_generate_plugin_converter``.
+
+    ``use_aot_if_available`` exists from 2.8.0 and ``requires_output_allocator`` from 2.7.0;
+    passing either to a release without it is a TypeError. Releases without
+    ``use_aot_if_available`` generate JIT converters only, which is what a JIT op asks for.
+    Raises ``TypeError`` when a value other than the default is needed but not supported.
+    """
+    keywords: dict[str, Any] = {}
+    if "use_aot_if_available" in parameters:
+        keywords["use_aot_if_available"] = use_aot
+    elif use_aot:
+        raise TypeError("this Torch-TensorRT has no use_aot_if_available: it generates JIT converters only")
+    if "requires_output_allocator" in parameters:
+        keywords["requires_output_allocator"] = requires_output_allocator
+    elif requires_output_allocator:
+        raise TypeError("this Torch-TensorRT has no requires_output_allocator option (added in 2.7.0)")
+    return keywords
