@@ -415,6 +415,21 @@ def test_aot_launch_extra_naming_an_unknown_attribute_is_an_error(installed_copy
     assert report.findings[0].field == "ops[2].launch.extras[1]"
 
 
+def test_aot_impl_that_does_not_take_every_attribute_is_an_error(installed_copy: Path):
+    # Registration accepts it; TensorRT's engine build calls aot_impl(x, scale, outputs, tactic).
+    qdp = installed_copy / "qdp.py"
+    text = qdp.read_text()
+    old = "def _scale_aot_impl(x: trtp.TensorDesc, scale: float, outputs"
+    assert old in text
+    qdp.write_text(text.replace(old, "def _scale_aot_impl(x: trtp.TensorDesc, outputs").replace(
+        'attrs={"scale": scale}', 'attrs={"scale": 1.0}'))
+    report = validate(installed_copy)
+    assert report.codes("error") == ["AOT_IMPL_SIGNATURE"]
+    (finding,) = report.findings
+    assert "(x, scale, outputs, tactic)" in finding.message and "example_plugin::scale_nvrtc" in finding.message
+    assert finding.file.startswith("example_plugin_pkg/qdp.py:")
+
+
 # ---- projects --------------------------------------------------------------------------------
 
 

@@ -79,6 +79,7 @@ VALIDATION_CODES: dict[str, str] = {
     "QDP_NAMESPACE_RESERVED": "An op id uses a namespace TensorRT reserves ('', trt, tensorrt, std).",
     "QDP_REGISTER_NOT_FOUND": "No @trtp.register for the op was found in its module or package.",
     "QDP_IMPL_MISSING": "The op's kind needs an @trtp.impl (JIT) or @trtp.aot_impl (AOT) that is not there.",
+    "AOT_IMPL_SIGNATURE": "The @trtp.aot_impl does not take every attribute, as TensorRT's engine build calls it.",
     "QDP_ATTR_RESERVED": "A plugin attribute is called outputs, stream or tactic (reserved by TensorRT).",
     "QDP_ATTR_TYPE": "A plugin attribute's type is not one TensorRT serialises.",
     "QDP_ATTR_DEFAULT": "A @trtp.register parameter has a default value (TensorRT refuses them).",
@@ -808,6 +809,9 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
                         "(QDP_NOT_REGISTERED)", f"add an @trtp.{kind}({op.id!r}) function next to the register one")
             else:
                 checked.append(f"@trtp.{kind} present")
+        aot_impls = [d for d in decorated if d.kind == "aot_impl"]
+        if aot_impls and op.kind == "aot":
+            _check_aot_impl_call(ctx, op.id, aot_impls[0], signature)
     elif op.kind != "legacy" and module is not None:
         ctx.add("warning", "QDP_REGISTER_NOT_FOUND", module.display, f"{where}.id",
                 f"{op.id}: no @trtp.register({op.id!r}) was found in {op.module} or the rest of the package; "
@@ -824,6 +828,26 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
                 "tensors-first and attribute defaults of the torch schema were not checked",
                 "define the torch op with @torch.library.custom_op in the package")
     return signature, checked
+
+
+def _check_aot_impl_call(ctx: _Context, op_id: str, entry: _Decorated, signature: _Signature) -> None:
+    """TensorRT's builder calls ``aot_impl(*tensors, *every_attribute, outputs, tactic)`` positionally."""
+    args = entry.function.args
+    if args.vararg is not None:
+        return
+    positional = [*args.posonlyargs, *args.args]
+    expected = [*signature.tensors, *(name for name, _ in signature.attrs), "outputs", "tactic"]
+    required_kwonly = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
+    required = len(positional) - len(args.defaults)
+    if required <= len(expected) <= len(positional) and not required_kwonly:
+        return
+    declared = ", ".join(a.arg for a in positional)
+    ctx.add("error", "AOT_IMPL_SIGNATURE", f"{entry.source.display}:{entry.line}", f"{entry.function.name}()",
+            f"{op_id}: @trtp.aot_impl function {entry.function.name}({declared}) cannot be called as TensorRT's "
+            f"engine build calls it, ({', '.join(expected)}); registration accepts it and the build fails with "
+            "TypeError (the hub refuses the op: AOT_IMPL_SIGNATURE)",
+            f"declare {entry.function.name}({', '.join(expected)}): every tensor, every attribute in registration "
+            "order, then outputs and tactic")
 
 
 def _triton_split(build: Mapping[str, Any] | None) -> tuple[int, int, int] | None:

@@ -16,7 +16,7 @@ Array attributes are read back with ``astype`` and work with every numpy (Torch-
 own generated plugins do the same).
 
 Nothing heavy happens at import: ``tensorrt`` and ``torch_tensorrt`` are imported by
-:func:`register`, so importing this module only needs torch.
+:func:`register`, so importing this module only needs torch and numpy.
 """
 
 # No `from __future__ import annotations`: tensorrt.plugin checks the QDP functions' annotations
@@ -25,6 +25,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, List, Tuple
 
+import numpy as np
 import torch
 
 from . import ops
@@ -57,15 +58,14 @@ def _floating_input(node: Any, settings: Any) -> bool:
 
 
 def _define_plugin() -> None:
-    """Register the QDP JIT plugin the converter adds (shape, formats and implementation)."""
-    import numpy as np
+    """Register the QDP JIT plugin the converter adds (shape, formats and implementation).
+
+    The slope's attribute type is a one-element float32 array (see the module docstring).
+    """
     import tensorrt.plugin as trtp
 
-    # The slope's attribute type: a one-element float32 array (see the module docstring).
-    SlopeArray = np.ndarray[Any, np.dtype[np.float32]]
-
     @trtp.register(PLUGIN_ID)
-    def _desc(x: trtp.TensorDesc, negative_slope: SlopeArray) -> Tuple[trtp.TensorDesc]:
+    def _desc(x: trtp.TensorDesc, negative_slope: np.ndarray[Any, np.dtype[np.float32]]) -> Tuple[trtp.TensorDesc]:
         return (x.like(),)
 
     @trtp.autotune(PLUGIN_ID)
@@ -74,7 +74,7 @@ def _define_plugin() -> None:
         return [trtp.AutoTuneCombination("FP32|FP16, FP32|FP16", "LINEAR")]
 
     @trtp.impl(PLUGIN_ID)
-    def _impl(x: trtp.Tensor, negative_slope: SlopeArray, outputs: Tuple[trtp.Tensor], stream: int) -> None:
+    def _impl(x: trtp.Tensor, negative_slope: np.ndarray[Any, np.dtype[np.float32]], outputs: Tuple[trtp.Tensor], stream: int) -> None:
         x_t = torch.as_tensor(x, device="cuda")
         out_t = torch.as_tensor(outputs[0], device="cuda")
         with torch.cuda.stream(torch.cuda.ExternalStream(stream)):
@@ -83,7 +83,6 @@ def _define_plugin() -> None:
 
 def _define_converter() -> None:
     """Register the hand-written converter of ``torch.ops.example_plugin.leaky_relu_legacy.default``."""
-    import numpy as np
     import tensorrt.plugin as trtp
     from torch_tensorrt.dynamo.conversion._ConverterRegistry import (
         ConverterPriority,
