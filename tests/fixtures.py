@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+#: Put on ``sys.path`` of a subprocess over the real upstream layers to ``from drive import convert``.
+DRIVE = REPO / "tests" / "upstream"
 
 
 def make_dist(

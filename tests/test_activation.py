@@ -1,8 +1,9 @@
 """End to end: pip-installed plugin wheels activate at `import torch_tensorrt`, once, in both orders.
 
-TensorRT and Torch-TensorRT come from the double (``tests/doubles``); every scenario also runs
-against the real libraries where they import (``backend=real``), and is skipped otherwise with
-the reason printed.
+TensorRT's and Torch-TensorRT's Python layers are the real upstream ones (the ``upstream_paths``
+fixture: Torch-TensorRT 2.14.0 as pip installs it, TensorRT 11.1 with a stand-in for its compiled
+module). Each op is converted the way Torch-TensorRT's interpreter does and, for AOT ops, driven
+the way TensorRT's builder calls the plugin (``tests/upstream/drive.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from doubles import make_double_site
-from fixtures import (build_wheel, jit_op, manifest, pip_install, qdp_module, real_libraries_missing, run_python,
-                      write_plugin_source)
+from fixtures import DRIVE, build_wheel, jit_op, manifest, pip_install, qdp_module, run_python, write_plugin_source
 
 TARGET = "sm_90, driver=580"
 
@@ -57,15 +56,10 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-@pytest.fixture(scope="module", params=["double", "real"])
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    if request.param == "real":
-        reason = real_libraries_missing()
-        if reason:
-            pytest.skip(reason)
-        return []
-    return [make_double_site(tmp_path_factory.mktemp("double") / "site", tensorrt_version="10.13.3.9",
-                             torch_tensorrt_version="2.9.0")]
+@pytest.fixture(scope="module")
+def backend(upstream_paths: list[Path]) -> list[Path]:
+    """The real Torch-TensorRT / TensorRT Python layers, after the plugin site on ``sys.path``."""
+    return list(upstream_paths)
 
 
 REPORT = """
@@ -106,19 +100,41 @@ def test_plain_import_activates_every_compatible_plugin_once(plugin_site, backen
     assert out["counts"] == {"alpha::twice": 1, "alpha::relu": 1, "beta::neg": 1}
 
 
-def test_compiled_model_turns_plugin_ops_into_plugin_layers(plugin_site, backend):
-    if not backend:
-        pytest.skip("needs a GPU and the real compile pipeline; covered by the real-library suite")
+@pytest.fixture(scope="module")
+def converted(plugin_site, backend) -> dict:
+    # What torch_tensorrt.dynamo.compile does per node, without a GPU: upstream's registry picks the
+    # converter, the converter adds the plugin layer, TensorRT's builder asks the AOT plugin for its kernel.
     code = """
-import json, torch, torch_tensorrt
-class M(torch.nn.Module):
-    def forward(self, x):
-        return torch.ops.alpha.relu(torch.ops.beta.neg(torch.ops.alpha.twice(x)))
-res = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(4, 8)])
-print(json.dumps([[l.plugin_id, l.aot] for l in res.plugin_layers]))
+import json, torch, torch_tensorrt, trt_plugin_hub.aot as aot
+from drive import convert
+out = {}
+for op in ("alpha.twice", "beta.neg", "alpha.relu"):
+    ns, name = op.split(".")
+    out[op] = convert(getattr(getattr(torch.ops, ns), name).default, [(4, 300)])
+k = aot.packaged_kernel("alpha::relu")
+out["packaged"] = {"arch": k.arch, "kernel": k.kernel_name, "head": k.ptx.decode().splitlines()[1]}
+print(json.dumps(out))
 """
-    layers = json.loads(_run([plugin_site, *backend], code).stdout.strip().splitlines()[-1])
-    assert layers == [["alpha::twice", False], ["beta::neg", False], ["alpha::relu", True]]
+    return _json(_run([plugin_site, DRIVE, *backend], code))
+
+
+def test_converted_plugin_ops_become_plugin_layers_jit_or_aot_as_declared(converted):
+    for op, plugin_id in (("alpha.twice", "alpha::twice"), ("beta.neg", "beta::neg"), ("alpha.relu", "alpha::relu")):
+        assert converted[op]["ok"], converted[op]
+        assert converted[op]["plugin"] == plugin_id and converted[op]["plugin_layers"] == 1
+        assert converted[op]["converter_module"].endswith("_generate_plugin_converter")
+    assert [converted[op]["kind"] for op in ("alpha.twice", "beta.neg", "alpha.relu")] == ["jit", "jit", "aot"]
+
+
+def test_aot_op_gets_the_verified_ptx_for_the_gpu(converted):
+    assert converted["packaged"] == {"arch": "sm_90a", "kernel": "relu_kernel", "head": ".target sm_90a"}
+    relu = converted["alpha.relu"]
+    # What TensorRT's builder receives is exactly the sm_90a file the hub chose for an sm_90 GPU.
+    expected = PTX.format(arch="sm_90a").encode()
+    assert relu["kernel_name"] == "relu_kernel" and relu["ptx_sha256"] == hashlib.sha256(expected).hexdigest()
+    # The manifest's launch section: grid = cdiv(numel, 1024), 128 threads, numel as the one extra.
+    assert relu["grid"] == [2, 1, 1] and relu["block"] == [128, 1, 1]
+    assert relu["extras"] == [1200] and relu["extra_dtypes"] == ["INT32"]
 
 
 def test_autoload_off_activates_nothing_until_load_is_called(plugin_site, backend):
@@ -149,16 +165,6 @@ print(json.dumps({"counts": {i: count(*i.split("::")) for i in ["alpha::twice", 
     assert "ALREADY_REGISTERED" in out["notes"]
 
 
-def test_aot_op_gets_the_verified_ptx_for_the_gpu(plugin_site, backend):
-    code = """
-import json, torch_tensorrt, trt_plugin_hub.aot as aot
-k = aot.packaged_kernel("alpha::relu")
-print(json.dumps({"arch": k.arch, "kernel": k.kernel_name, "head": k.ptx.decode().splitlines()[1]}))
-"""
-    out = _json(_run([plugin_site, *backend], code))
-    assert out == {"arch": "sm_90a", "kernel": "relu_kernel", "head": ".target sm_90a"}
-
-
 def test_without_tensorrt_nothing_activates_and_import_torch_still_works(plugin_site):
     code = "import torch, trt_plugin_hub\nr = trt_plugin_hub.load()\n" \
            "print(json.dumps({p.name: [p.status, [x.code for x in p.reasons]] for p in r.plugins}))"
@@ -167,16 +173,25 @@ def test_without_tensorrt_nothing_activates_and_import_torch_still_works(plugin_
     assert out["beta-ops"][0] == "rejected"
 
 
-def test_driverless_host_keeps_torch_importable_when_torch_tensorrt_cannot_import(plugin_site, tmp_path):
-    double = make_double_site(tmp_path / "site", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
+def test_driverless_host_keeps_torch_importable_when_torch_tensorrt_cannot_import(plugin_site, backend, tmp_path):
+    # Without the test's torch.cuda patches (an empty sitecustomize shadows them) and with no GPU
+    # visible, the real torch_tensorrt fails to import, as it does on any host without a driver.
+    unpatched = tmp_path / "unpatched"
+    unpatched.mkdir()
+    (unpatched / "sitecustomize.py").write_text("", encoding="utf-8")
     code = """
-import torch
+import sys, torch
 try:
     import torch_tensorrt
-except RuntimeError as exc:
-    print("torch_tensorrt refused:", exc)
+    print("torch_tensorrt imported")
+except Exception as exc:
+    print("torch_tensorrt refused:", type(exc).__name__)
 import trt_plugin_hub.loader as L
 print("loaded:", L.loaded_report() is not None)
+print("torch works:", torch.ones(3).sum().item() == 3.0)
+print("plugin code ran:", any(m.startswith(("alpha_ops", "beta_ops")) for m in sys.modules))
 """
-    proc = _run([plugin_site, double], code, TRT_DOUBLE_NO_DRIVER="1")
-    assert "torch_tensorrt refused" in proc.stdout and "loaded: False" in proc.stdout
+    proc = _run([plugin_site, unpatched, *backend], code, CUDA_VISIBLE_DEVICES="")
+    assert "torch_tensorrt refused" in proc.stdout, proc.stdout + proc.stderr
+    assert "loaded: False" in proc.stdout and "torch works: True" in proc.stdout
+    assert "plugin code ran: False" in proc.stdout

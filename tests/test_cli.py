@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from doubles import make_double_site
 from fixtures import jit_op, make_dist, manifest, run_python
 
 CLI = "import sys\nfrom trt_plugin_hub.cli import main\nsys.exit(main(sys.argv[1:]))"
@@ -77,7 +76,7 @@ def test_explain_matches_distribution_name_and_shows_every_check(plugin_site):
     assert "[FAIL] tensorrt installed" in proc.stdout and "Activation: not activated" in proc.stdout
 
 
-def test_explain_activates_and_runs_the_upstream_debugging_checks(tmp_path: Path):
+def test_explain_activates_and_runs_the_upstream_debugging_checks(tmp_path: Path, upstream_paths: list[Path]):
     from fixtures import build_wheel, pip_install, qdp_module, write_plugin_source
 
     project = write_plugin_source(tmp_path / "src", "acme-ops", "acme_ops",
@@ -85,8 +84,8 @@ def test_explain_activates_and_runs_the_upstream_debugging_checks(tmp_path: Path
                                   {"qdp": qdp_module(["acme::add"])})
     site = tmp_path / "site"
     pip_install([build_wheel(project, tmp_path / "dist")], site)
-    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
-    proc = cli([site, double], "explain", "acme", "--json", env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"})
+    proc = cli([site, *upstream_paths], "explain", "acme", "--json",
+               env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert data["status"] == "active" and data["ops"][0]["activation_ms"] is not None
