@@ -4,7 +4,8 @@ Every case is a real installed distribution: a ``.dist-info`` folder written the
 writes it, or a wheel built from a setuptools project and installed with pip. A case names the
 distribution whose report it is about, the code the hub must give it, the status it must end in
 and words the sentence must contain. :func:`build_site` lays every case down beside one good
-plugin and the TensorRT / Torch-TensorRT test doubles, so one interpreter can load them all.
+plugin, so one interpreter can load them all; TensorRT and Torch-TensorRT are the real upstream
+Python layers, put after the site on ``sys.path`` (the ``upstream_paths`` fixture).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from doubles import make_double_site
 from fixtures import (
     build_wheel,
     jit_op,
@@ -34,10 +34,8 @@ from fixtures import (
 )
 
 #: The host the tests decide for: an H100-class GPU behind a CUDA 13.0 (580) driver. The probe
-#: finds the doubles' versions in their metadata; the GPU comes from this target.
+#: finds the upstream versions in their metadata; the GPU comes from this target.
 TARGET = "sm_90, driver=580"
-TENSORRT_VERSION = "10.13.3.9"
-TORCH_TENSORRT_VERSION = "2.9.0"
 ENTRY_POINT_GROUP = "torch_tensorrt.plugins"
 
 GOOD_DIST = "good-ops"
@@ -638,8 +636,8 @@ def keyboard_interrupt_plugin() -> Dist:
 
 
 def build_site(root: Path, cases: Sequence[Case] = tuple(CASES), *, extra: Sequence[Dist] = (),
-               good: bool = True, doubles: bool = True) -> Path:
-    """A site directory with the doubles, the good plugin and every case; returns it."""
+               good: bool = True) -> Path:
+    """A site directory with the good plugin and every case; returns it."""
     site = root / "site"
     dists: list[Dist] = [good_plugin()] if good else []
     for item in cases:
@@ -648,8 +646,6 @@ def build_site(root: Path, cases: Sequence[Case] = tuple(CASES), *, extra: Seque
     names = [d.name for d in dists]
     assert len(names) == len(set(names)), "two cases install the same distribution"
     install(site, dists, root / "work")
-    if doubles:
-        make_double_site(site, tensorrt_version=TENSORRT_VERSION, torch_tensorrt_version=TORCH_TENSORRT_VERSION)
     return site
 
 

@@ -2,7 +2,8 @@
 
 Threads: every op is registered exactly once and every caller gets the same report object.
 Processes: started together with one ``TRT_PLUGIN_HUB_CACHE_DIR``, they all reach the same report,
-and later processes reading the shared cache reach it too.
+and later processes reading the shared cache reach it too. TensorRT and Torch-TensorRT are the real
+upstream Python layers (the ``upstream_paths`` fixture).
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ BESIDE = ("import_raises_exception", "ptx_hash_mismatch", "conflict_same_priorit
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def paths(tmp_path_factory: pytest.TempPathFactory, upstream_paths: list[Path]) -> list[Path]:
+    """The plugins' site directory, then the real upstream layers: a process's ``sys.path``."""
     root = tmp_path_factory.mktemp("concurrency")
     site = build_site(root, [c for c in CASES if c.key in BESIDE])
     # The discovery cache does not trust a directory modified in the last two seconds.
     past = time.time() - 60
     os.utime(site, (past, past))
-    return site
+    return [site, *upstream_paths]
 
 
 def _comparable(out: dict[str, Any]) -> dict[str, Any]:
@@ -97,8 +99,8 @@ os._exit(0)  # never wait for a stuck daemon thread
 '''
 
 
-def test_threads_loading_and_importing_at_once_register_each_op_once_and_share_one_report(site: Path):
-    out = last_json(run_python(THREADS_SCRIPT, paths=[site], env=hub_env(), timeout=300).stdout)
+def test_threads_loading_and_importing_at_once_register_each_op_once_and_share_one_report(paths: list[Path]):
+    out = last_json(run_python(THREADS_SCRIPT, paths=paths, env=hub_env(), timeout=300).stdout)
     assert out["alive"] == 0 and out["errors"] == []
     assert out["distinct_reports"] == 1 and out["all_final"]
     report = out["report"]
@@ -163,8 +165,8 @@ os._exit(0)
 '''
 
 
-def test_load_in_one_thread_while_another_imports_torch_tensorrt_completes(site: Path):
-    out = last_json(run_python(RACE_SCRIPT, paths=[site], env=hub_env(), timeout=120).stdout)
+def test_load_in_one_thread_while_another_imports_torch_tensorrt_completes(paths: list[Path]):
+    out = last_json(run_python(RACE_SCRIPT, paths=paths, env=hub_env(), timeout=120).stdout)
     assert out == {"imported": True, "status": "active", "alive": 0}
 
 
@@ -179,8 +181,8 @@ print(json.dumps(out))
 '''
 
 
-def _run_together(site: Path, envs: list[dict[str, str]]) -> list[dict[str, Any]]:
-    procs = [spawn(PROCESS_SCRIPT, [site], env) for env in envs]
+def _run_together(paths: list[Path], envs: list[dict[str, str]]) -> list[dict[str, Any]]:
+    procs = [spawn(PROCESS_SCRIPT, paths, env) for env in envs]
     outs = []
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=300)
@@ -189,11 +191,11 @@ def _run_together(site: Path, envs: list[dict[str, str]]) -> list[dict[str, Any]
     return outs
 
 
-def test_processes_sharing_a_cache_all_reach_the_same_report(site: Path, tmp_path: Path):
+def test_processes_sharing_a_cache_all_reach_the_same_report(paths: list[Path], tmp_path: Path):
     cache = tmp_path / "cache"
     shared = hub_env(TRT_PLUGIN_HUB_CACHE_DIR=str(cache), TRT_PLUGIN_HUB_NO_CACHE="0")
 
-    cold = _run_together(site, [shared] * 3)
+    cold = _run_together(paths, [shared] * 3)
     first = _comparable(cold[0])
     for other in cold[1:]:
         assert _comparable(other) == first
@@ -212,7 +214,7 @@ def test_processes_sharing_a_cache_all_reach_the_same_report(site: Path, tmp_pat
         assert all(not name.startswith(".") for name in files), files  # no torn temporary files
 
     # Warm processes read what the cold ones wrote; a process without the cache agrees with both.
-    warm = _run_together(site, [shared, hub_env(TRT_PLUGIN_HUB_NO_CACHE="1")])
+    warm = _run_together(paths, [shared, hub_env(TRT_PLUGIN_HUB_NO_CACHE="1")])
     assert _comparable(warm[0]) == first
     uncached = _comparable(warm[1])
     assert uncached["report"].pop("settings")["use_cache"] is False

@@ -1,11 +1,13 @@
 """Every bad plugin is isolated with a precise reason, beside a good plugin that still activates.
 
-One site directory holds the good plugin, every case of :data:`plugin_cases.CASES` (real
-``.dist-info`` folders, some installed from wheels with pip) and the TensorRT / Torch-TensorRT
-test doubles. One interpreter imports ``torch_tensorrt`` and calls ``trt_plugin_hub.load()``
-there; each case is then a test reading that one report. A second interpreter does the same in
-strict mode. Integrity of packaged PTX is checked on the same run: what the good AOT op hands
-TensorRT is the verified file, and nothing of a plugin with altered PTX is bound or imported.
+One site directory holds the good plugin and every case of :data:`plugin_cases.CASES` (real
+``.dist-info`` folders, some installed from wheels with pip); TensorRT and Torch-TensorRT are the
+real upstream Python layers after it on ``sys.path`` (the ``upstream_paths`` fixture). One
+interpreter imports ``torch_tensorrt`` and calls ``trt_plugin_hub.load()`` there; each case is
+then a test reading that one report. A second interpreter does the same in strict mode. Integrity
+of packaged PTX is checked on the same run: what TensorRT's builder receives from the good AOT op
+(driven through ``tests/upstream/drive.py``) is the verified file, and nothing of a plugin with
+altered PTX is bound or imported.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import real_libraries_missing, run_python
+from fixtures import DRIVE, run_python
 from plugin_cases import (
     CASES,
     GOOD_AOT,
@@ -60,16 +62,15 @@ out["autoloaded"] = autoloaded is not None
 out["same_report"] = autoloaded is rep and trt_plugin_hub.load() is rep
 out.update(probe(rep))
 
-# What TensorRT receives when it builds an engine: the return value of the op's aot_impl.
-import tensorrt.plugin as trtp
-from tensorrt.plugin._lib import QDP_REGISTRY
+# What TensorRT receives when it builds an engine: the good ops converted the way Torch-TensorRT's
+# interpreter does, the AOT one then driven the way TensorRT's builder calls the plugin.
+import torch
+from drive import convert
 
 def call_aot():
-    desc = trtp.TensorDesc(shape_expr=[4, 256])
-    kernel, ptx, params, extras = QDP_REGISTRY[GOOD_AOT].aot_impl_func(desc, (desc.like(),), 0)
-    data = ptx.encode() if isinstance(ptx, str) else bytes(ptx)
-    return {"kernel": kernel, "sha256": hashlib.sha256(data).hexdigest(), "block_x": repr(params.block_x)}
+    return convert(torch.ops.good.scale.default, [(4, 256)])
 
+out["jit_call"] = convert(torch.ops.good.relu.default, [(4, 256)])
 out["aot_call"] = call_aot()
 # The file changes on disk after activation: the verified bytes in memory are what is used.
 path = os.path.join(os.path.dirname(sys.modules[GOOD_PACKAGE].__file__), "ptx", "scale.sm_90.ptx")
@@ -106,26 +107,21 @@ def _script(body: str) -> str:
     return (f"import sys\nGOOD_AOT = {GOOD_AOT!r}\nGOOD_PACKAGE = {GOOD_PACKAGE!r}\n") + body
 
 
-@pytest.fixture(scope="module", params=["double", "real"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # The same matrix runs against the real TensorRT / Torch-TensorRT wherever they import.
-    if request.param == "real":
-        reason = real_libraries_missing()
-        if reason:
-            pytest.skip(reason)
-        return build_site(tmp_path_factory.mktemp("matrix-real"), doubles=False)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(tmp_path_factory.mktemp("matrix"))
 
 
 @pytest.fixture(scope="module")
-def matrix(site: Path) -> dict[str, Any]:
-    proc = run_python(_script(MATRIX_SCRIPT), paths=[site], env=hub_env(), timeout=300)
+def matrix(site: Path, upstream_paths: list[Path]) -> dict[str, Any]:
+    proc = run_python(_script(MATRIX_SCRIPT), paths=[site, DRIVE, *upstream_paths], env=hub_env(), timeout=300)
     return last_json(proc.stdout)
 
 
 @pytest.fixture(scope="module")
-def strict(site: Path) -> dict[str, Any]:
-    proc = run_python(STRICT_SCRIPT, paths=[site], env=hub_env(TRT_PLUGIN_HUB_STRICT="1"), timeout=300)
+def strict(site: Path, upstream_paths: list[Path]) -> dict[str, Any]:
+    proc = run_python(STRICT_SCRIPT, paths=[site, *upstream_paths], env=hub_env(TRT_PLUGIN_HUB_STRICT="1"),
+                      timeout=300)
     return last_json(proc.stdout)
 
 
@@ -279,19 +275,17 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def interrupted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from doubles import make_double_site
-
+def interrupted_site(tmp_path_factory: pytest.TempPathFactory, upstream_paths: list[Path]) -> list[Path]:
     root = tmp_path_factory.mktemp("interrupt")
     install(root / "site", [good_plugin(wheel=False), keyboard_interrupt_plugin()], root / "work")
-    return make_double_site(root / "site")
+    return [root / "site", *upstream_paths]
 
 
 @pytest.mark.parametrize("autoload", ["1", "0"], ids=["autoload", "explicit-load"])
-def test_keyboard_interrupt_in_a_plugin_module_propagates_and_caches_no_report(interrupted_site: Path,
+def test_keyboard_interrupt_in_a_plugin_module_propagates_and_caches_no_report(interrupted_site: list[Path],
                                                                                autoload: str):
     env = hub_env(TRT_PLUGIN_HUB_AUTOLOAD=autoload)
-    out = last_json(run_python(KEYBOARD_SCRIPT, paths=[interrupted_site], env=env).stdout)
+    out = last_json(run_python(KEYBOARD_SCRIPT, paths=interrupted_site, env=env).stdout)
     # Ctrl-C semantics are kept: the interrupt reaches the caller (the import when loading
     # automatically), torch_tensorrt itself stays imported, and no half-finished report is cached,
     # so the next load() tries again instead of returning a partial answer.
@@ -307,9 +301,13 @@ def test_ptx_handed_to_tensorrt_is_the_verified_packaged_file(matrix: dict[str, 
     good = find_plugin(matrix["report"], GOOD_DIST)
     scale = next(op for op in good["ops"] if op["id"] == GOOD_AOT)
     assert scale["mode"] == "aot" and scale["ptx"] == "ptx/scale.sm_90.ptx"
-    expected = sha256(ptx_text("sm_90"))
-    assert matrix["aot_call"] == {"kernel": "scale_kernel", "sha256": expected, "block_x": matrix["aot_call"]["block_x"]}
-    assert "128" in matrix["aot_call"]["block_x"]
+    built = matrix["aot_call"]
+    assert built["ok"] and built["plugin"] == GOOD_AOT and built["kind"] == "aot", built
+    assert built["kernel_name"] == "scale_kernel" and built["ptx_sha256"] == sha256(ptx_text("sm_90"))
+    # The manifest's launch section (plugin_cases.LAUNCH): 128 threads, cdiv(numel, 1024) blocks, numel.
+    assert built["block"] == [128, 1, 1] and built["grid"] == [1, 1, 1] and built["extras"] == [1024]
+    jit = matrix["jit_call"]
+    assert jit["ok"] and jit["plugin"] == GOOD_JIT and jit["kind"] == "jit", jit
 
 
 def test_ptx_altered_after_activation_is_not_read_again(matrix: dict[str, Any]):

@@ -345,9 +345,7 @@ print(json.dumps({"report": rep.to_dict(),
 
 
 @pytest.mark.slow
-def test_with_a_lock_only_matching_plugins_activate_at_import(tmp_path: Path):
-    from doubles import make_double_site
-
+def test_with_a_lock_only_matching_plugins_activate_at_import(tmp_path: Path, upstream_paths: list[Path]):
     site = tmp_path / "site"
     lock = tmp_path / "plugins.lock"
     put_plugin(site, "locked-ops", "locked")
@@ -359,9 +357,9 @@ def test_with_a_lock_only_matching_plugins_activate_at_import(tmp_path: Path):
                                                 "extra/trt_plugin.json": manifest("extra-ops", [jit_op("extra::op",
                                                                                                          "extra.qdp")]),
                                                 "extra/qdp.py": qdp_module(["extra::op"])})], tmp_path / "work")
-    make_double_site(site)
 
-    out = last_json(run_python(LOAD_SCRIPT, paths=[site], env=hub_env(TRT_PLUGIN_HUB_LOCK=str(lock))).stdout)
+    proc = run_python(LOAD_SCRIPT, paths=[site, *upstream_paths], env=hub_env(TRT_PLUGIN_HUB_LOCK=str(lock)))
+    out = last_json(proc.stdout)
     locked = find_plugin(out["report"], "locked-ops")
     assert locked["status"] == "active" and {op["status"] for op in locked["ops"]} == {"active"}
     extra = find_plugin(out["report"], "extra-ops")
