@@ -1,6 +1,8 @@
 """The example plugin package: built into a real wheel (PTX compiled on the way), installed with
-pip, listed without TensorRT, and activated through the double with every approach (QDP JIT,
-Triton AOT, NVRTC AOT and the package's own hand-written converter)."""
+pip, listed without TensorRT, and activated on the real upstream Python layers with every approach
+(QDP JIT, Triton AOT, NVRTC AOT and the package's own hand-written converter). Each op is converted
+the way Torch-TensorRT's interpreter does and AOT plugins are driven the way TensorRT's builder
+calls them (``tests/upstream/drive.py``)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from doubles import make_double_site
-from fixtures import run_python
+from fixtures import DRIVE, run_python
 
 pytestmark = pytest.mark.slow
 
@@ -48,78 +49,99 @@ def test_list_without_tensorrt_shows_ops_versions_constraints_and_why(example_si
     assert "example-trt-plugins" in text and "TENSORRT_MISSING" in text and "example_plugin::relu_aot" in text
 
 
-def test_every_approach_activates_and_compiles_into_plugin_layers(example_site: Path, tmp_path: Path):
-    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
-    code = """
-import json, torch, torch_tensorrt
-from tensorrt.plugin._lib import QDP_REGISTRY
-import tensorrt.plugin as trtp
+CONVERT = """
+import hashlib, json, os, torch, torch_tensorrt
+from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
 import trt_plugin_hub.loader as L, trt_plugin_hub.aot as aot
+import example_plugin_pkg, example_plugin_pkg.legacy as legacy
+from drive import convert
 
-class M(torch.nn.Module):
-    def forward(self, x, y):
-        a = torch.ops.example_plugin.scaled_add(x, y, 0.5)
-        b = torch.ops.example_plugin.scale_nvrtc(torch.ops.example_plugin.relu_aot(a), 2.5)
-        return torch.ops.example_plugin.leaky_relu_legacy(b, 0.2) + torch.ops.example_plugin.leaky_relu_legacy(b)
-
-res = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(4, 300), torch.randn(4, 300)])
+ops = torch.ops.example_plugin
+x = [(4, 300)]
 report = L.loaded_report()
-desc = trtp.TensorDesc(shape_expr=[4, 300])
-def v(e):
-    return e.constant_value if hasattr(e, "constant_value") else e
-name, ptx, params, extras = QDP_REGISTRY["example_plugin::scale_nvrtc"].aot_impl_func(desc, 2.5, (desc.like(),), 0)
+package = os.path.dirname(example_plugin_pkg.__file__)
+packaged = {}
+for o in (o for p in report.plugins for o in p.ops if o.ptx):
+    data = open(os.path.join(package, o.ptx), "rb").read()
+    packaged[o.id] = {"sha256": hashlib.sha256(data).hexdigest(),
+                      "target": data.decode().split(".target")[1].split()[0]}
+layers = [
+    convert(ops.scaled_add.default, x * 2, [0.5]),
+    convert(ops.relu_aot.default, x),
+    convert(ops.scale_nvrtc.default, x, [2.5]),
+    convert(ops.leaky_relu_legacy.default, x, [0.2]),
+    convert(ops.leaky_relu_legacy.default, x),  # no slope: the converter reads the schema default
+]
+legacy.register()  # the hub already called it when torch_tensorrt was imported
 print(json.dumps({
     "ops": {o.id: [o.status, o.mode] for p in report.plugins for o in p.ops},
-    "layers": [[l.plugin_id, l.aot, l.attrs] for l in res.plugin_layers],
-    "aot": [name, ptx.decode().split(".target")[1].split()[0], v(params.grid_x), v(params.block_x),
-            [v(e) for e in (extras[0], extras[1])], aot.float_bits(2.5)],
+    "packaged": packaged,
+    "layers": layers,
+    "float_bits": aot.float_bits(2.5),
+    "legacy_candidates": len(DYNAMO_ATEN_CONVERTERS[ops.leaky_relu_legacy.default]),
+    "legacy_ints": convert(ops.leaky_relu_legacy.default, [(12,)], [0.3], dtype="int32"),
+    "legacy_halves": convert(ops.leaky_relu_legacy.default, [(12,)], [0.3], dtype="float16"),
 }))
 """
-    out = json.loads(run_python(code, paths=[example_site, double],
-                                env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"}).stdout.splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def converted(example_site: Path, upstream_paths: list[Path]) -> dict:
+    """One interpreter over the real upstream layers: activation at import, then every op converted."""
+    proc = run_python(CONVERT, paths=[example_site, DRIVE, *upstream_paths],
+                      env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"})
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def _value(attribute):
+    """A plugin attribute as a number: scalars pass through, one-element arrays are unwrapped."""
+    if isinstance(attribute, list):
+        assert len(attribute) == 1, attribute
+        return attribute[0]
+    return attribute
+
+
+def test_every_approach_activates_and_converts_into_plugin_layers(converted: dict):
+    out = converted
     assert out["ops"] == {"example_plugin::scaled_add": ["active", "jit"],
                           "example_plugin::relu_aot": ["active", "aot"],
                           "example_plugin::scale_nvrtc": ["active", "aot"],
                           "example_plugin::leaky_relu_legacy": ["active", "legacy"]}
+    assert all(layer["ok"] and layer["plugin_layers"] == 1 for layer in out["layers"]), out["layers"]
+    assert [[layer["plugin"], layer["kind"]] for layer in out["layers"]] == [
+        ["example_plugin::scaled_add", "jit"], ["example_plugin::relu_aot", "aot"],
+        ["example_plugin::scale_nvrtc", "aot"], ["example_plugin::leaky_relu_legacy", "jit"],
+        ["example_plugin::leaky_relu_legacy", "jit"]]
+    scaled_add, relu, scale, leaky, leaky_default = out["layers"]
+    assert scaled_add["attrs"] == {"alpha": 0.5} and relu["attrs"] == {} and scale["attrs"] == {"scale": 2.5}
     # The hand-written converter adds a JIT plugin layer; without a slope it uses the schema default.
-    assert out["layers"] == [["example_plugin::scaled_add", False, {"alpha": 0.5}],
-                             ["example_plugin::relu_aot", True, {}],
-                             ["example_plugin::scale_nvrtc", True, {"scale": 2.5}],
-                             ["example_plugin::leaky_relu_legacy", False, {"negative_slope": 0.2}],
-                             ["example_plugin::leaky_relu_legacy", False, {"negative_slope": 0.01}]]
-    name, target, grid, block, extras, bits = out["aot"]
-    assert name == "scale_kernel" and target == "sm_90"
-    assert grid == -(-1200 // 1024) and block == 256
-    assert extras == [1200, bits]
+    assert list(leaky["attrs"]) == ["negative_slope"] and _value(leaky["attrs"]["negative_slope"]) == pytest.approx(0.2)
+    assert _value(leaky_default["attrs"]["negative_slope"]) == pytest.approx(0.01)
+    assert leaky["converter_module"] == "example_plugin_pkg.legacy"
 
 
-def test_legacy_converter_registers_once_and_leaves_integer_inputs_to_pytorch(example_site: Path, tmp_path: Path):
-    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
-    code = """
-import json, torch, torch_tensorrt
-from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
-import example_plugin_pkg.legacy as legacy
+def test_aot_ops_hand_tensorrt_the_packaged_ptx_and_the_declared_launch(converted: dict):
+    _, relu, scale, _, _ = converted["layers"]
+    packaged = converted["packaged"]
+    assert packaged["example_plugin::relu_aot"]["target"] == "sm_90a"
+    assert packaged["example_plugin::scale_nvrtc"]["target"] == "sm_90"
+    assert relu["kernel_name"] == "relu_kernel"
+    assert relu["ptx_sha256"] == packaged["example_plugin::relu_aot"]["sha256"]
+    assert relu["grid"] == [-(-1200 // 1024), 1, 1] and relu["block"] == [128, 1, 1] and relu["extras"] == [1200]
+    assert scale["kernel_name"] == "scale_kernel"
+    assert scale["ptx_sha256"] == packaged["example_plugin::scale_nvrtc"]["sha256"]
+    assert scale["grid"] == [-(-1200 // 1024), 1, 1] and scale["block"] == [256, 1, 1]
+    # The float attribute travels to the kernel as its float32 bit pattern, after numel.
+    assert scale["extras"] == [1200, converted["float_bits"]] and scale["extra_dtypes"] == ["INT32", "INT32"]
 
-legacy.register()  # the hub already called it when torch_tensorrt was imported
-op = torch.ops.example_plugin.leaky_relu_legacy.default
 
-class M(torch.nn.Module):
-    def forward(self, x):
-        return torch.ops.example_plugin.leaky_relu_legacy(x, 0.3)
-
-ints = torch_tensorrt.dynamo.compile(M(), inputs=[torch.arange(12, dtype=torch.int32)])
-halves = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(12).half()])
-print(json.dumps({
-    "candidates": len(DYNAMO_ATEN_CONVERTERS[op]),
-    "ints": [len(ints.plugin_layers), [str(t) for t in ints.fallback_targets]],
-    "halves": [[l.plugin_id, l.aot] for l in halves.plugin_layers],
-}))
-"""
-    out = json.loads(run_python(code, paths=[example_site, double],
-                                env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"}).stdout.splitlines()[-1])
-    assert out["candidates"] == 1
-    assert out["ints"] == [0, ["example_plugin.leaky_relu_legacy.default"]]
-    assert out["halves"] == [["example_plugin::leaky_relu_legacy", False]]
+def test_legacy_converter_registers_once_and_leaves_integer_inputs_to_pytorch(converted: dict):
+    assert converted["legacy_candidates"] == 1
+    # Its capability validator refuses integer inputs: no converter, so the node stays in PyTorch.
+    ints = converted["legacy_ints"]
+    assert ints["ok"] is False and ints["error"].startswith("no validated converter"), ints
+    halves = converted["legacy_halves"]
+    assert halves["ok"] and [halves["plugin"], halves["kind"]] == ["example_plugin::leaky_relu_legacy", "jit"]
 
 
 def test_every_op_matches_its_eager_reference_and_passes_opcheck_on_the_cpu(example_site: Path):

@@ -1,5 +1,6 @@
 """``trt-plugin-hub new``: the generated project builds into a wheel (PTX compiled for real),
-validates without errors, lists once pip-installed, and activates through the TensorRT double."""
+validates without errors, lists once pip-installed, and activates on the real upstream Python layers
+(each op converted as Torch-TensorRT's interpreter does, through ``tests/upstream/drive.py``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from doubles import make_double_site
-from fixtures import pip_install, run_python
+from fixtures import DRIVE, pip_install, run_python
 from trt_plugin_hub.cli import main
 from trt_plugin_hub.scaffold import (
     DEFAULT_KINDS,
@@ -91,48 +91,61 @@ def test_installed_default_project_lists_as_rejected_for_missing_tensorrt_here(d
     assert plugin["status"] == "rejected" and "TENSORRT_MISSING" in [r["code"] for r in plugin["reasons"]]
 
 
-def test_installed_default_project_activates_with_tensorrt_present(default_project, tmp_path: Path):
+def test_installed_default_project_activates_with_tensorrt_present(default_project, upstream_paths: list[Path]):
     _, _, site = default_project
-    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
     proc = run_python("from trt_plugin_hub.cli import main; raise SystemExit(main(['list', '--load', '--json']))",
-                      paths=[site, double], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
+                      paths=[site, *upstream_paths], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
     (plugin,) = json.loads(proc.stdout)["plugins"]
     assert plugin["status"] == "active"
     assert [(op["id"], op["status"], op["mode"]) for op in plugin["ops"]] == [
         ("acme_ops::scaled_add", "active", "jit"), ("acme_ops::relu", "active", "aot")]
 
 
-def test_every_approach_validates_and_compiles_into_plugin_layers(every_kind, tmp_path: Path):
+def test_every_approach_validates_and_converts_into_plugin_layers(every_kind, upstream_paths: list[Path]):
     _, wheel, site = every_kind
     report = validate(wheel)
     assert [f.to_dict() for f in report.findings if f.severity != "info"] == []
     assert [op.kind for op in report.packages[0].ops] == ["jit", "aot", "aot", "legacy"]
-    double = make_double_site(tmp_path / "double", tensorrt_version="10.13.3.9", torch_tensorrt_version="2.9.0")
     code = """
 import json, torch, torch_tensorrt
 import trt_plugin_hub.loader as L
+from drive import convert
 
-class M(torch.nn.Module):
-    def forward(self, x, y):
-        a = torch.ops.zoo_ops.scaled_add(x, y, 0.5)
-        b = torch.ops.zoo_ops.scale(torch.ops.zoo_ops.relu(a), 2.0)
-        return torch.ops.zoo_ops.leaky_relu(b, 0.1)
-
-res = torch_tensorrt.dynamo.compile(M(), inputs=[torch.randn(4, 300), torch.randn(4, 300)])
+ops = torch.ops.zoo_ops
+x = [(4, 300)]
 print(json.dumps({
     "ops": [[o.id, o.status, o.mode] for p in L.loaded_report().plugins for o in p.ops],
-    "layers": [[l.plugin_id, l.aot, l.attrs] for l in res.plugin_layers],
-    "fallback": [str(t) for t in res.fallback_targets],
+    "layers": [convert(ops.scaled_add.default, x * 2, [0.5]), convert(ops.relu.default, x),
+               convert(ops.scale.default, x, [2.0]), convert(ops.leaky_relu.default, x, [0.1])],
 }))
 """
-    out = json.loads(run_python(code, paths=[site, double], env={"TRT_PLUGIN_HUB_TARGET": TARGET}).stdout
-                     .splitlines()[-1])
+    out = json.loads(run_python(code, paths=[site, DRIVE, *upstream_paths], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
+                     .stdout.splitlines()[-1])
     assert out["ops"] == [["zoo_ops::scaled_add", "active", "jit"], ["zoo_ops::relu", "active", "aot"],
                           ["zoo_ops::scale", "active", "aot"], ["zoo_ops::leaky_relu", "active", "legacy"]]
-    assert out["layers"] == [["zoo_ops::scaled_add", False, {"alpha": 0.5}], ["zoo_ops::relu", True, {}],
-                             ["zoo_ops::scale", True, {"scale": 2.0}],
-                             ["zoo_ops::leaky_relu", False, {"negative_slope": 0.1}]]
-    assert out["fallback"] == []
+    assert all(layer["ok"] for layer in out["layers"]), out["layers"]
+    assert [[layer["plugin"], layer["kind"], {k: _value(v) for k, v in layer["attrs"].items()}]
+            for layer in out["layers"]] == [
+        ["zoo_ops::scaled_add", "jit", {"alpha": pytest.approx(0.5)}], ["zoo_ops::relu", "aot", {}],
+        ["zoo_ops::scale", "aot", {"scale": pytest.approx(2.0)}],
+        ["zoo_ops::leaky_relu", "jit", {"negative_slope": pytest.approx(0.1)}]]
+    # The AOT ops hand TensorRT's builder the packaged sm_90 PTX and the manifest's launch.
+    declared = {op["id"]: op for op in json.loads((site / "zoo_ops" / "trt_plugin.json").read_text())["ops"]}
+    for layer in (layer for layer in out["layers"] if layer["kind"] == "aot"):
+        op = declared[layer["plugin"]]
+        (ptx,) = [p for p in op["ptx"] if p["arch"].rstrip("a") == "sm_90"]
+        assert (layer["kernel_name"], layer["ptx_sha256"]) == (ptx["kernel"], ptx["sha256"]), layer["plugin"]
+        assert layer["block"] == [op["launch"]["block_threads"], 1, 1]
+        assert layer["grid"] == [-(-1200 // op["launch"]["elements_per_block"]), 1, 1]
+        assert len(layer["extras"]) == len(op["launch"]["extras"]) and layer["extras"][0] == 1200
+
+
+def _value(attribute):
+    """A plugin attribute as a number: scalars pass through, one-element arrays are unwrapped."""
+    if isinstance(attribute, list):
+        assert len(attribute) == 1, attribute
+        return attribute[0]
+    return attribute
 
 
 def test_generated_project_tests_pass_on_the_cpu(every_kind):
