@@ -11,13 +11,17 @@ manifests and PTX files), then measures in fresh subprocesses, as medians of rep
     absent, plus the hook's own cost measured directly;
 (e) activating the plugins with ``trt_plugin_hub.load()`` against the same imports, PTX binding
     and ``_generate_plugin_converter`` calls written by hand (TensorRT and Torch-TensorRT are the
-    test doubles of ``tests/doubles``).
+    real upstream Python layers that ``tests/upstream`` assembles from the registry's wheels:
+    Torch-TensorRT 2.14.0 and TensorRT 11.1 with a stand-in for its compiled module).
 
 Each subprocess runs ``python -S`` with only the synthetic site directory on ``sys.path`` (plus
-the standard library), from an empty working directory. Timings inside a subprocess start after
-the modules the step needs are imported; the hub's own import time is reported separately. The
-host has no GPU, so the hub's GPU probe runs for real and its answer is then replaced by an
-sm_90 GPU with driver 580, so that every decision (PTX selection, sha256, header checks) runs.
+the standard library), from an empty working directory; on a host whose torch has no CUDA, the
+activation children apply the upstream harness's ``torch.cuda`` patches (``_hub_test_cpu``, which
+``-S`` keeps from running as a ``sitecustomize``) so that the real ``torch_tensorrt`` imports.
+Timings inside a subprocess start after the modules the step needs are imported; the hub's own
+import time is reported separately. The host has no GPU, so the hub's GPU probe runs for real and
+its answer is then replaced by an sm_90 GPU with driver 580, so that every decision (PTX
+selection, sha256, header checks) runs.
 
 It prints a table, then as its last line one JSON object. ``--quick`` (N up to 1000, fewer
 repetitions) finishes in under a minute on a 2-core machine.
@@ -52,19 +56,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from doubles import make_double_site  # tests/doubles: fake tensorrt / torch_tensorrt
+import upstream  # tests/upstream: the real tensorrt / torch_tensorrt Python layers
 from fixtures import qdp_module  # tests/fixtures: plugin module sources
 
 GROUP = "torch_tensorrt.plugins"
 ARCHS = ("sm_80", "sm_86", "sm_89", "sm_90")
 #: The GPU the decisions are made for (the benchmark host has none).
 ASSUMED_GPU = {"cc": [9, 0], "driver": "580.65.06", "cuda": [13, 0], "name": "assumed sm_90 GPU (benchmark)"}
-#: Distributions every environment also holds: what the hub and the measured steps need.
-SUPPORT_DISTRIBUTIONS = ("torch", "numpy", "packaging")
-TENSORRT_VERSION = "10.13.3.9"
-TORCH_TENSORRT_VERSION = "2.9.0"
+#: Distributions every environment also holds: what the hub and the measured steps need (numpy,
+#: TensorRT and Torch-TensorRT come from the upstream cell below).
+SUPPORT_DISTRIBUTIONS = ("torch", "packaging")
+#: The real upstream layers every environment holds (numpy < 2.4, which TensorRT 11.1 needs).
+UPSTREAM_CELL = upstream.DEFAULT_CELL
 #: Environment variables that would change what a child measures.
-_SCRUB = ("PYTHON", "TRT_PLUGIN_HUB_", "TORCH_DEVICE_BACKEND_AUTOLOAD", "TRT_DOUBLE_")
+_SCRUB = ("PYTHON", "TRT_PLUGIN_HUB_", "TORCH_DEVICE_BACKEND_AUTOLOAD")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -267,17 +272,23 @@ def _closure(names: Iterable[str]) -> list[Any]:
 
 
 def build_support(root: Path) -> Path:
-    """Symlinks to torch, numpy, packaging and their dependencies; the TensorRT doubles."""
+    """Symlinks to torch, packaging and their dependencies, and to the real upstream layers."""
     support = root / "support"
     support.mkdir(parents=True)
+    # numpy, torch_tensorrt's pure dependencies, tensorrt and torch_tensorrt; not the cell's
+    # sitecustomize (-S children never run it; they import _hub_test_cpu themselves).
+    for directory in upstream.cell_paths(UPSTREAM_CELL):
+        for entry in sorted(directory.iterdir()):
+            skip = entry.name in ("sitecustomize.py", "upstream.json", "__pycache__") or entry.name.startswith(".")
+            if not skip:
+                (support / entry.name).symlink_to(entry)
     for dist in _closure(SUPPORT_DISTRIBUTIONS):
         base = Path(dist.locate_file(""))
         tops = {Path(str(f)).parts[0] for f in dist.files or ()}
         for top in sorted(tops - {"..", "__pycache__"}):
             source = base / top
-            if source.exists() and not (support / top).exists():
+            if source.exists() and not (support / top).exists() and not (support / top).is_symlink():
                 (support / top).symlink_to(source)
-    make_double_site(support, tensorrt_version=TENSORRT_VERSION, torch_tensorrt_version=TORCH_TENSORRT_VERSION)
     return support
 
 
@@ -423,7 +434,10 @@ print(json.dumps({"ms": (t1 - t0) * 1e3}))
 
 _LOAD = """
 import dataclasses, json, sys, time
-import torch, tensorrt, torch_tensorrt
+import torch
+if not torch.cuda.is_available():
+    import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
+import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.activation, trt_plugin_hub.cache
 import trt_plugin_hub._adapter, trt_plugin_hub.aot
@@ -447,7 +461,10 @@ print(json.dumps({"ms": (t3 - t2) * 1e3, "import_ms": (t1 - t0) * 1e3, "active":
 _MANUAL = """
 import importlib, json, sys, time
 from pathlib import Path
-import torch, tensorrt, torch_tensorrt
+import torch
+if not torch.cuda.is_available():
+    import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
+import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
 import trt_plugin_hub.aot as aot  # the plugins' own modules import it for their aot_impl
 from trt_plugin_hub.manifest import LaunchSpec
@@ -707,8 +724,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"trt-plugin-hub discovery benchmark on {machine()}")
     print(f"{len(sizes)} environment sizes, {repeats} runs each (medians), environments built in {built:.1f} s; "
           f"every N also holds {support_count} support distributions (the hub, torch and its dependencies, "
-          f"numpy, packaging, the TensorRT / Torch-TensorRT doubles); load average {load_before} at the start, "
-          f"{_load_average()} at the end")
+          f"numpy, packaging, the real TensorRT / Torch-TensorRT Python layers); load average {load_before} at "
+          f"the start, {_load_average()} at the end")
     print()
     _print_discovery(rows)
     print()
