@@ -179,16 +179,3 @@ def run_python(code: str, *, paths: Sequence[Path] = (), env: Mapping[str, str] 
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
-
-
-def real_libraries_missing() -> str | None:
-    """Why the real TensorRT / Torch-TensorRT cannot be used here, or ``None`` if they import.
-
-    Scenarios that run on the double also run on the real libraries where this returns ``None``.
-    """
-    probe = subprocess.run([sys.executable, "-c", "import tensorrt.plugin, torch_tensorrt"],
-                           capture_output=True, text=True)
-    if probe.returncode == 0:
-        return None
-    last = (probe.stderr.strip().splitlines() or ["import failed"])[-1]
-    return f"real tensorrt/torch_tensorrt do not import here: {last}"
