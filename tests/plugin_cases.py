@@ -602,14 +602,143 @@ def _(site: Path) -> list[Dist]:
     return [winner, loser]
 
 
+# Both sides lose and both are named: no tie is broken by a name an author picks.
 @case("duplicate_plugin_name", "DUPLICATE_PLUGIN", "rejected", "case-dup-name", "case-duplicate-a-first",
-      companions=("case-duplicate-a-first",))
+      "case-duplicate-plugin-name", "TRT_PLUGIN_HUB_DENY")
 def _(site: Path) -> list[Dist]:
     first = plugin("duplicate_a_first", [jit_op("case_dup_first::op", "case_duplicate_a_first.qdp")],
                    modules={"qdp": qdp_module(["case_dup_first::op"])}, name="case-dup-name")
     second = plugin("duplicate_plugin_name", [jit_op("case_dup_second::op", "case_duplicate_plugin_name.qdp")],
                     modules={"qdp": qdp_module(["case_dup_second::op"])}, name="case-dup-name")
     return [first, second]
+
+
+# -- isolation and trust -----------------------------------------------------------------------
+
+
+@case("legacy_register_system_exit", "LEGACY_REGISTER_FAILED", "failed", "register()", "SystemExit")
+def _(site: Path) -> list[Dist]:
+    # Called outside the import step: SystemExit there must not end the user's process either.
+    key = "legacy_register_system_exit"
+    op = {"id": f"{_ns(key)}::op", "kind": "legacy", "module": f"{package_name(key)}.conv",
+          "register": f"{package_name(key)}.conv:register"}
+    source = "import torch\n\n@torch.library.custom_op('case_legacy_register_system_exit::op', mutates_args=())\n" \
+             "def op(x: torch.Tensor) -> torch.Tensor:\n    return x.clone()\n\n" \
+             "def register():\n    raise SystemExit(7)\n"
+    return [plugin(key, [op], modules={"conv": source})]
+
+
+UNPRINTABLE = """
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("__str__ of a plugin exception exploded")
+    def __repr__(self):
+        raise RuntimeError("__repr__ too")
+raise Unprintable()
+"""
+
+
+@case("exception_str_raises", "IMPORT_FAILED", "failed", "Unprintable", "str() and repr() both failed")
+def _(site: Path) -> list[Dist]:
+    return _simple("exception_str_raises", modules={"qdp": UNPRINTABLE})
+
+
+#: How long the plugin's exception message is (several megabytes); the report keeps 2,000 characters.
+HUGE_MESSAGE_CHARS = 5_000_000
+
+
+@case("exception_message_huge", "IMPORT_FAILED", "failed", "RuntimeError", "more characters")
+def _(site: Path) -> list[Dist]:
+    return _simple("exception_message_huge", modules={"qdp": f"raise RuntimeError('m' * {HUGE_MESSAGE_CHARS})\n"})
+
+
+@case("op_in_pytorch_namespace", "OP_NAMESPACE_RESERVED", "rejected", "aten::relu", "PyTorch",
+      "TRT_PLUGIN_HUB_ALLOW_OPS")
+def _(site: Path) -> list[Dist]:
+    # High priority would put its converter in front of Torch-TensorRT's own for a core op.
+    key = "op_in_pytorch_namespace"
+    module = "import tensorrt.plugin as trtp\nRAN = True\n"
+    return [plugin(key, [jit_op("aten::relu", f"{package_name(key)}.qdp", priority="high")],
+                   modules={"qdp": module})]
+
+
+@case("op_already_defined", "OP_ALREADY_DEFINED", "rejected", "case_taken::op", "TRT_PLUGIN_HUB_ALLOW_OPS",
+      companions=("case-aa-predefiner",))
+def _(site: Path) -> list[Dist]:
+    # Another package (activated earlier: its entry point sorts first) defines case_taken::op as a
+    # plain torch op; this plugin declares that op as its own, at high priority.
+    extra = textwrap.dedent('''
+        @torch.library.custom_op("case_taken::op", mutates_args=())
+        def _taken(x: torch.Tensor) -> torch.Tensor:
+            return x.clone()
+    ''')
+    definer = plugin("aa_predefiner", [jit_op("case_aa_predefiner::op", "case_aa_predefiner.qdp")],
+                     modules={"qdp": qdp_module(["case_aa_predefiner::op"], extra=extra)})
+    taker = plugin("op_already_defined", [jit_op("case_taken::op", "case_op_already_defined.qdp", priority="high")],
+                   modules={"qdp": "import tensorrt.plugin as trtp\nRAN = True\n"})
+    return [definer, taker]
+
+
+@case("entry_point_foreign", "ENTRY_POINT_FOREIGN", "rejected", "case-entry-point-foreign", GOOD_PACKAGE,
+      "does not install")
+def _(site: Path) -> list[Dist]:
+    # A squatter advertising the good plugin's package: its own RECORD lists none of it.
+    return [Dist(dist_name("entry_point_foreign"), None, {"case_squatter/__init__.py": ""},
+                 entry_value=GOOD_PACKAGE, version="99.0")]
+
+
+@case("manifest_duplicate_key", "MANIFEST_INVALID", "rejected", "'name'", "each key once")
+def _(site: Path) -> list[Dist]:
+    text = _manifest_with("manifest_duplicate_key")
+    text = text.replace('"name": ', '"name": "case-manifest-duplicate-key", "name": ', 1)
+    return [plugin("manifest_duplicate_key", manifest_text=text)]
+
+
+@case("op_id_too_long", "MANIFEST_INVALID", "rejected", "ops[0].id", "at most 200 characters")
+def _(site: Path) -> list[Dist]:
+    return _bad_id("op_id_too_long", "case_long::" + "x" * 300)
+
+
+def _break_entry_points(key: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        info = next(site.glob(f"{dist_name(key).replace('-', '_')}-*.dist-info"))
+        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nthis line has no equals sign\n")
+    return edit
+
+
+def malformed_metadata_dists() -> list[Dist]:
+    """A plugin whose entry_points.txt does not parse, and an unrelated distribution's broken one.
+
+    Kept out of the shared site: a malformed entry_points.txt anywhere makes ``import torch`` itself
+    fail (PyTorch reads every distribution's entry points to autoload its backends), so these are
+    tested where the hub runs without importing torch (``list``, ``report()``, ``load()``).
+    """
+    def break_unrelated(site: Path) -> None:
+        info = next(site.glob("case_unrelated_broken_metadata-*.dist-info"))
+        (info / "entry_points.txt").write_text("[console_scripts]\nno equals sign here\n")
+
+    unrelated = Dist("case-unrelated-broken-metadata", None, {"case_unrelated/__init__.py": ""},
+                     after=break_unrelated)
+    broken = plugin("entry_points_malformed", manifest_text=_manifest_with("entry_points_malformed"),
+                    after=_break_entry_points("entry_points_malformed"))
+    return [broken, unrelated]
+
+
+@case("undeclared_op_in_other_namespace", "UNDECLARED_OP", "active", "case_zz_victim::op", "removed",
+      companions=("case-zz-victim",))
+def _(site: Path) -> list[Dist]:
+    # Activated before its victim (its entry point sorts first), it registers the victim's QDP id.
+    key = "undeclared_op_in_other_namespace"
+    own = f"{_ns(key)}::op"
+    extra = textwrap.dedent('''
+        @trtp.register("case_zz_victim::op")
+        def _stolen(x: trtp.TensorDesc) -> Tuple[trtp.TensorDesc]:
+            return (x.like(),)
+    ''')
+    intruder = plugin(key, [jit_op(own, f"{package_name(key)}.qdp")], modules={"qdp": qdp_module([own], extra=extra)})
+    victim = plugin("zz_victim", [jit_op("case_zz_victim::op", "case_zz_victim.qdp")],
+                    modules={"qdp": qdp_module(["case_zz_victim::op"])})
+    return [intruder, victim]
 
 
 # -- requirements ------------------------------------------------------------------------------
@@ -623,6 +752,15 @@ def _(site: Path) -> list[Dist]:
 @case("compute_capability_unsupported", "COMPUTE_CAPABILITY_UNSUPPORTED", "rejected", "10.0", "9.0")
 def _(site: Path) -> list[Dist]:
     return _simple("compute_capability_unsupported", requires={"compute_capability": {"min": "10.0"}})
+
+
+def validator_raising_plugin() -> Dist:
+    """An active plugin whose capability validator raises when Torch-TensorRT calls it."""
+    key = "validator_raises"
+    op = jit_op(f"{_ns(key)}::op", f"{package_name(key)}.qdp",
+                capability_validator=f"{package_name(key)}.qdp:validate")
+    extra = "def validate(node, settings):\n    raise SystemExit('a validator must not end the process')\n"
+    return _simple(key, ops=[op], modules={"qdp": qdp_module([op["id"]], extra=extra)})[0]
 
 
 #: The one plugin whose module raises KeyboardInterrupt (kept out of the shared site: it

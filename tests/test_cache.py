@@ -25,16 +25,16 @@ from trt_plugin_hub.discovery import discover
 
 GROUP = "torch_tensorrt.plugins"
 
-# A child reports what discovery found and whether it had to scan the entry points.
+# A child reports what discovery found and whether it had to scan the installed distributions.
 DISCOVER = """
 import json, sys
 import importlib.metadata as metadata
 scans = []
-real = metadata.entry_points
+real = metadata.distributions
 def counting(*args, **kwargs):
     scans.append(1)
     return real(*args, **kwargs)
-metadata.entry_points = counting
+metadata.distributions = counting
 from trt_plugin_hub.loader import _discover
 from trt_plugin_hub.settings import read_settings
 found = {}
@@ -190,7 +190,9 @@ def test_editable_checkout_changes_are_seen(tmp_path):
     (src / "delta").mkdir()
     (src / "delta" / "__init__.py").write_text("")
     (src / "delta" / "trt_plugin.json").write_text(manifest("delta-ops", [jit_op("delta::op", "delta.qdp")]))
-    make_dist(site, "delta-ops", "0.1.0", entry_points={GROUP: {"delta": "delta"}})
+    # An editable install: RECORD lists the .pth that points at the source tree, not the package.
+    make_dist(site, "delta-ops", "0.1.0", entry_points={GROUP: {"delta": "delta"}},
+              files={"__editable__.delta_ops-0.1.0.pth": f"{src}\n"})
     settle(site, src, cwd)
     env = (site, cache_dir, cwd)
     assert run(env, paths=[src])["found"]["delta-ops"]["problem"] is None
@@ -426,7 +428,8 @@ def test_cached_discover_equals_discover_in_every_state(isolated, monkeypatch):
     monkeypatch.setattr(cache, "discover", lambda: scans.append(1) or real())
     expected = discover()
     codes = {c.entry_point.distribution: c.problem.code if c.problem else None for c in expected}
-    assert codes == {"good-ops": None, "twin-a": None, "twin-b": "DUPLICATE_PLUGIN", "bare-ops": "MANIFEST_MISSING",
+    # Two distributions sharing a plugin name are settled by the decisions, not by discovery.
+    assert codes == {"good-ops": None, "twin-a": None, "twin-b": None, "bare-ops": "MANIFEST_MISSING",
                      "ghost-ops": "ENTRY_POINT_NOT_FOUND", "weird-ops": "ENTRY_POINT_INVALID",
                      "broken-ops": "MANIFEST_INVALID"}
     assert cache.cached_discover() == expected and len(scans) == 1  # miss, written

@@ -47,10 +47,55 @@ def test_missing_and_invalid_manifests_are_rejections(site):
     assert found["broken-ops"].problem.code == "MANIFEST_INVALID" and "'ops'" in found["broken-ops"].problem.message
 
 
-def test_two_distributions_claiming_one_plugin_name(site):
+def _decisions(**env):
+    from trt_plugin_hub.decisions import decide
+    from trt_plugin_hub.environment import Environment
+    from trt_plugin_hub.settings import read_settings
+
+    host = Environment(python="3.11.7")
+    return {d.candidate.entry_point.distribution: d for d in decide(discover(), host, read_settings(env))}
+
+
+def test_two_distributions_claiming_one_plugin_name_both_lose_and_both_are_named(site):
     text = manifest("same-name", [jit_op("one::op", "one.qdp")])
     plugin(site, "one-ops", "one", manifest_text=text)
     plugin(site, "two-ops", "two", manifest_text=text.replace("one::op", "two::op").replace("one.qdp", "two.qdp"))
+    found = _decisions()
+    for dist in ("one-ops", "two-ops"):
+        (reason,) = found[dist].reasons
+        assert found[dist].status == "rejected" and reason.code == "DUPLICATE_PLUGIN"
+        assert "one-ops 1.0.0" in reason.message and "two-ops 1.0.0" in reason.message
+        assert "TRT_PLUGIN_HUB_DENY" in reason.message
+
+
+def test_denying_one_side_of_a_duplicate_name_leaves_the_other(site):
+    text = manifest("same-name", [jit_op("one::op", "one.qdp")])
+    plugin(site, "one-ops", "one", manifest_text=text)
+    plugin(site, "two-ops", "two", manifest_text=text.replace("one::op", "two::op").replace("one.qdp", "two.qdp"))
+    found = _decisions(TRT_PLUGIN_HUB_DENY="two-ops")
+    assert found["two-ops"].status == "disabled"
+    assert "DUPLICATE_PLUGIN" not in [r.code for r in found["one-ops"].reasons]
+
+
+def test_entry_point_into_a_package_its_distribution_does_not_install_is_foreign(site):
+    plugin(site, "victim-ops", "victim")
+    # The squatter's entry point names the victim's package; its own RECORD lists other files.
+    make_dist(site, "squat-ops", "9.9.9", entry_points={"torch_tensorrt.plugins": {"victim": "victim"}},
+              files={"squat/__init__.py": ""})
     found = {c.entry_point.distribution: c for c in discover()}
-    assert found["one-ops"].problem is None
-    assert found["two-ops"].problem.code == "DUPLICATE_PLUGIN" and "one-ops" in found["two-ops"].problem.message
+    assert found["victim-ops"].problem is None
+    assert found["squat-ops"].problem.code == "ENTRY_POINT_FOREIGN"
+    assert "squat-ops 9.9.9" in found["squat-ops"].problem.message and "victim/trt_plugin.json" in found[
+        "squat-ops"].problem.message
+
+
+def test_malformed_entry_points_of_any_distribution_cost_only_that_distribution(site):
+    plugin(site, "fine-ops", "fine")
+    unrelated = make_dist(site, "unrelated", "1.0", files={"unrelated/__init__.py": ""})
+    (unrelated / "entry_points.txt").write_text("[console_scripts]\nbroken line without equals\n")
+    broken = make_dist(site, "broken-plugin", "1.0", files={"bp/__init__.py": ""})
+    (broken / "entry_points.txt").write_text("[torch_tensorrt.plugins]\nbp\n")
+    found = {c.entry_point.distribution: c for c in discover()}
+    assert found["fine-ops"].problem is None
+    assert "unrelated" not in found
+    assert found["broken-plugin"].problem.code == "ENTRY_POINT_INVALID"

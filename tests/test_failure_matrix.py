@@ -12,6 +12,7 @@ altered PTX is bound or imported.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from plugin_cases import (
     normalize,
     ptx_text,
     sha256,
+    validator_raising_plugin,
 )
 
 from trt_plugin_hub.codes import CODES
@@ -50,7 +52,7 @@ MATRIX_SCRIPT = PROBE + '''
 import hashlib, json, os
 out = {}
 try:
-    import torch_tensorrt
+    IMPORT_ORDER
     out["import_error"] = None
 except BaseException as exc:
     out["import_error"] = f"{type(exc).__name__}: {exc}"
@@ -71,6 +73,12 @@ def call_aot():
     return convert(torch.ops.good.scale.default, [(4, 256)])
 
 out["jit_call"] = convert(torch.ops.good.relu.default, [(4, 256)])
+# A capability validator that raises when Torch-TensorRT asks it declines the node, nothing more.
+out["validator_call"] = convert(torch.ops.case_validator_raises.op.default, [(4, 256)])
+# A core op's converters are Torch-TensorRT's own, whatever a plugin declared for it.
+from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
+out["aten_relu_converters"] = [getattr(c.converter_implementation, "__module__", "?")
+                               for c in DYNAMO_ATEN_CONVERTERS.get(torch.ops.aten.relu.default, [])]
 out["aot_call"] = call_aot()
 # The file changes on disk after activation: the verified bytes in memory are what is used.
 path = os.path.join(os.path.dirname(sys.modules[GOOD_PACKAGE].__file__), "ptx", "scale.sm_90.ptx")
@@ -109,12 +117,17 @@ def _script(body: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_site(tmp_path_factory.mktemp("matrix"))
+    return build_site(tmp_path_factory.mktemp("matrix"), extra=[validator_raising_plugin()])
 
 
-@pytest.fixture(scope="module")
-def matrix(site: Path, upstream_paths: list[Path]) -> dict[str, Any]:
-    proc = run_python(_script(MATRIX_SCRIPT), paths=[site, DRIVE, *upstream_paths], env=hub_env(), timeout=300)
+ORDERS = {"torch_tensorrt_alone": "import torch_tensorrt", "torch_first": "import torch; import torch_tensorrt"}
+
+
+@pytest.fixture(scope="module", params=sorted(ORDERS))
+def matrix(request: pytest.FixtureRequest, site: Path, upstream_paths: list[Path]) -> dict[str, Any]:
+    """The report of one process that imports torch_tensorrt (in each import order) beside every case."""
+    script = _script(MATRIX_SCRIPT).replace("IMPORT_ORDER", ORDERS[request.param])
+    proc = run_python(script, paths=[site, DRIVE, *upstream_paths], env=hub_env(), timeout=300)
     return last_json(proc.stdout)
 
 
@@ -163,6 +176,84 @@ def test_bad_plugin_gets_its_code_and_a_sentence_while_the_good_one_activates(ma
         assert find_plugin(report, companion)["status"] == "active"
 
 
+def test_both_sides_of_a_duplicate_plugin_name_are_rejected_and_named(matrix: dict[str, Any]):
+    for dist in ("case-duplicate-a-first", "case-duplicate-plugin-name"):
+        plugin = find_plugin(matrix["report"], dist)
+        (reason,) = plugin["reasons"]
+        assert plugin["status"] == "rejected" and reason["code"] == "DUPLICATE_PLUGIN"
+        assert "case-duplicate-a-first" in reason["message"] and "case-duplicate-plugin-name" in reason["message"]
+
+
+def test_a_plugin_exception_message_is_capped_in_the_report(matrix: dict[str, Any]):
+    from plugin_cases import HUGE_MESSAGE_CHARS
+
+    from trt_plugin_hub._guard import MAX_MESSAGE_CHARS
+
+    plugin = find_plugin(matrix["report"], "case-exception-message-huge")
+    (reason,) = [r for r in all_reasons(plugin) if r["code"] == "IMPORT_FAILED"][:1]
+    assert MAX_MESSAGE_CHARS <= len(reason["message"]) < MAX_MESSAGE_CHARS + 300
+    assert f"{HUGE_MESSAGE_CHARS - MAX_MESSAGE_CHARS} more characters" in reason["message"]
+
+
+def test_a_raising_capability_validator_declines_the_node_instead_of_failing_the_conversion(
+        matrix: dict[str, Any]):
+    plugin = find_plugin(matrix["report"], "case-validator-raises")
+    assert plugin["status"] == "active"
+    call = matrix["validator_call"]
+    assert call["ok"] is False and call["error"].startswith("no validated converter"), call
+
+
+def test_no_plugin_gets_in_front_of_torch_tensorrts_converter_for_a_core_op(matrix: dict[str, Any]):
+    modules = matrix["aten_relu_converters"]
+    assert modules and all(m.startswith("torch_tensorrt.") for m in modules), modules
+
+
+def test_allow_ops_lets_the_user_admit_an_exact_core_op(site: Path, upstream_paths: list[Path]):
+    code = ("import json, trt_plugin_hub\n"
+            "r = trt_plugin_hub.report()\n"
+            "(p,) = [p for p in r.plugins if p.distribution == 'case-op-in-pytorch-namespace']\n"
+            "print(json.dumps([[x.code for x in o.reasons] for o in p.ops]))")
+    out = run_python(code, paths=[site, *upstream_paths], env=hub_env(TRT_PLUGIN_HUB_ALLOW_OPS="aten::relu"))
+    allowed = json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_python(code, paths=[site, *upstream_paths], env=hub_env(TRT_PLUGIN_HUB_ALLOW_OPS="aten::gelu"))
+    other = json.loads(out.stdout.strip().splitlines()[-1])
+    assert allowed == [[]] and other == [["OP_NAMESPACE_RESERVED"]]
+
+
+MALFORMED_SCRIPT = '''
+import json, subprocess, sys
+import trt_plugin_hub
+listed = subprocess.run([sys.executable, "-m", "trt_plugin_hub", "list", "--json"], capture_output=True, text=True)
+out = {"list_exit": listed.returncode, "list_stderr": listed.stderr[-500:]}
+try:
+    data = json.loads(listed.stdout)
+    out["listed"] = {p["distribution"]: [p["status"], [r["code"] for r in p["reasons"]]] for p in data["plugins"]}
+except ValueError:
+    out["listed"] = None
+rep = trt_plugin_hub.load()  # must return a report, whatever the metadata of other distributions holds
+out["loaded"] = {p.distribution: p.status for p in rep.plugins}
+print(json.dumps(out))
+'''
+
+
+def test_malformed_entry_points_of_any_distribution_cost_only_that_distribution(
+        tmp_path_factory: pytest.TempPathFactory, upstream_paths: list[Path]):
+    from plugin_cases import malformed_metadata_dists
+
+    root = tmp_path_factory.mktemp("malformed")
+    install(root / "site", [good_plugin(wheel=False), *malformed_metadata_dists()], root / "work")
+    # check=False: the good plugin's module imports torch, whose own entry-point scan fails on the
+    # broken file; PyTorch then tears down badly at exit, which is beyond the hub's reach.
+    out = last_json(run_python(MALFORMED_SCRIPT, paths=[root / "site", *upstream_paths], env=hub_env(),
+                               check=False).stdout)
+    assert out["list_exit"] in (0, 1), out["list_stderr"]
+    assert out["listed"] is not None and "Traceback" not in out["list_stderr"]
+    assert out["listed"]["case-entry-points-malformed"] == ["rejected", ["ENTRY_POINT_INVALID"]]
+    assert out["listed"][GOOD_DIST][0] == "available"
+    assert "case-unrelated-broken-metadata" not in out["listed"]
+    assert set(out["loaded"]) >= {GOOD_DIST, "case-entry-points-malformed"}
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c.status == "rejected"], ids=lambda c: c.key)
 def test_rejected_plugin_runs_no_code_and_registers_nothing(matrix: dict[str, Any], case: Case):
     bad = find_plugin(matrix["report"], case.dist)
@@ -171,7 +262,8 @@ def test_rejected_plugin_runs_no_code_and_registers_nothing(matrix: dict[str, An
     claimed_by_others = _active_op_ids(matrix["report"])
     for op in bad["ops"]:
         assert op["status"] == "rejected"
-        if op["id"] not in claimed_by_others:
+        # An op in PyTorch's namespace exists anyway; whose converters it has is checked above.
+        if op["id"] not in claimed_by_others and not op["id"].startswith("aten::"):
             assert not matrix["converters"].get(f"{op['id']}.{op['overload']}")
             assert op["id"] not in (matrix["qdp"] or [])
 
@@ -189,7 +281,7 @@ def test_every_active_op_has_exactly_one_converter_and_one_report(matrix: dict[s
 
 
 def test_only_code_of_plugins_that_passed_every_check_was_imported(matrix: dict[str, Any]):
-    allowed = {GOOD_PACKAGE} | {c.package for c in CASES if c.status != "rejected"}
+    allowed = {GOOD_PACKAGE, "case_validator_raises"} | {c.package for c in CASES if c.status != "rejected"}
     allowed |= {normalize(name).replace("-", "_") for c in CASES for name in c.companions}
     imported = {module.split(".")[0] for module in matrix["imported"]}
     assert imported <= allowed, sorted(imported - allowed)

@@ -16,6 +16,8 @@ __all__ = [
     "qdp_registry",
     "plugin_def",
     "torch_overload",
+    "torch_op_exists",
+    "unregister_qdp",
     "converter_candidates",
     "converter_registered",
     "generate_converter",
@@ -40,6 +42,39 @@ def qdp_registry() -> dict[str, Any]:
 def plugin_def(op_id: str) -> Any | None:
     """The registered QDP PluginDef for ``op_id``, or ``None``."""
     return qdp_registry().get(op_id)
+
+
+def torch_op_exists(namespace: str, name: str) -> bool:
+    """Whether PyTorch already has an operator ``namespace::name`` (any overload)."""
+    import torch
+
+    return bool(torch._C._jit_get_schemas_for_operator(f"{namespace}::{name}"))
+
+
+def unregister_qdp(op_id: str) -> bool:
+    """Undo a QDP registration (registry entry, creator, ``trtp.op`` attribute); True if one was there.
+
+    Used only for an op a plugin registered without declaring it, in a namespace another plugin
+    declares, so that the op's owner can still register it: TensorRT has no unregister of its own.
+    """
+    import tensorrt as trt
+    from tensorrt.plugin import _lib
+
+    namespace, _, name = op_id.partition("::")
+    definition = _lib.QDP_REGISTRY.pop(op_id, None)
+    creator = None
+    # TensorRT 10.7 keys its creators as "name::namespace"; later releases as "namespace::name".
+    for key in (op_id, f"{name}::{namespace}"):
+        creator = _lib.QDP_CREATORS.pop(key, None) or creator
+    if creator is not None:
+        try:
+            trt.get_plugin_registry().deregister_creator(creator)
+        except Exception:  # noqa: BLE001 - the registry entry is gone either way
+            pass
+    group = _lib.op.__dict__.get(namespace)
+    if group is not None and name in group.__dict__:
+        delattr(group, name)
+    return definition is not None
 
 
 def torch_overload(namespace: str, name: str, overload: str) -> Any:

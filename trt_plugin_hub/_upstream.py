@@ -23,6 +23,8 @@ __all__ = [
     "AOT_MIN_TORCH_TENSORRT",
     "SCALAR_ATTRIBUTES_FIXED_TENSORRT",
     "NUMPY_SCALAR_BREAK",
+    "RESERVED_NAMESPACES",
+    "namespace_owner",
     "qdp_gate",
     "qdp_module_resolves",
     "scalar_attributes_broken",
@@ -54,6 +56,26 @@ _QDP_GATES: Mapping[tuple[int, int], tuple[tuple[int, int], ...]] = {
 #: Releases newer than the table are assumed to keep the newest rule; activation confirms it
 #: against the release's own ``ENABLED_FEATURES``.
 _NEWEST_GATED = max(_QDP_GATES)
+
+
+#: Operator namespaces that belong to PyTorch, Torch-TensorRT and TensorRT: a plugin may not
+#: provide ops there (``OP_NAMESPACE_RESERVED``) unless the user allows the exact op id.
+RESERVED_NAMESPACES: Mapping[str, tuple[str, ...]] = {
+    "PyTorch": ("aten", "prim", "prims", "torch", "quantized", "_quantized", "quantized_decomposed", "c10d",
+                "c10d_functional", "_c10d_functional", "_c10d_functional_autograd", "_dtensor", "inductor",
+                "higher_order", "mkldnn", "onednn", "profiler", "debugprims", "rngprims", "symm_mem", "fbgemm",
+                "torchvision", "torchaudio", "torchao"),
+    "Torch-TensorRT": ("torch_tensorrt", "tensorrt", "trt", "tensorrt_llm", "torchtrt"),
+    "TensorRT": ("", "trt", "tensorrt", "std"),
+}
+
+
+def namespace_owner(namespace: str) -> str | None:
+    """Who owns an operator namespace a plugin may not use, or ``None``."""
+    for owner, namespaces in RESERVED_NAMESPACES.items():
+        if namespace in namespaces:
+            return owner
+    return None
 
 
 def qdp_gate(tensorrt: str | None, torch_tensorrt: str | None) -> str | None:

@@ -1,26 +1,29 @@
 """Activation: import accepted plugins' QDP definitions, bind their PTX, generate converters.
 
-Per accepted op, in this order: import the defining module; for AOT ops bind the verified PTX;
-check the torch op and the QDP registration; resolve the capability validator; call
-``_generate_plugin_converter`` with the declared values (legacy ops call the package's own
-registration function); confirm the id is in the QDP registry and the overload in
-``DYNAMO_CONVERTERS``. Every failure is caught and recorded; nothing raises out of here except
-``KeyboardInterrupt``.
+Per accepted op, in this order: refuse an op that already exists before its plugin's module is
+imported (a PyTorch op, or another package's); import the defining module; check the torch op
+and the QDP registration; refuse what TensorRT could not convert or build here; for AOT ops bind
+the verified PTX; resolve the capability validator; call ``_generate_plugin_converter`` with the
+declared values (legacy ops call the package's own registration function); confirm the
+overload is in ``DYNAMO_CONVERTERS``. Every call into plugin code goes through
+:mod:`trt_plugin_hub._guard`: nothing raises out of here except ``KeyboardInterrupt``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from . import _upstream, aot
+from . import _guard, _upstream, aot
+from ._guard import Failure
 from .decisions import OpDecision, PluginDecision
 from .reporting import Check, PluginReport, Reason, Status
 
-__all__ = ["activate", "ActivationResult", "registered_ops"]
+__all__ = ["activate", "ActivationContext", "ActivationResult", "registered_ops"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,18 @@ def registered_ops() -> dict[tuple[str, str], str]:
 
 
 @dataclass(frozen=True)
+class ActivationContext:
+    """What activating one plugin needs to know about the others and the user's settings.
+
+    ``owners`` maps every op id a plugin declares to that plugin's name; ``allowed_ops`` are the
+    op ids the user lets a plugin claim although they exist already (``TRT_PLUGIN_HUB_ALLOW_OPS``).
+    """
+
+    owners: Mapping[str, str] = field(default_factory=dict)
+    allowed_ops: Collection[str] = ()
+
+
+@dataclass(frozen=True)
 class ActivationResult:
     """A plugin's report after activation, and the exceptions behind its failures."""
 
@@ -43,17 +58,20 @@ class ActivationResult:
     exceptions: tuple[tuple[str, BaseException], ...]
 
 
-def activate(decision: PluginDecision) -> ActivationResult:
+def activate(decision: PluginDecision, context: ActivationContext | None = None) -> ActivationResult:
     """Activate the accepted ops of one plugin; returns its report."""
     from .loader import plugin_report
 
+    context = context or ActivationContext()
     base = plugin_report(decision)
     if decision.status != "available":
         return ActivationResult(base, ())
     started = time.perf_counter()
     exceptions: list[tuple[str, BaseException]] = []
-    imported: dict[str, BaseException | None] = {}
+    imported: dict[str, Failure | None] = {}
+    plugin = decision.candidate.name
     before = _qdp_ids()
+    preexisting = _preexisting_ops(decision, context)
     declared = {op.op.id for op in decision.ops}
     op_reports = []
     for op_report, op_decision in zip(base.ops, decision.ops):
@@ -61,18 +79,18 @@ def activate(decision: PluginDecision) -> ActivationResult:
             op_reports.append(op_report)
             continue
         op_started = time.perf_counter()
-        result, exc = _activate_op(decision, op_decision, imported)
+        if op_decision.op.id in preexisting:
+            outcome: _Outcome = ("rejected", (preexisting[op_decision.op.id],), ())
+            failure = None
+        else:
+            outcome, failure = _activate_op(plugin, op_decision, imported, context)
         elapsed = (time.perf_counter() - op_started) * 1000
-        if exc is not None:
-            exceptions.append((op_decision.op.id, exc))
-        op_reports.append(replace(op_report, status=result[0], reasons=op_report.reasons + result[1],
-                                  checks=op_report.checks + result[2], activation_ms=elapsed))
+        if failure is not None:
+            exceptions.append((op_decision.op.id, failure.exception))
+        op_reports.append(replace(op_report, status=outcome[0], reasons=op_report.reasons + outcome[1],
+                                  checks=op_report.checks + outcome[2], activation_ms=elapsed))
     plugin_reasons = list(base.reasons)
-    after = _qdp_ids()
-    if before is not None and after is not None:
-        for extra in sorted(after - before - declared):
-            plugin_reasons.append(Reason("UNDECLARED_OP", f"{decision.candidate.name} registered QDP op {extra}, "
-                                         "which its manifest does not declare; no converter was generated for it"))
+    plugin_reasons += _undeclared(plugin, before, declared, context)
     statuses = {op.status for op in op_reports}
     status: Status
     if "active" in statuses:
@@ -80,9 +98,9 @@ def activate(decision: PluginDecision) -> ActivationResult:
     elif "failed" in statuses:
         status = "failed"
     else:
-        status = base.status
+        status = "rejected"
     for op in op_reports:
-        if op.status == "failed":
+        if op.status == "failed" or (op.status == "rejected" and status != "active"):
             plugin_reasons.extend(r for r in op.reasons if not r.is_note and r not in plugin_reasons)
     report = replace(base, status=status, ops=tuple(op_reports), reasons=tuple(plugin_reasons),
                      activation_ms=(time.perf_counter() - started) * 1000)
@@ -98,32 +116,83 @@ def _qdp_ids() -> set[str] | None:
         return None
 
 
+def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> dict[str, Reason]:
+    """Accepted ops that exist before the module declared to define them is imported.
+
+    A plugin may only provide ops it brings: an op PyTorch already has (``aten::relu``), or one
+    another package defined, is refused unless the user allows that exact op id. An op whose
+    module is already imported (by the user, or by this plugin's own package) is not judged here:
+    its module has run already and cannot be told apart from the op's real definer.
+    """
+    from . import _adapter
+
+    found: dict[str, Reason] = {}
+    for op_decision in decision.ops:
+        op = op_decision.op
+        if not op_decision.accepted or op.id in context.allowed_ops or op.module in sys.modules:
+            continue
+        if (op.id, op.overload_name) in _REGISTERED:
+            continue
+        try:
+            exists = _adapter.torch_op_exists(op.namespace, op.name)
+            qdp = _adapter.plugin_def(op.id) is not None if op.kind != "legacy" else False
+        except Exception:
+            continue
+        if exists or qdp:
+            what = "torch op" if exists else "TensorRT QDP plugin"
+            found[op.id] = Reason("OP_ALREADY_DEFINED", (
+                f"{op.id} is already defined as a {what} before {decision.candidate.name} imports {op.module}: a "
+                "plugin may only provide ops it defines itself, not take over PyTorch's or another package's; "
+                f"if this is intended, allow it with TRT_PLUGIN_HUB_ALLOW_OPS={op.id}"))
+    return found
+
+
+def _undeclared(plugin: str, before: set[str] | None, declared: set[str], context: ActivationContext) -> list[Reason]:
+    """QDP ops the plugin registered without declaring them; those in another plugin's name are undone."""
+    from . import _adapter
+
+    after = _qdp_ids()
+    if before is None or after is None:
+        return []
+    reasons = []
+    for extra in sorted(after - before - declared):
+        owner = context.owners.get(extra)
+        if owner is not None and owner != plugin:
+            removed, _ = _guard.call(f"unregister {extra}", _adapter.unregister_qdp, extra)
+            tail = (f"; it belongs to {owner}, so the hub removed it from TensorRT's QDP registry"
+                    if removed else f"; it belongs to {owner}, which cannot register it now")
+        else:
+            tail = "; no converter was generated for it"
+        reasons.append(Reason("UNDECLARED_OP", f"{plugin} registered QDP op {extra}, which its manifest does not "
+                              f"declare{tail}"))
+    return reasons
+
+
 _Outcome = tuple[Status, tuple[Reason, ...], tuple[Check, ...]]
 
 
-def _activate_op(decision: PluginDecision, op_decision: OpDecision,
-                 imported: dict[str, BaseException | None]) -> tuple[_Outcome, BaseException | None]:
+def _activate_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failure | None],
+                 context: ActivationContext) -> tuple[_Outcome, Failure | None]:
     from . import _adapter
 
     op = op_decision.op
-    plugin = decision.candidate.name
     checks: list[Check] = []
 
-    def failed(code: str, message: str, exc: BaseException | None = None,
-               status: Status = "failed") -> tuple[_Outcome, BaseException | None]:
-        if exc is not None:
-            message = f"{message}: {type(exc).__name__}: {exc}"
+    def failed(code: str, message: str, failure: Failure | None = None,
+               status: Status = "failed") -> tuple[_Outcome, Failure | None]:
+        if failure is not None:
+            message = f"{message}: {failure}"
         log.warning("trt-plugin-hub: %s: %s", plugin, message)
         checks.append(Check(code.lower(), False, message))
-        return (status, (Reason(code, message),), tuple(checks)), exc
+        return (status, (Reason(code, message),), tuple(checks)), failure
 
-    def rejected(code: str, message: str) -> tuple[_Outcome, BaseException | None]:
+    def rejected(code: str, message: str) -> tuple[_Outcome, Failure | None]:
         return failed(code, message, status="rejected")
 
     # 1. The module that defines the torch op and its QDP (or legacy converter).
     module_name = op.module
     if module_name not in imported:
-        imported[module_name] = _import(module_name)
+        imported[module_name] = _guard.import_module(module_name)
     error = imported[module_name]
     if error is not None:
         return failed("IMPORT_FAILED", f"importing {module_name} for {op.id} failed", error)
@@ -135,13 +204,13 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
         if op.register in _LEGACY_DONE.values() or key in _REGISTERED:
             note = Reason("ALREADY_REGISTERED", f"{op.register} already ran in this process")
             return ("active", (note,), tuple(checks)), None
-        function, exc = _resolve(op.register)
-        if function is None:
-            return failed("LEGACY_REGISTER_FAILED", f"register function {op.register} does not resolve", exc)
-        try:
-            function()
-        except Exception as exc:  # a plugin's fault, recorded
-            return failed("LEGACY_REGISTER_FAILED", f"{op.register}() raised", exc)
+        function, failure = _guard.resolve(op.register)
+        if failure is not None or not callable(function):
+            return failed("LEGACY_REGISTER_FAILED", f"register function {op.register} does not resolve to a "
+                          "callable", failure)
+        _, failure = _guard.call(f"{op.register}()", function)
+        if failure is not None:
+            return failed("LEGACY_REGISTER_FAILED", f"{op.register}() raised", failure)
         _LEGACY_DONE[op.id] = op.register
         _REGISTERED[key] = plugin
         problem = _scalar_attribute_problem(op.id, _safe_plugin_def(op.id))
@@ -157,15 +226,13 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
         return ("active", (note,), tuple(checks)), None
 
     # 3. The torch op must exist, and the QDP definition must be registered (debugging step 1).
-    try:
-        _adapter.torch_overload(op.namespace, op.name, op.overload_name)
-    except Exception as exc:
+    _, failure = _guard.call("torch op lookup", _adapter.torch_overload, op.namespace, op.name, op.overload_name)
+    if failure is not None:
         return failed("OP_NOT_DEFINED", f"{module_name} did not define torch.ops.{op.namespace}.{op.name}."
-                      f"{op.overload_name}", exc)
-    try:
-        definition = _adapter.plugin_def(op.id)
-    except Exception as exc:
-        return failed("QDP_NOT_REGISTERED", "TensorRT's QDP registry cannot be read", exc)
+                      f"{op.overload_name}", failure)
+    definition, failure = _guard.call("QDP registry lookup", _adapter.plugin_def, op.id)
+    if failure is not None:
+        return failed("QDP_NOT_REGISTERED", "TensorRT's QDP registry cannot be read", failure)
     if definition is None:
         return failed("QDP_NOT_REGISTERED", f"{module_name} did not register {op.id} with @trtp.register")
     checks.append(Check("qdp registry", True, f"{op.id} in QDP_REGISTRY"))
@@ -181,9 +248,13 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
     if use_aot:
         if getattr(definition, "aot_impl_func", None) is None:
             return failed("QDP_NOT_REGISTERED", f"{op.id} is declared aot but {module_name} registers no @trtp.aot_impl")
-        call_problem = _upstream.aot_impl_call_problem(definition.aot_impl_func,
-                                                      list(getattr(definition, "input_tensor_names", None) or ()),
-                                                      dict(getattr(definition, "input_attrs", None) or {}))
+        call_problem, failure = _guard.call(
+            f"signature of the aot_impl of {op.id}", _upstream.aot_impl_call_problem, definition.aot_impl_func,
+            list(getattr(definition, "input_tensor_names", None) or ()),
+            dict(getattr(definition, "input_attrs", None) or {}))
+        if failure is not None:
+            return failed("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be inspected", failure,
+                          status="rejected")
         if call_problem is not None:
             return rejected("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be called by TensorRT's engine "
                             f"build: {call_problem}; give it every attribute the op registers, in order")
@@ -196,27 +267,28 @@ def _activate_op(decision: PluginDecision, op_decision: OpDecision,
     elif getattr(definition, "impl_func", None) is None:
         return failed("QDP_NOT_REGISTERED", f"{op.id} runs as JIT here but {module_name} registers no @trtp.impl")
 
-    # 5. The capability validator, if declared.
-    validator = None
+    # 5. The capability validator, if declared: wrapped so a raising validator declines the node.
+    validator: Callable[..., bool] | None = None
     if op.capability_validator:
-        validator, problem = _resolve(op.capability_validator)
-        if validator is None or not callable(validator):
+        found, failure = _guard.resolve(op.capability_validator)
+        if failure is not None or not callable(found):
             return failed("VALIDATOR_UNRESOLVED", f"capability validator {op.capability_validator} does not resolve "
-                          "to a callable", problem)
+                          "to a callable", failure)
+        validator = _guard.guarded_validator(op.capability_validator, found)
         checks.append(Check("capability validator", True, op.capability_validator))
 
     # 6. Generate the converter with the declared values.
-    try:
-        _adapter.generate_converter(
-            op.namespace, op.name, op.overload,
-            capability_validator=validator,
-            high_priority=op.priority == "high",
-            supports_dynamic_shapes=op.supports_dynamic_shapes,
-            requires_output_allocator=op.requires_output_allocator,
-            use_aot_if_available=use_aot,
-        )
-    except Exception as exc:
-        return failed("CONVERTER_FAILED", f"_generate_plugin_converter for {op.id} raised", exc)
+    _, failure = _guard.call(
+        f"_generate_plugin_converter for {op.id}", _adapter.generate_converter,
+        op.namespace, op.name, op.overload,
+        capability_validator=validator,
+        high_priority=op.priority == "high",
+        supports_dynamic_shapes=op.supports_dynamic_shapes,
+        requires_output_allocator=op.requires_output_allocator,
+        use_aot_if_available=use_aot,
+    )
+    if failure is not None:
+        return failed("CONVERTER_FAILED", f"_generate_plugin_converter for {op.id} raised", failure)
     _REGISTERED[key] = plugin
     return _confirm_converter(op, checks, failed, mode=op_decision.mode)
 
@@ -235,7 +307,8 @@ def _scalar_attribute_problem(op_id: str, definition: object | None) -> str | No
     """Why TensorRT here cannot hand this QDP definition its int/float attributes, or ``None``."""
     if definition is None:
         return None
-    names = _upstream.scalar_attribute_names(getattr(definition, "input_attrs", None))
+    attrs = getattr(definition, "input_attrs", None)
+    names = _upstream.scalar_attribute_names(attrs if isinstance(attrs, Mapping) else None)
     trt_version, numpy_version = _runtime_versions()
     if not names or not _upstream.scalar_attributes_broken(trt_version, numpy_version):
         return None
@@ -248,10 +321,8 @@ def _scalar_attribute_problem(op_id: str, definition: object | None) -> str | No
 def _safe_plugin_def(op_id: str) -> object | None:
     from . import _adapter
 
-    try:
-        return _adapter.plugin_def(op_id)
-    except Exception:
-        return None
+    definition, _ = _guard.call("QDP registry lookup", _adapter.plugin_def, op_id)
+    return definition
 
 
 _SWITCHED_OFF: list[str | None] = []
@@ -262,47 +333,26 @@ def _qdp_switched_off() -> str | None:
     from . import _adapter
 
     if not _SWITCHED_OFF:
-        try:
-            _SWITCHED_OFF.append(_adapter.qdp_switched_off())
-        except Exception:
-            _SWITCHED_OFF.append(None)
+        verdict, _ = _guard.call("Torch-TensorRT feature flags", _adapter.qdp_switched_off)
+        _SWITCHED_OFF.append(verdict)
     return _SWITCHED_OFF[0]
 
 
-def _confirm_converter(op, checks, failed, mode=None):  # type: ignore[no-untyped-def]
+def _confirm_converter(op: Any, checks: list[Check], failed: Callable[..., tuple[_Outcome, Failure | None]],
+                       mode: str | None = None) -> tuple[_Outcome, Failure | None]:
     from . import _adapter
 
     # Debugging step 2 of the upstream page: the overload must now be in DYNAMO_CONVERTERS.
-    try:
+    def registered() -> bool:
         overload = _adapter.torch_overload(op.namespace, op.name, op.overload_name)
-        registered = _adapter.converter_registered(overload)
-    except Exception as exc:
-        return failed("CONVERTER_NOT_REGISTERED", f"cannot confirm the converter of {op.id}", exc)
-    if not registered:
+        return bool(_adapter.converter_registered(overload))
+
+    found, failure = _guard.call("converter registry lookup", registered)
+    if failure is not None:
+        return failed("CONVERTER_NOT_REGISTERED", f"cannot confirm the converter of {op.id}", failure)
+    if not found:
         return failed("CONVERTER_NOT_REGISTERED", f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} is not in "
                       "DYNAMO_CONVERTERS after registration")
     checks.append(Check("converter registered", True, f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} in "
                         f"DYNAMO_CONVERTERS{f' ({mode})' if mode else ''}"))
     return ("active", (), tuple(checks)), None
-
-
-def _import(module_name: str) -> BaseException | None:
-    try:
-        importlib.import_module(module_name)
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # SystemExit from a plugin must not end the host process
-        sys.modules.pop(module_name, None)
-        return exc
-    return None
-
-
-def _resolve(reference: str):  # type: ignore[no-untyped-def]
-    module_name, _, attr = reference.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-        return getattr(module, attr), None
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:
-        return None, exc

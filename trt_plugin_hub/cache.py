@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .discovery import Candidate, EntryPointRecord, discover, locate_package, mark_duplicates
+from .discovery import Candidate, EntryPointRecord, _foreign, discover, locate_package
 from .errors import ManifestError
 from .manifest import MANIFEST_FILENAME, read_manifest
 from .reporting import Reason
@@ -64,7 +64,7 @@ __all__ = [
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file layout or the meaning of a field changes; old files are then ignored.
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2
 _PREFIX = "discovery-"
 _SUFFIX = ".json"
 _TMP_SUFFIX = ".tmp"
@@ -75,7 +75,7 @@ _MAX_FILES = 64
 #: Temporary files of writers that died are removed after this long.
 _STALE_TMP_S = 3600.0
 #: Problems found while locating a package: they depend only on the entry point and sys.path.
-_LOCATING = ("ENTRY_POINT_INVALID", "ENTRY_POINT_NOT_FOUND", "MANIFEST_MISSING")
+_LOCATING = ("ENTRY_POINT_INVALID", "ENTRY_POINT_NOT_FOUND", "MANIFEST_MISSING", "ENTRY_POINT_FOREIGN")
 
 
 @dataclass(frozen=True)
@@ -261,12 +261,12 @@ def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
 
 
 def _record(item: Sequence[Any]) -> EntryPointRecord:
-    name, value, distribution, version = item
-    if not isinstance(name, str) or not isinstance(value, str):
+    name, value, distribution, version, manifest_file, editable, problem = item
+    if not isinstance(name, str) or not isinstance(value, str) or not isinstance(editable, bool):
         raise TypeError("entry point name and value must be strings")
-    if not all(v is None or isinstance(v, str) for v in (distribution, version)):
-        raise TypeError("distribution and version must be strings or null")
-    return EntryPointRecord(name, value, distribution, version)
+    if not all(v is None or isinstance(v, str) for v in (distribution, version, manifest_file, problem)):
+        raise TypeError("distribution, version, manifest file and problem must be strings or null")
+    return EntryPointRecord(name, value, distribution, version, manifest_file, editable, problem)
 
 
 def _optional_path(value: Any) -> Path | None:
@@ -302,6 +302,10 @@ def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
                 return None
             candidates.append(Candidate(record, package_dir, None, None, Reason(code, message)))
             continue
+        foreign = _foreign(record, record.value.partition(":")[0].strip(), manifest_path)
+        if foreign is not None:
+            candidates.append(Candidate(record, None, None, None, foreign))
+            continue
         try:
             manifest = read_manifest(manifest_path, owner)
         except ManifestError as exc:
@@ -310,7 +314,7 @@ def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
             candidates.append(Candidate(record, package_dir, manifest_path, None, Reason(exc.code, str(exc))))
             continue
         candidates.append(Candidate(record, package_dir, manifest_path, manifest, None))
-    return mark_duplicates(candidates)
+    return tuple(candidates)
 
 
 def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
@@ -323,7 +327,8 @@ def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
                 return None  # a state this cache does not know how to re-check: do not cache
             problem = [candidate.problem.code, candidate.problem.message]
         items.append({
-            "ep": [record.name, record.value, record.distribution, record.version],
+            "ep": [record.name, record.value, record.distribution, record.version, record.manifest_file,
+                   record.editable, record.problem],
             "dir": str(candidate.package_dir) if candidate.package_dir is not None else None,
             "manifest": str(candidate.manifest_path) if candidate.manifest_path is not None else None,
             "problem": problem,

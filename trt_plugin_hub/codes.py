@@ -13,11 +13,15 @@ CODES: dict[str, tuple[str, str]] = {
     # Discovery and manifest
     "ENTRY_POINT_INVALID": ("rejected", "The entry point's value is not an importable package path."),
     "ENTRY_POINT_NOT_FOUND": ("rejected", "The package the entry point names cannot be found on sys.path."),
+    "ENTRY_POINT_FOREIGN": (
+        "rejected",
+        "The entry point names a package its own distribution does not install (or a shadowing copy).",
+    ),
     "MANIFEST_MISSING": ("rejected", "The package has no trt_plugin.json next to its __init__.py."),
     "MANIFEST_UNREADABLE": ("rejected", "The manifest file exists but cannot be read, is not UTF-8 or is too large."),
     "MANIFEST_INVALID": ("rejected", "The manifest is not valid JSON or does not follow the schema."),
     "MANIFEST_SCHEMA_UNSUPPORTED": ("rejected", "The manifest's schema_version is newer than this hub understands."),
-    "DUPLICATE_PLUGIN": ("rejected", "Two installed distributions declare the same plugin name."),
+    "DUPLICATE_PLUGIN": ("rejected", "Two installed distributions declare the same plugin name; neither activates."),
     # Controls
     "HUB_DISABLED": ("disabled", "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off."),
     "AUTOLOAD_DISABLED": ("disabled", "Automatic loading is switched off; call trt_plugin_hub.load()."),
@@ -61,6 +65,14 @@ CODES: dict[str, tuple[str, str]] = {
         "rejected",
         "The op's aot_impl does not take every attribute, as TensorRT's engine build calls it.",
     ),
+    "OP_NAMESPACE_RESERVED": (
+        "rejected",
+        "The op is in a namespace of PyTorch, Torch-TensorRT or TensorRT and is not allowed by TRT_PLUGIN_HUB_ALLOW_OPS.",
+    ),
+    "OP_ALREADY_DEFINED": (
+        "rejected",
+        "The op exists before its plugin's module is imported (PyTorch's or another package's).",
+    ),
     "CONFLICT_LOST": ("rejected", "Another plugin claims the same op with higher precedence."),
     "CONFLICT_WON": ("note", "Other plugins claim the same op; this one was chosen."),
     # Activation
@@ -72,6 +84,7 @@ CODES: dict[str, tuple[str, str]] = {
     "CONVERTER_NOT_REGISTERED": ("failed", "After generation, the overload is not in DYNAMO_CONVERTERS."),
     "LEGACY_REGISTER_FAILED": ("failed", "The package's own converter registration function raised."),
     "UNDECLARED_OP": ("warning", "The plugin registered a QDP op its manifest does not declare."),
+    "INTERNAL_ERROR": ("failed", "The hub itself failed while handling this plugin (a bug: please report it)."),
     "ALREADY_REGISTERED": ("note", "The op was already registered in this process; nothing was registered twice."),
 }
 

@@ -68,23 +68,36 @@ def decide(
     *,
     lock_check: LockCheck | None = None,
 ) -> tuple[PluginDecision, ...]:
-    """Decide every candidate, then resolve op conflicts between the accepted ones."""
-    decisions = [_decide_plugin(c, env, settings, lock_check) for c in candidates]
-    return tuple(_resolve_conflicts(decisions, settings))
+    """Decide every candidate, then resolve op conflicts between the accepted ones.
+
+    The user's controls apply first, then plugin names claimed by two distributions are
+    resolved (so denying one side leaves the other), then everything else.
+    """
+    decisions: list[PluginDecision | None] = [_screen(c, settings) for c in candidates]
+    claims: dict[str, list[int]] = {}
+    for index, candidate in enumerate(candidates):
+        if decisions[index] is None:
+            claims.setdefault(normalize_name(candidate.name), []).append(index)
+    for indexes in claims.values():
+        if len(indexes) > 1:
+            for index in indexes:
+                decisions[index] = _duplicate(candidates[index], [candidates[i] for i in indexes if i != index])
+    result = [decision if decision is not None else _decide_plugin(candidates[i], env, settings, lock_check)
+              for i, decision in enumerate(decisions)]
+    return tuple(_resolve_conflicts(result, settings))
 
 
 # ----------------------------------------------------------------------------------------------
 # One plugin
 
 
-def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
-                   lock_check: LockCheck | None) -> PluginDecision:
+def _screen(candidate: Candidate, settings: Settings) -> PluginDecision | None:
+    """A discovery problem or the user's controls, which settle a plugin first; else ``None``."""
     if candidate.problem is not None or candidate.manifest is None:
         problem = candidate.problem or Reason("MANIFEST_MISSING", "no manifest")
         return PluginDecision(candidate, "rejected", (problem,),
                               (Check("manifest", False, problem.message),))
     checks = [Check("manifest", True, f"{candidate.manifest_path} (schema {candidate.manifest.schema_version})")]
-
     denied = settings.matches(settings.deny, candidate.names)
     if denied:
         reason = Reason("DENIED", f"TRT_PLUGIN_HUB_DENY matches {candidate.name} (pattern {denied!r})")
@@ -93,6 +106,30 @@ def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
         reason = Reason("NOT_ALLOWED", f"TRT_PLUGIN_HUB_ALLOW={','.join(settings.allow)!r} does not name "
                                        f"{candidate.name} (or {candidate.entry_point.distribution})")
         return _disabled(candidate, reason, checks)
+    return None
+
+
+def _side(candidate: Candidate) -> str:
+    record = candidate.entry_point
+    return (f"{record.distribution or '?'} {record.version or '?'} (entry point {record.name} = {record.value}, "
+            f"{candidate.package_dir})")
+
+
+def _duplicate(candidate: Candidate, others: Sequence[Candidate]) -> PluginDecision:
+    """Two distributions claim one plugin name: neither wins on a name its author picked."""
+    assert candidate.manifest is not None
+    sides = "; ".join(_side(c) for c in (candidate, *others))
+    message = (f"plugin name {candidate.name!r} is claimed by {len(others) + 1} distributions: {sides}. None of them "
+               "activates: uninstall the one you do not want, or deny it with TRT_PLUGIN_HUB_DENY=<distribution>")
+    return PluginDecision(candidate, "rejected", (Reason("DUPLICATE_PLUGIN", message),),
+                          (Check("unique plugin name", False, message),),
+                          tuple(OpDecision(op, "rejected") for op in candidate.manifest.ops))
+
+
+def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
+                   lock_check: LockCheck | None) -> PluginDecision:
+    assert candidate.manifest is not None
+    checks = [Check("manifest", True, f"{candidate.manifest_path} (schema {candidate.manifest.schema_version})")]
     if lock_check is not None:
         mismatch = lock_check(candidate)
         if mismatch is not None:
@@ -110,7 +147,7 @@ def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
         plugin_reasons += qdp
     ops = []
     for op in candidate.manifest.ops:
-        op_decision = _decide_op(op, candidate, env)
+        op_decision = _decide_op(op, candidate, env, settings)
         extra = [] if (op.kind == "legacy" or not has_legacy) else qdp
         blocked = bool(plugin_reasons or extra)
         status: Status = op_decision.status
@@ -242,7 +279,12 @@ def _numpy_sentence(trt: str | None, numpy: str | None) -> str:
 # One op
 
 
-def _decide_op(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision:
+def _decide_op(op: OpSpec, candidate: Candidate, env: Environment, settings: Settings) -> OpDecision:
+    owner = _upstream.namespace_owner(op.namespace)
+    if owner is not None and op.id not in settings.allow_ops:
+        return OpDecision(op, "rejected", reasons=(Reason("OP_NAMESPACE_RESERVED", (
+            f"{op.id} is in namespace {op.namespace!r}, which belongs to {owner}: a plugin may not provide "
+            f"or replace its ops; if this is intended, allow it with TRT_PLUGIN_HUB_ALLOW_OPS={op.id}")),))
     if op.kind == "legacy":
         return OpDecision(op, "available", mode="legacy")
     if op.kind == "jit":

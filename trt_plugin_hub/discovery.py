@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import logging
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -27,18 +29,30 @@ else:  # pragma: no cover
 
 __all__ = ["ENTRY_POINT_GROUP", "Candidate", "discover", "scan_entry_points", "locate_package"]
 
+log = logging.getLogger(__name__)
+
 ENTRY_POINT_GROUP = "torch_tensorrt.plugins"
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
 
 @dataclass(frozen=True)
 class EntryPointRecord:
-    """An entry point as discovered: the fields the hub needs, without the importlib object."""
+    """An entry point as discovered: the fields the hub needs, without the importlib object.
+
+    ``manifest_file`` is where the distribution's own RECORD says it installed the manifest of
+    the package the entry point names (``None`` when its RECORD lists no such file), and
+    ``editable`` whether the distribution is an editable install (its package lives in a source
+    tree that a ``.pth`` file or an import finder points to, so RECORD cannot list it). ``problem``
+    is set for an entry point whose distribution's metadata cannot be read.
+    """
 
     name: str
     value: str
     distribution: str | None
     version: str | None
+    manifest_file: str | None = None
+    editable: bool = False
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,20 +82,85 @@ class Candidate:
 
 
 def scan_entry_points() -> tuple[EntryPointRecord, ...]:
-    """One scan of the entry-point group, sorted by (name, distribution, value)."""
+    """One scan of the entry-point group, sorted by (name, distribution, value).
+
+    Distributions are read one by one, so broken metadata anywhere (an ``entry_points.txt`` that
+    does not parse, an unreadable METADATA) costs only that distribution, never the scan: a
+    broken plugin distribution is reported, an unrelated one is skipped and logged at DEBUG.
+    """
     records = []
-    for ep in _metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = getattr(ep, "dist", None)
-        dist_name = version = None
-        if dist is not None:
-            try:
-                meta = dist.metadata  # parsed once: Name and Version from the same read
-                dist_name, version = meta["Name"], meta["Version"]
-            except Exception:  # unreadable METADATA: keep the plugin, report what we know
-                dist_name = None
-        records.append(EntryPointRecord(ep.name, ep.value, dist_name, version))
+    seen: set[str] = set()
+    for dist in _metadata.distributions():
+        try:
+            name = dist.metadata["Name"]
+            key = _normalize_dist(name) if isinstance(name, str) else None
+        except Exception:  # noqa: BLE001 - unreadable METADATA: look at its entry points anyway
+            name = key = None
+        if key is not None:
+            if key in seen:
+                continue  # shadowed by a copy earlier on sys.path, as importlib.metadata does
+            seen.add(key)
+        try:
+            eps = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
+        except Exception as exc:  # noqa: BLE001 - a broken entry_points.txt of any distribution
+            if _mentions_group(dist):
+                records.append(EntryPointRecord(name or "?", "", name, None, problem=_describe(exc)))
+            else:
+                log.debug("trt-plugin-hub: skipping %s: its entry points cannot be read: %s", name, _describe(exc))
+            continue
+        if not eps:
+            continue
+        try:
+            version = dist.metadata["Version"]
+        except Exception:  # noqa: BLE001
+            version = None
+        for ep in eps:
+            manifest_file, editable = _owned_manifest(dist, ep.value.partition(":")[0].strip())
+            records.append(EntryPointRecord(ep.name, ep.value, name, version, manifest_file, editable))
     records.sort(key=lambda r: (r.name, r.distribution or "", r.value))
     return tuple(records)
+
+
+def _normalize_dist(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _describe(exc: BaseException) -> str:
+    from ._guard import describe
+
+    kind, message, _ = describe(exc)
+    return f"{kind}: {message}"
+
+
+def _mentions_group(dist: _metadata.Distribution) -> bool:
+    try:
+        text = dist.read_text("entry_points.txt") or ""
+    except Exception:  # noqa: BLE001
+        return False
+    return f"[{ENTRY_POINT_GROUP}]" in text
+
+
+def _owned_manifest(dist: _metadata.Distribution, module: str) -> tuple[str | None, bool]:
+    """Where ``dist``'s RECORD installs package ``module``'s manifest, and whether it is editable."""
+    if not _MODULE.match(module):
+        return None, False
+    wanted = f"{module.replace('.', '/')}/{MANIFEST_FILENAME}"
+    try:
+        files = dist.files or ()
+    except Exception:  # noqa: BLE001 - an unreadable RECORD owns nothing
+        return None, False
+    editable = False
+    for path in files:
+        text = str(path).replace("\\", "/")
+        if text == wanted:
+            try:
+                return os.path.normpath(str(dist.locate_file(path))), False
+            except Exception:  # noqa: BLE001
+                return None, False
+        name = text.rsplit("/", 1)[-1]
+        if "/" not in text and (name.endswith(".pth") or name.startswith("__editable__")):
+            editable = True
+    return None, editable
 
 
 def locate_package(module: str) -> Path | None:
@@ -112,6 +191,9 @@ def locate_package(module: str) -> Path | None:
 def _candidate(record: EntryPointRecord) -> Candidate:
     module = record.value.partition(":")[0].strip()
     owner = record.distribution or record.name
+    if record.problem is not None:
+        return Candidate(record, None, None, None, Reason(
+            "ENTRY_POINT_INVALID", f"the entry points of {owner} cannot be read ({record.problem}); reinstall it"))
     if not _MODULE.match(module):
         return Candidate(record, None, None, None, Reason(
             "ENTRY_POINT_INVALID",
@@ -129,6 +211,9 @@ def _candidate(record: EntryPointRecord) -> Candidate:
         return Candidate(record, package_dir, None, None, Reason(
             "MANIFEST_MISSING", f"package {module} of {owner} has no {MANIFEST_FILENAME}",
         ))
+    foreign = _foreign(record, module, path)
+    if foreign is not None:
+        return Candidate(record, None, None, None, foreign)
     try:
         manifest = read_manifest(path, owner)
     except ManifestError as exc:
@@ -136,31 +221,35 @@ def _candidate(record: EntryPointRecord) -> Candidate:
     return Candidate(record, package_dir, path, manifest, None)
 
 
-def mark_duplicates(candidates: list[Candidate]) -> tuple[Candidate, ...]:
-    """Two distributions must not both claim one plugin name: the first in sorted order keeps it."""
-    from .settings import normalize_name
+def _foreign(record: EntryPointRecord, module: str, manifest: Path) -> Reason | None:
+    """Why the package the entry point names is not its own distribution's, or ``None``.
 
-    owners: dict[str, Candidate] = {}
-    result = []
-    for candidate in candidates:
-        if candidate.manifest is not None:
-            key = normalize_name(candidate.name)
-            first = owners.get(key)
-            if first is not None:
-                candidate = Candidate(candidate.entry_point, candidate.package_dir, candidate.manifest_path,
-                                      candidate.manifest, Reason(
-                                          "DUPLICATE_PLUGIN",
-                                          f"{candidate.entry_point.distribution} {candidate.entry_point.version} "
-                                          f"declares plugin name {candidate.name!r}, which "
-                                          f"{first.entry_point.distribution} {first.entry_point.version} "
-                                          "already provides; rename one of them",
-                                      ))
-            else:
-                owners[key] = candidate
-        result.append(candidate)
-    return tuple(result)
+    A distribution may only advertise a package it installs: its RECORD must list the package's
+    manifest, at the place the import system finds the package. An editable install (RECORD
+    lists a ``.pth`` or ``__editable__`` finder, which already runs code at start-up) is trusted
+    for the packages of its own project.
+    """
+    owner = f"{record.distribution} {record.version}" if record.distribution else "an unnamed distribution"
+    if record.manifest_file is not None:
+        if os.path.normpath(str(manifest)) == record.manifest_file:
+            return None
+        return Reason("ENTRY_POINT_FOREIGN", (
+            f"entry point {record.name} of {owner} names package {module}, but "
+            f"the {module} that Python imports ({manifest.parent}) is not the copy {record.distribution} installed "
+            f"({os.path.dirname(record.manifest_file)}): remove the shadowing copy or reinstall {record.distribution}"))
+    if record.editable:
+        return None
+    return Reason("ENTRY_POINT_FOREIGN", (
+        f"entry point {record.name} of {owner} names package {module}, which "
+        f"{record.distribution or 'it'} does not install (its RECORD lists no {module.replace('.', '/')}/"
+        f"{MANIFEST_FILENAME}): a distribution may only advertise its own package; uninstall "
+        f"{record.distribution} or deny it with TRT_PLUGIN_HUB_DENY={record.distribution}"))
 
 
 def discover() -> tuple[Candidate, ...]:
-    """Scan the entry points and read every manifest. Never raises for a plugin's fault."""
-    return mark_duplicates([_candidate(record) for record in scan_entry_points()])
+    """Scan the entry points and read every manifest. Never raises for a plugin's fault.
+
+    Two distributions claiming one plugin name are resolved by the decisions, after the user's
+    controls, so that denying one of them leaves the other.
+    """
+    return tuple(_candidate(record) for record in scan_entry_points())

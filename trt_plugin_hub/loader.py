@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterable
 
+from .activation import ActivationResult
 from .decisions import PluginDecision, decide
 from .discovery import Candidate, discover
 from .environment import Environment, parse_target, probe_environment
@@ -201,7 +202,7 @@ def _configure_logging() -> None:
 
 
 def _run(settings: Settings) -> Report:
-    from .activation import activate
+    from .activation import ActivationContext, activate
 
     _configure_logging()
 
@@ -212,8 +213,13 @@ def _run(settings: Settings) -> Report:
     started = time.perf_counter()
     plugins: list[PluginReport] = []
     findings: list[Finding] = []
+    owners = {op.id: d.candidate.name for d in decisions if d.candidate.manifest for op in d.candidate.manifest.ops}
+    context = ActivationContext(owners=owners, allowed_ops=settings.allow_ops)
     for decision in decisions:
-        result = activate(decision)
+        try:
+            result = activate(decision, context)
+        except Exception as exc:  # the hub's own bug must not cost the other plugins
+            result = _internal_error(decision, exc)
         plugins.append(result.report)
         findings.extend(_plugin_findings(result.report, dict(result.exceptions)))
     activation_ms = (time.perf_counter() - started) * 1000
@@ -221,6 +227,21 @@ def _run(settings: Settings) -> Report:
                            activation_ms=activation_ms, settings=settings.to_dict(), findings=tuple(findings))
     _log_summary(result_report)
     return result_report
+
+
+def _internal_error(decision: PluginDecision, exc: Exception) -> ActivationResult:
+    from dataclasses import replace
+
+    from ._guard import describe
+
+    log.exception("trt-plugin-hub: internal error while activating %s", decision.candidate.name)
+    kind, message, _ = describe(exc)
+    reason = Reason("INTERNAL_ERROR", f"trt-plugin-hub failed while activating {decision.candidate.name}: {kind}: "
+                    f"{message} (a bug in trt-plugin-hub; the log has the traceback)")
+    base = plugin_report(decision)
+    report = replace(base, status="failed", reasons=base.reasons + (reason,),
+                     ops=tuple(replace(op, status="failed") if op.status == "available" else op for op in base.ops))
+    return ActivationResult(report, (("", exc),))
 
 
 def _log_summary(result: Report) -> None:

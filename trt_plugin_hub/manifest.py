@@ -22,6 +22,8 @@ from .errors import ManifestError
 __all__ = [
     "MANIFEST_FILENAME",
     "MAX_MANIFEST_BYTES",
+    "MAX_FIELD_CHARS",
+    "MAX_DESCRIPTION_CHARS",
     "SUPPORTED_SCHEMA_VERSIONS",
     "RESERVED_NAMESPACES",
     "CapabilityRange",
@@ -37,6 +39,11 @@ __all__ = [
 MANIFEST_FILENAME = "trt_plugin.json"
 #: A manifest is a few kilobytes; anything far larger is a mistake or an attack on start-up time.
 MAX_MANIFEST_BYTES = 1 << 20
+#: The longest name, op id, module, path or reference a manifest may hold; it ends up in every
+#: report line and log message about the plugin.
+MAX_FIELD_CHARS = 200
+#: The longest description (of the plugin or of an op).
+MAX_DESCRIPTION_CHARS = 2000
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 #: Namespaces TensorRT's QDP reserves for itself.
 RESERVED_NAMESPACES = frozenset({"", "trt", "tensorrt", "std"})
@@ -195,11 +202,29 @@ def read_manifest(path: Path, package: str) -> PluginManifest:
         raise ManifestError(package, "", "UTF-8 text", f"invalid byte at offset {exc.start}",
                             code="MANIFEST_UNREADABLE") from exc
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise ManifestError(package, exc.key, "each key once per JSON object (a repeated key would silently "
+                            "replace the first)", exc.key) from exc
     except (ValueError, RecursionError) as exc:
         raise ManifestError(package, "", "valid JSON", str(exc)[:120]) from exc
     manifest = parse_manifest(data, package)
     return _with_hash(manifest, hashlib.sha256(raw).hexdigest())
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
 
 
 def _with_hash(manifest: PluginManifest, digest: str) -> PluginManifest:
@@ -296,7 +321,8 @@ def _op(data: object, package: str, where: str) -> OpSpec:
     op_id = _string(obj, "id", package, where)
     _check_op_id(op_id, package, f"{where}.id")
     overload = obj.get("overload")
-    if overload is not None and (not isinstance(overload, str) or not _IDENT.match(overload)):
+    if overload is not None and (not isinstance(overload, str) or not _IDENT.match(overload)
+                                 or len(overload) > MAX_FIELD_CHARS):
         raise ManifestError(package, f"{where}.overload", "null or an identifier such as 'Tensor'", overload)
     kind = _choice(obj, "kind", ("jit", "aot", "legacy"), package, where)
     module = _string(obj, "module", package, where)
@@ -334,8 +360,8 @@ def _op(data: object, package: str, where: str) -> OpSpec:
     build = obj.get("build")
     if build is not None and not isinstance(build, dict):
         raise ManifestError(package, f"{where}.build", "an object", build)
-    if "description" in obj and not isinstance(obj["description"], str):
-        raise ManifestError(package, f"{where}.description", "a string", obj["description"])
+    if "description" in obj:
+        _string(obj, "description", package, where, default="")
     return OpSpec(
         id=op_id, kind=kind, module=module, overload=overload, priority=priority,
         capability_validator=validator, register=register, ptx=ptx, launch=launch, build=build,
@@ -423,8 +449,12 @@ def _no_unknown(obj: Mapping[str, Any], package: str, where: str, known: set[str
 
 def _string(obj: Mapping[str, Any], key: str, package: str, where: str, default: str | None = None) -> str:
     value = obj.get(key, default)
+    field_name = f"{where}.{key}" if where else key
     if not isinstance(value, str) or (default is None and not value):
-        raise ManifestError(package, f"{where}.{key}" if where else key, "a non-empty string", value)
+        raise ManifestError(package, field_name, "a non-empty string", value)
+    limit = MAX_DESCRIPTION_CHARS if key == "description" else MAX_FIELD_CHARS
+    if len(value) > limit:
+        raise ManifestError(package, field_name, f"at most {limit} characters", f"{len(value)} characters")
     return value
 
 
@@ -447,8 +477,9 @@ def _reference(obj: Mapping[str, Any], key: str, package: str, where: str) -> st
     value = obj.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or value.count(":") != 1:
-        raise ManifestError(package, f"{where}.{key}", "'module:function'", value)
+    if not isinstance(value, str) or value.count(":") != 1 or len(value) > MAX_FIELD_CHARS:
+        raise ManifestError(package, f"{where}.{key}", f"'module:function' of at most {MAX_FIELD_CHARS} characters",
+                            value)
     module, attr = value.split(":")
     if not _MODULE.match(module) or not _IDENT.match(attr):
         raise ManifestError(package, f"{where}.{key}", "'module:function'", value)

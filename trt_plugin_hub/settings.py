@@ -37,6 +37,9 @@ ENV_VARS: dict[str, str] = {
     "TRT_PLUGIN_HUB_CACHE_DIR": "Where the discovery cache lives (default: the user cache directory).",
     "TRT_PLUGIN_HUB_TARGET": "Decide as if on the host described (the `--target` syntax), on top of this one.",
     "TRT_PLUGIN_HUB_LOG": "Log level of the `trt_plugin_hub` logger, e.g. DEBUG.",
+    "TRT_PLUGIN_HUB_ALLOW_OPS": ("Comma-separated op ids (`aten::relu`) a plugin may provide although they are in a "
+                                 "namespace of PyTorch, Torch-TensorRT or TensorRT, or exist before the plugin "
+                                 "is imported. Exact ids, no wildcards."),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -80,6 +83,7 @@ class Settings:
     prereleases: bool = True
     lock: str | None = None
     use_cache: bool = True
+    allow_ops: frozenset[str] = frozenset()
 
     def matches(self, patterns: Iterable[str], names: Iterable[str]) -> str | None:
         """The first pattern matching any of ``names`` (normalised), else ``None``."""
@@ -100,6 +104,7 @@ class Settings:
             "prereleases": self.prereleases,
             "lock": self.lock,
             "use_cache": self.use_cache,
+            "allow_ops": sorted(self.allow_ops),
         }
 
 
@@ -121,4 +126,6 @@ def read_settings(env: Mapping[str, str] | None = None) -> Settings:
         prereleases=_flag(env, "TRT_PLUGIN_HUB_PRERELEASES", True),
         lock=env.get("TRT_PLUGIN_HUB_LOCK") or None,
         use_cache=not _flag(env, "TRT_PLUGIN_HUB_NO_CACHE", False),
+        allow_ops=frozenset(item.strip() for item in env.get("TRT_PLUGIN_HUB_ALLOW_OPS", "").split(",")
+                            if item.strip()),
     )
