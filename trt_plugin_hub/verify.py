@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import datetime
-import importlib
 import importlib.util
 import inspect
 import json
@@ -44,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from . import _guard
 from .aot import float_bits
 from .manifest import MANIFEST_FILENAME, LaunchSpec, OpSpec, PluginManifest, read_manifest
 
@@ -571,11 +571,9 @@ def _plan(package: _Package, op: OpSpec, raw: Mapping[str, Any], settings: Verif
     else:
         module_name, attr = f"{package.module}.ops", f"reference_{op.name}"
         spec = f"{module_name}:{attr}"
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ValueError(f"cannot import the reference module {module_name} ({type(exc).__name__}: {exc})") from exc
-    reference = getattr(module, attr, None)
+    reference, failure = _guard.resolve(f"{module_name}:{attr}")
+    if failure is not None and not isinstance(failure.exception, AttributeError):
+        raise ValueError(f"cannot import the reference module {module_name} ({failure})") from failure.exception
     if not callable(reference):
         raise ValueError(f"no eager reference: {spec} does not exist; define it, or name one with "
                          "'x-reference': 'module:function' on the op in trt_plugin.json")

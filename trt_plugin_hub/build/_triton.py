@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .. import _guard
 from ._errors import PtxBuildError
 from ._ptxtext import body_references, drop_trailing_params, find_entry
 from ._spec import CompiledKernel, TritonRecipe
@@ -85,11 +86,10 @@ def load_triton_kernel(package_dir: Path, recipe: TritonRecipe, *, op_id: str) -
     root = package_dir.parent
     top = recipe.module.split(".")[0]
     with _source_tree_imports(root, top):
-        try:
-            module = importlib.import_module(recipe.module)
-        except Exception as exc:
+        module, failure = _guard.call(f"import {recipe.module}", importlib.import_module, recipe.module)
+        if failure is not None:
             raise PtxBuildError(f"cannot import the kernel module {recipe.module!r} from the source tree: "
-                                f"{type(exc).__name__}: {exc}", op_id=op_id) from exc
+                                f"{failure}", op_id=op_id) from failure.exception
         origin = Path(getattr(module, "__file__", "") or "").resolve()
         if root.resolve() not in origin.parents:
             raise PtxBuildError(f"{recipe.module!r} was imported from {origin}, not from the package being "
