@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "qdp_registry",
@@ -36,7 +36,7 @@ def qdp_registry() -> dict[str, Any]:
     """TensorRT's QDP registry (``tensorrt.plugin._lib.QDP_REGISTRY``)."""
     from tensorrt.plugin import _lib
 
-    return _lib.QDP_REGISTRY
+    return cast("dict[str, Any]", _lib.QDP_REGISTRY)
 
 
 def plugin_def(op_id: str) -> Any | None:

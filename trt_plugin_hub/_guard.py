@@ -81,9 +81,8 @@ def _text(exc: BaseException) -> str:
 def describe(exc: BaseException) -> tuple[str, str, str]:
     """(type name, capped message, full message) of ``exc``; never raises but KeyboardInterrupt."""
     try:
-        name = type(exc).__qualname__
-        if not isinstance(name, str):
-            name = "BaseException"
+        qualname: object = type(exc).__qualname__  # a metaclass can make it anything
+        name = qualname if isinstance(qualname, str) else "BaseException"
     except BaseException:  # noqa: BLE001 - a metaclass can make even this raise
         name = "BaseException"
     full = _text(exc)
@@ -96,7 +95,7 @@ def _interrupt_in(exc: BaseException) -> bool:
     group = getattr(sys.modules.get("builtins"), "BaseExceptionGroup", None)
     if group is not None and isinstance(exc, group):
         try:
-            return exc.subgroup(KeyboardInterrupt) is not None  # type: ignore[attr-defined]
+            return exc.subgroup(KeyboardInterrupt) is not None
         except Exception:  # noqa: BLE001
             return False
     return False

@@ -16,11 +16,11 @@ import sys
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from . import _guard, _upstream, aot
 from ._guard import Failure
 from .decisions import OpDecision, PluginDecision
+from .manifest import OpSpec
 from .reporting import Check, PluginReport, Reason, Status
 
 __all__ = ["activate", "ActivationContext", "ActivationResult", "registered_ops"]
@@ -338,7 +338,7 @@ def _qdp_switched_off() -> str | None:
     return _SWITCHED_OFF[0]
 
 
-def _confirm_converter(op: Any, checks: list[Check], failed: Callable[..., tuple[_Outcome, Failure | None]],
+def _confirm_converter(op: OpSpec, checks: list[Check], failed: Callable[..., tuple[_Outcome, Failure | None]],
                        mode: str | None = None) -> tuple[_Outcome, Failure | None]:
     from . import _adapter
 

@@ -40,7 +40,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ._version import __version__
 from .discovery import Candidate, EntryPointRecord, _foreign, discover, locate_package
@@ -178,7 +178,7 @@ def cache_key() -> CacheKey:
     cwd: str | None = None
     paths: list[str] = []
     stamps: list[Any] = []
-    for entry in sys.path:
+    for entry in cast("list[object]", sys.path):  # a real sys.path may hold other objects
         if not isinstance(entry, str):
             continue  # the path finder ignores non-str entries too
         path = entry

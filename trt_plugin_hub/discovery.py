@@ -91,6 +91,7 @@ def scan_entry_points() -> tuple[EntryPointRecord, ...]:
     records = []
     seen: set[str] = set()
     for dist in _metadata.distributions():
+        name: str | None
         try:
             name = dist.metadata["Name"]
             key = _normalize_dist(name) if isinstance(name, str) else None

@@ -16,6 +16,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 from . import _upstream
 from .errors import TargetError
@@ -224,7 +225,7 @@ def _scan_dist_version(names: tuple[str, ...]) -> tuple[str | None, str | None] 
         if hasattr(finder, "find_distributions") and finder is not importlib.machinery.PathFinder:
             return None
     listings: list[tuple[str, tuple[str, str]]] = []
-    for entry in sys.path:
+    for entry in cast("list[object]", sys.path):  # a real sys.path may hold other objects
         if not isinstance(entry, str):
             return None
         directory = entry or "."

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 
 from .activation import ActivationResult
-from .decisions import PluginDecision, decide
+from .decisions import LockCheck, PluginDecision, decide
 from .discovery import Candidate, discover
 from .environment import Environment, parse_target, probe_environment
 from .errors import StrictModeError
@@ -57,7 +57,7 @@ def plugin_report(decision: PluginDecision) -> PluginReport:
     )
 
 
-def _lock_check(settings: Settings):  # type: ignore[no-untyped-def]
+def _lock_check(settings: Settings) -> LockCheck | None:
     if not settings.lock:
         return None
     from .lock import lock_checker

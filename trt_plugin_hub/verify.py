@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import datetime
-import importlib.util
 import inspect
 import json
 import math
@@ -659,10 +658,10 @@ def _load_gpu_stack() -> tuple[Any, Any]:
     except ImportError as exc:
         raise Unavailable(f"PyTorch is not installed ({exc}); install trt-plugin-hub[verify] on a GPU host") from None
     try:
-        from cuda.bindings import driver  # type: ignore[import-untyped]
+        from cuda.bindings import driver
     except ImportError:
         try:  # cuda-python before 12.6 named the module cuda.cuda
-            from cuda import cuda as driver  # type: ignore[import-untyped,no-redef]
+            from cuda import cuda as driver
         except ImportError:
             raise Unavailable("cuda-python is not installed (no module cuda.bindings.driver); "
                               "install trt-plugin-hub[verify] (cuda-bindings)") from None
@@ -808,7 +807,7 @@ class _Gpu:
             end.record()
             pairs.append((start, end))
         self.synchronize()
-        return statistics.median(s.elapsed_time(e) for s, e in pairs)
+        return float(statistics.median(s.elapsed_time(e) for s, e in pairs))
 
 
 def _verify_op(gpu: _Gpu, env: Any, package: _Package, op: OpSpec, settings: VerifySettings,
