@@ -11,7 +11,7 @@ manifests and PTX files), then measures in fresh subprocesses, as medians of rep
     absent, plus the hook's own cost measured directly;
 (e) activating the plugins with ``trt_plugin_hub.load()`` against the same imports, PTX binding
     and ``_generate_plugin_converter`` calls written by hand (TensorRT and Torch-TensorRT are the
-    real upstream Python layers that ``tests/upstream`` assembles from the registry's wheels:
+    real upstream Python layers that ``tests/_support/upstream`` assembles from the registry's wheels:
     Torch-TensorRT 2.14.0 and TensorRT 11.1 with a stand-in for its compiled module).
 
 Each subprocess runs ``python -S`` with only the synthetic site directory on ``sys.path`` (plus
@@ -56,8 +56,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-import upstream  # tests/upstream: the real tensorrt / torch_tensorrt Python layers
-from fixtures import qdp_module  # tests/fixtures: plugin module sources
+from _support import upstream  # tests/_support/upstream: the real tensorrt / torch_tensorrt Python layers
+from _support.dists import qdp_module  # plugin module sources
 
 GROUP = "torch_tensorrt.plugins"
 ARCHS = ("sm_80", "sm_86", "sm_89", "sm_90")

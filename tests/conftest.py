@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated site directories, the TensorRT double, and built fixture wheels."""
+"""Shared fixtures: isolated site directories, the private discovery cache, the built example wheel and
+the real upstream layers. Shared builders live in :mod:`_support`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -45,9 +44,8 @@ def site(tmp_path: Path) -> Iterator[Path]:
 def example_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``pip wheel`` of a fresh copy of example_plugin_pkg: the hub's build backend compiles every PTX."""
     import shutil
-    import subprocess
 
-    from fixtures import REPO
+    from _support.dists import REPO, build_wheel
 
     root = tmp_path_factory.mktemp("example")
     source = root / "src"
@@ -55,16 +53,13 @@ def example_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     for ptx in (source / "example_plugin_pkg" / "ptx").glob("*.ptx"):
         ptx.unlink()  # the wheel build must produce them itself
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-w", str(root / "dist"), str(source)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return next((root / "dist").glob("example_trt_plugins-*.whl"))
+    return build_wheel(source, root / "dist")
 
 
 @pytest.fixture(scope="session")
 def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example wheel installed with pip into a site directory of its own."""
-    from fixtures import pip_install
+    from _support.dists import pip_install
 
     site = tmp_path_factory.mktemp("example-site")
     pip_install([example_wheel], site)
@@ -75,10 +70,10 @@ def example_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) 
 def upstream_paths() -> list[Path]:
     """``sys.path`` entries giving a process the real Torch-TensorRT / TensorRT Python layers.
 
-    The default cell of :mod:`upstream` (downloaded once, cached outside the repository). When the
+    The default cell of :mod:`_support.upstream` (downloaded once, cached outside the repository). When the
     package registry cannot be reached, the tests that need it are skipped with one line saying so.
     """
-    from upstream import DEFAULT_CELL, RegistryUnavailable, cell_paths
+    from _support.upstream import DEFAULT_CELL, RegistryUnavailable, cell_paths
 
     try:
         return cell_paths(DEFAULT_CELL)
@@ -86,6 +81,17 @@ def upstream_paths() -> list[Path]:
         pytest.skip(f"real upstream unavailable: {exc}")
 
 
+@pytest.fixture(scope="session")
+def failure_matrix_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One site directory with the good plugin, every case of the failure matrix and a plugin whose
+    capability validator raises (built once: several test modules read it)."""
+    from _support.cases import build_site, validator_raising_plugin
+
+    return build_site(tmp_path_factory.mktemp("matrix"), extra=[validator_raising_plugin()])
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--write-support-matrix", action="store_true", default=False,
                      help="write docs/support_matrix.rst from the version-matrix run")
+    parser.addoption("--write-golden-reports", action="store_true", default=False,
+                     help="record tests/golden/ from this run's JSON output")

@@ -3,7 +3,7 @@
 TensorRT's and Torch-TensorRT's Python layers are the real upstream ones (the ``upstream_paths``
 fixture: Torch-TensorRT 2.14.0 as pip installs it, TensorRT 11.1 with a stand-in for its compiled
 module). Each op is converted the way Torch-TensorRT's interpreter does and, for AOT ops, driven
-the way TensorRT's builder calls the plugin (``tests/upstream/drive.py``).
+the way TensorRT's builder calls the plugin (``tests/_support/upstream/drive.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import DRIVE, build_wheel, jit_op, manifest, pip_install, qdp_module, run_python, write_plugin_source
+from _support.dists import DRIVE, build_wheel, jit_op, manifest, pip_install, qdp_module, run_python, write_plugin_source
 
 TARGET = "sm_90, driver=580"
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
+from _support import plugins
+from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
 from trt_plugin_hub import cache, environment
 from trt_plugin_hub.cli import main as cli_main
 from trt_plugin_hub.discovery import discover
@@ -73,11 +74,8 @@ def child(code: str, paths: Sequence[Path], cache_dir: Path, cwd: Path, env: Map
 
 
 def add_plugin(site: Path, dist: str, package: str, version: str = "1.0.0", ops: Sequence[str] = ("op",)) -> None:
-    files = {
-        f"{package}/__init__.py": "raise RuntimeError('plugin code must not run during discovery')\n",
-        f"{package}/trt_plugin.json": manifest(dist, [jit_op(f"{package}::{op}", f"{package}.qdp") for op in ops]),
-    }
-    make_dist(site, dist, version, entry_points={GROUP: {package: package}}, files=files)
+    plugins.add_plugin(site, dist, package, [jit_op(f"{package}::{op}", f"{package}.qdp") for op in ops],
+                       version=version, init="raise RuntimeError('plugin code must not run during discovery')\n")
 
 
 def remove_plugin(site: Path, dist: str, package: str, version: str) -> None:

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import jit_op, make_dist, manifest, run_python
-
-CLI = "import sys\nfrom trt_plugin_hub.cli import main\nsys.exit(main(sys.argv[1:]))"
-
-
-def cli(paths, *args, env=None):
-    code = f"import sys\nsys.argv = ['trt-plugin-hub', *{list(args)!r}]\n" + CLI
-    return run_python(code, paths=paths, env=env, check=False)
+from _support.cli import run_cli
+from _support.dists import jit_op, make_dist, manifest, run_python
 
 
 @pytest.fixture
@@ -28,7 +22,7 @@ def plugin_site(tmp_path: Path) -> Path:
 
 
 def test_list_json_has_the_documented_schema(plugin_site):
-    proc = cli([plugin_site], "list", "--json")
+    proc = run_cli([plugin_site], "list", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     (plugin,) = [p for p in data["plugins"] if p["distribution"] == "acme-ops"]
@@ -40,51 +34,51 @@ def test_list_json_has_the_documented_schema(plugin_site):
 
 
 def test_list_table_says_why_nothing_activates_without_tensorrt(plugin_site):
-    proc = cli([plugin_site], "list")
+    proc = run_cli([plugin_site], "list")
     assert "acme-ops" in proc.stdout and "1.2.3" in proc.stdout and "rejected" in proc.stdout
     assert "[TENSORRT_MISSING]" in proc.stdout and "tensorrt>=10.9" in proc.stdout
 
 
 def test_list_strict_exits_one_when_a_plugin_is_rejected(plugin_site):
-    assert cli([plugin_site], "list", "--strict").returncode == 1
+    assert run_cli([plugin_site], "list", "--strict").returncode == 1
 
 
 def test_target_answers_for_a_production_host(plugin_site):
-    ok = json.loads(cli([plugin_site], "list", "--json", "--target", "sm_90, trt=10.13, tt=2.9, torch=2.9, driver=580").stdout)
+    ok = json.loads(run_cli([plugin_site], "list", "--json", "--target", "sm_90, trt=10.13, tt=2.9, torch=2.9, driver=580").stdout)
     (plugin,) = [p for p in ok["plugins"] if p["name"] == "acme"]
     assert plugin["status"] == "available" and ok["environment"]["is_target"] is True
-    old = json.loads(cli([plugin_site], "list", "--json", "--target", "sm_75 trt=10.8 tt=2.7 torch=2.7").stdout)
+    old = json.loads(run_cli([plugin_site], "list", "--json", "--target", "sm_75 trt=10.8 tt=2.7 torch=2.7").stdout)
     (plugin,) = [p for p in old["plugins"] if p["name"] == "acme"]
     codes = {r["code"] for r in plugin["reasons"]}
     assert plugin["status"] == "rejected" and {"REQUIREMENT_UNMET", "COMPUTE_CAPABILITY_UNSUPPORTED"} <= codes
 
 
 def test_unreadable_target_is_a_usage_error(plugin_site):
-    proc = cli([plugin_site], "list", "--target", "warp-drive=9")
+    proc = run_cli([plugin_site], "list", "--target", "warp-drive=9")
     assert proc.returncode == 2 and "unknown target item" in proc.stderr
 
 
 def test_explain_unknown_plugin_is_a_usage_error_listing_installed_ones(plugin_site):
-    proc = cli([plugin_site], "explain", "nope")
+    proc = run_cli([plugin_site], "explain", "nope")
     assert proc.returncode == 2 and "acme" in proc.stderr
 
 
 def test_explain_matches_distribution_name_and_shows_every_check(plugin_site):
-    proc = cli([plugin_site], "explain", "ACME_OPS")
+    proc = run_cli([plugin_site], "explain", "ACME_OPS")
     assert proc.returncode == 1  # rejected here: no TensorRT
     assert "Plugin acme: rejected" in proc.stdout and "entry point:  acme = acme" in proc.stdout
     assert "[FAIL] tensorrt installed" in proc.stdout and "Activation: not activated" in proc.stdout
 
 
 def test_explain_activates_and_runs_the_upstream_debugging_checks(tmp_path: Path, upstream_paths: list[Path]):
-    from fixtures import build_wheel, pip_install, qdp_module, write_plugin_source
+    from _support.dists import build_wheel, pip_install, qdp_module, write_plugin_source
 
     project = write_plugin_source(tmp_path / "src", "acme-ops", "acme_ops",
                                   manifest("acme", [jit_op("acme::add", "acme_ops.qdp")]),
                                   {"qdp": qdp_module(["acme::add"])})
     site = tmp_path / "site"
     pip_install([build_wheel(project, tmp_path / "dist")], site)
-    proc = cli([site, *upstream_paths], "explain", "acme", "--json",
+    proc = run_cli([site, *upstream_paths], "explain", "acme", "--json",
                env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout[proc.stdout.index("{"):])

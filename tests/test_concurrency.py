@@ -14,19 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import run_python
-from plugin_cases import (
-    CASES,
-    GOOD_AOT,
-    GOOD_DIST,
-    GOOD_JIT,
-    PROBE,
-    build_site,
-    find_plugin,
-    hub_env,
-    last_json,
-    spawn,
-)
+from _support.cases import CASES, build_site
+from _support.cli import find_plugin, last_json
+from _support.dists import run_python, spawn
+from _support.plugins import GOOD_AOT, GOOD_DIST, GOOD_JIT, PROBE, hub_env
 
 pytestmark = pytest.mark.slow
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from fixtures import jit_op, make_dist, manifest
+from _support import manifests
+from _support.dists import jit_op
+from _support.plugins import add_plugin
 from trt_plugin_hub.decisions import decide
 from trt_plugin_hub.discovery import discover
 from trt_plugin_hub.environment import Environment, parse_target
@@ -19,30 +19,9 @@ H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution=
                    compute_capability=(9, 0), gpu_name="NVIDIA H100")
 
 
-def ptx_text(arch: str, isa: str = "8.7", kernel: str = "relu_kernel") -> bytes:
-    return (f"//\n.version {isa}\n.target {arch}\n.address_size 64\n\n.visible .entry {kernel}(\n"
-            f"\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n").encode()
-
-
 def aot_op(op_id: str, module: str, files: dict, archs=("sm_80", "sm_90a"), isa="8.7", **extra):
-    ptx = []
-    name = op_id.split("::")[1]
-    package = module.split(".")[0]
-    for arch in archs:
-        data = ptx_text(arch, isa)
-        rel = f"ptx/{name}.{arch}.ptx"
-        files[f"{package}/{rel}"] = data
-        ptx.append({"arch": arch, "path": rel, "kernel": "relu_kernel", "sha256": hashlib.sha256(data).hexdigest(),
-                    "isa": isa})
-    return {"id": op_id, "kind": "aot", "module": module, "ptx": ptx,
-            "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}, **extra}
-
-
-def install(site: Path, dist: str, package: str, ops, requires=None, files=None, version="1.0.0", name=None):
-    files = dict(files or {})
-    files[f"{package}/__init__.py"] = ""
-    files[f"{package}/trt_plugin.json"] = manifest(name or dist, ops, requires)
-    make_dist(site, dist, version, entry_points={"torch_tensorrt.plugins": {package: package}}, files=files)
+    """An AOT op shipping PTX for sm_80 and sm_90a unless told otherwise."""
+    return manifests.aot_op(op_id, module, files, archs=archs, isa=isa, **extra)
 
 
 def decided(env=H100, **settings_env):
@@ -55,7 +34,7 @@ def codes(decision):
 
 def test_compatible_plugin_is_available_with_each_op_accepted(site):
     files: dict = {}
-    install(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp"), aot_op("acme::relu", "acme.qdp", files)],
+    add_plugin(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp"), aot_op("acme::relu", "acme.qdp", files)],
             requires={"tensorrt": ">=10.9"}, files=files)
     d = decided()["acme-ops"]
     assert d.status == "available"
@@ -78,7 +57,7 @@ def test_compatible_plugin_is_available_with_each_op_accepted(site):
     ],
 )
 def test_environment_rules_reject_with_code_and_both_versions(site, env_change, code, words):
-    install(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp")],
+    add_plugin(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp")],
             requires={"compute_capability": {"min": "8.0"}})
     d = decided(replace(H100, **env_change))["acme-ops"]
     assert d.status == "rejected"
@@ -87,7 +66,7 @@ def test_environment_rules_reject_with_code_and_both_versions(site, env_change, 
 
 
 def test_declared_specifier_unmet_names_requirement_and_found_version(site):
-    install(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp")], requires={"torch": ">=2.10"})
+    add_plugin(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp")], requires={"torch": ">=2.10"})
     d = decided()["acme-ops"]
     reason = next(r for r in d.reasons if r.code == "REQUIREMENT_UNMET")
     assert "torch" in reason.message and ">=2.10" in reason.message and "2.9.0" in reason.message
@@ -95,7 +74,7 @@ def test_declared_specifier_unmet_names_requirement_and_found_version(site):
 
 def test_aot_op_needs_tensorrt_10_9_and_falls_back_to_jit_when_it_can(site):
     files: dict = {}
-    install(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files),
+    add_plugin(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files),
                                        aot_op("acme::gelu", "acme.qdp", files, jit_fallback=True)], files=files)
     env = replace(H100, tensorrt="10.8.0.43", torch_tensorrt="2.7.0")
     d = decided(env)["acme-ops"]
@@ -107,7 +86,7 @@ def test_aot_op_needs_tensorrt_10_9_and_falls_back_to_jit_when_it_can(site):
 
 def test_no_ptx_for_the_gpu_names_gpu_and_shipped_archs(site):
     files: dict = {}
-    install(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files, archs=("sm_90a",))], files=files)
+    add_plugin(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files, archs=("sm_90a",))], files=files)
     d = decided(replace(H100, compute_capability=(8, 0)))["acme-ops"]
     reason = d.ops[0].reasons[0]
     assert reason.code == "PTX_NO_MATCH" and "sm_80" in reason.message and "sm_90a" in reason.message
@@ -116,14 +95,14 @@ def test_no_ptx_for_the_gpu_names_gpu_and_shipped_archs(site):
 
 def test_ptx_isa_newer_than_driver_is_rejected(site):
     files: dict = {}
-    install(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files, isa="9.5")], files=files)
+    add_plugin(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files, isa="9.5")], files=files)
     d = decided()["acme-ops"]
     assert d.ops[0].reasons[0].code == "PTX_ISA_TOO_NEW" and "9.5" in d.ops[0].reasons[0].message
 
 
 def test_altered_ptx_is_never_accepted(site):
     files: dict = {}
-    install(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files)], files=files)
+    add_plugin(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files)], files=files)
     path = site / "acme/ptx/relu.sm_90a.ptx"
     path.write_bytes(path.read_bytes().replace(b"ret;", b"trap;"))
     d = decided()["acme-ops"]
@@ -135,14 +114,14 @@ def test_ptx_path_escaping_the_package_is_rejected(site):
     files: dict = {}
     op = aot_op("acme::relu", "acme.qdp", files, archs=("sm_90a",))
     op["ptx"][0]["path"] = "../elsewhere.ptx"
-    install(site, "acme-ops", "acme", [op], files=files)
+    add_plugin(site, "acme-ops", "acme", [op], files=files)
     d = decided()["acme-ops"]
     assert d.ops[0].reasons[0].code == "PTX_PATH_ESCAPES"
 
 
 def test_high_priority_wins_a_conflict_and_the_loser_says_who_won(site):
-    install(site, "alpha-ops", "alpha", [jit_op("shared::op", "alpha.qdp")])
-    install(site, "beta-ops", "beta", [jit_op("shared::op", "beta.qdp", priority="high")])
+    add_plugin(site, "alpha-ops", "alpha", [jit_op("shared::op", "alpha.qdp")])
+    add_plugin(site, "beta-ops", "beta", [jit_op("shared::op", "beta.qdp", priority="high")])
     result = decided()
     assert result["beta-ops"].ops[0].status == "available"
     assert [r.code for r in result["beta-ops"].ops[0].reasons] == ["CONFLICT_WON"]
@@ -152,8 +131,8 @@ def test_high_priority_wins_a_conflict_and_the_loser_says_who_won(site):
 
 
 def test_equal_priority_tie_is_broken_deterministically_and_preference_overrides(site):
-    install(site, "zeta-ops", "zeta", [jit_op("shared::op", "zeta.qdp")])
-    install(site, "alpha-ops", "alpha", [jit_op("shared::op", "alpha.qdp")])
+    add_plugin(site, "zeta-ops", "zeta", [jit_op("shared::op", "zeta.qdp")])
+    add_plugin(site, "alpha-ops", "alpha", [jit_op("shared::op", "alpha.qdp")])
     first = decided()
     assert first["alpha-ops"].ops[0].status == "available" and first["zeta-ops"].ops[0].status == "rejected"
     assert "tie" in first["zeta-ops"].ops[0].reasons[0].message
@@ -163,8 +142,8 @@ def test_equal_priority_tie_is_broken_deterministically_and_preference_overrides
 
 
 def test_deny_beats_allow_and_names_match_distribution_or_plugin(site):
-    install(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp")], name="acme")
-    install(site, "other-ops", "other", [jit_op("other::add", "other.qdp")])
+    add_plugin(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp")], name="acme")
+    add_plugin(site, "other-ops", "other", [jit_op("other::add", "other.qdp")])
     result = decided(TRT_PLUGIN_HUB_ALLOW="acme_ops,other-ops", TRT_PLUGIN_HUB_DENY="ACME")
     assert result["acme"].status == "disabled" and result["acme"].reasons[0].code == "DENIED"
     assert result["other-ops"].status == "available"
@@ -174,7 +153,7 @@ def test_deny_beats_allow_and_names_match_distribution_or_plugin(site):
 
 def test_target_decides_for_another_host(site):
     files: dict = {}
-    install(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files, archs=("sm_80",), isa="9.0")],
+    add_plugin(site, "acme-ops", "acme", [aot_op("acme::relu", "acme.qdp", files, archs=("sm_80",), isa="9.0")],
             files=files)
     ok = decided(parse_target("sm_90, trt=10.13, tt=2.9, torch=2.9, driver=580", base=H100))["acme-ops"]
     assert ok.status == "available" and ok.ops[0].ptx.arch == "sm_80"
@@ -184,7 +163,7 @@ def test_target_decides_for_another_host(site):
 
 
 def test_legacy_only_plugin_does_not_need_qdp(site):
-    install(site, "legacy-ops", "legacy", [{"id": "legacy::op", "kind": "legacy", "module": "legacy.conv",
+    add_plugin(site, "legacy-ops", "legacy", [{"id": "legacy::op", "kind": "legacy", "module": "legacy.conv",
                                             "register": "legacy.conv:register"}])
     d = decided(replace(H100, tensorrt="10.3.0"))["legacy-ops"]
     assert d.status == "available" and d.ops[0].mode == "legacy"

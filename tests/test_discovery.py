@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fixtures import jit_op, make_dist, manifest
+from _support.dists import jit_op, make_dist, manifest
+from _support.plugins import add_plugin
 from trt_plugin_hub.discovery import discover
 
 
 def plugin(site, dist, package, *, version="1.0.0", value=None, with_manifest=True, manifest_text=None):
-    files = {f"{package}/__init__.py": "raise RuntimeError('plugin code must not run during discovery')\n"}
-    if with_manifest:
-        files[f"{package}/trt_plugin.json"] = manifest_text or manifest(dist, [jit_op(f"{package}::op", f"{package}.qdp")])
-    make_dist(site, dist, version, entry_points={"torch_tensorrt.plugins": {package: value or package}}, files=files)
+    add_plugin(site, dist, package, [jit_op(f"{package}::op", f"{package}.qdp")], version=version, entry_value=value,
+               with_manifest=with_manifest, manifest_text=manifest_text,
+               init="raise RuntimeError('plugin code must not run during discovery')\n")
 
 
 def test_candidates_are_sorted_and_tied_to_their_distribution(site):

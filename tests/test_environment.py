@@ -1,6 +1,6 @@
 """Environment probing without importing TensorRT, and targets for other hosts.
 
-The installations probed are the real upstream ones (``tests/upstream``): Torch-TensorRT and the
+The installations probed are the real upstream ones (``tests/_support/upstream``): Torch-TensorRT and the
 TensorRT it pins, laid out as pip or TensorRT's tarball installs them.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import make_dist, run_python
+from _support.dists import make_dist, run_python
 from trt_plugin_hub.environment import Environment, parse_target
 from trt_plugin_hub.errors import TargetError
 
@@ -27,7 +27,7 @@ print(json.dumps({"env": env.to_dict(), "imported": sorted(m for m in ("tensorrt
 
 def _installed(torch_tensorrt: str, layout: str) -> tuple[Path, dict]:
     """The real upstream site of one release and layout, and what it holds (``upstream.json``)."""
-    from upstream import Cell, RegistryUnavailable, assemble
+    from _support.upstream import Cell, RegistryUnavailable, assemble
 
     try:
         site = assemble(Cell(torch_tensorrt, layout))

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from fixtures import REPO
+from _support.dists import REPO
 
 torch = pytest.importorskip("torch")
 if not torch.cuda.is_available():

@@ -2,7 +2,7 @@
 pip, listed without TensorRT, and activated on the real upstream Python layers with every approach
 (QDP JIT, Triton AOT, NVRTC AOT and the package's own hand-written converter). Each op is converted
 the way Torch-TensorRT's interpreter does and AOT plugins are driven the way TensorRT's builder
-calls them (``tests/upstream/drive.py``)."""
+calls them (``tests/_support/upstream/drive.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import DRIVE, run_python
+from _support.dists import DRIVE, run_python
+from _support.upstream.drive import attribute_value
+
+from trt_plugin_hub.manifest import parse_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -20,17 +23,17 @@ pytestmark = pytest.mark.slow
 def test_wheel_carries_ptx_for_each_declared_architecture(example_wheel: Path):
     with zipfile.ZipFile(example_wheel) as wheel:
         names = set(wheel.namelist())
-        manifest = json.loads(wheel.read("example_plugin_pkg/trt_plugin.json"))
+        manifest = parse_manifest(json.loads(wheel.read("example_plugin_pkg/trt_plugin.json")), "example_plugin_pkg")
         entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    aot = [op for op in manifest["ops"] if op["kind"] == "aot"]
+    aot = [op for op in manifest.ops if op.kind == "aot"]
     assert len(aot) >= 2
     for op in aot:
-        archs = {p["arch"].rstrip("a") for p in op["ptx"]}
+        archs = {p.arch.rstrip("a") for p in op.ptx}
         assert {"sm_80", "sm_86", "sm_89", "sm_90"} <= archs
-        assert all(f"example_plugin_pkg/{p['path']}" in names for p in op["ptx"])
+        assert all(f"example_plugin_pkg/{p.path}" in names for p in op.ptx)
     assert "[torch_tensorrt.plugins]" in entry_points and "example_plugin_pkg" in entry_points
-    (legacy,) = [op for op in manifest["ops"] if op["kind"] == "legacy"]
-    assert legacy["register"] == "example_plugin_pkg.legacy:register" and "example_plugin_pkg/legacy.py" in names
+    (legacy,) = [op for op in manifest.ops if op.kind == "legacy"]
+    assert legacy.register == "example_plugin_pkg.legacy:register" and "example_plugin_pkg/legacy.py" in names
 
 
 def test_list_without_tensorrt_shows_ops_versions_constraints_and_why(example_site: Path):
@@ -93,14 +96,6 @@ def converted(example_site: Path, upstream_paths: list[Path]) -> dict:
     return json.loads(proc.stdout.splitlines()[-1])
 
 
-def _value(attribute):
-    """A plugin attribute as a number: scalars pass through, one-element arrays are unwrapped."""
-    if isinstance(attribute, list):
-        assert len(attribute) == 1, attribute
-        return attribute[0]
-    return attribute
-
-
 def test_every_approach_activates_and_converts_into_plugin_layers(converted: dict):
     out = converted
     assert out["ops"] == {"example_plugin::scaled_add": ["active", "jit"],
@@ -115,8 +110,8 @@ def test_every_approach_activates_and_converts_into_plugin_layers(converted: dic
     scaled_add, relu, scale, leaky, leaky_default = out["layers"]
     assert scaled_add["attrs"] == {"alpha": 0.5} and relu["attrs"] == {} and scale["attrs"] == {"scale": 2.5}
     # The hand-written converter adds a JIT plugin layer; without a slope it uses the schema default.
-    assert list(leaky["attrs"]) == ["negative_slope"] and _value(leaky["attrs"]["negative_slope"]) == pytest.approx(0.2)
-    assert _value(leaky_default["attrs"]["negative_slope"]) == pytest.approx(0.01)
+    assert list(leaky["attrs"]) == ["negative_slope"] and attribute_value(leaky["attrs"]["negative_slope"]) == pytest.approx(0.2)
+    assert attribute_value(leaky_default["attrs"]["negative_slope"]) == pytest.approx(0.01)
     assert leaky["converter_module"] == "example_plugin_pkg.legacy"
 
 

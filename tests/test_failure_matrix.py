@@ -1,45 +1,41 @@
 """Every bad plugin is isolated with a precise reason, beside a good plugin that still activates.
 
-One site directory holds the good plugin and every case of :data:`plugin_cases.CASES` (real
+One site directory holds the good plugin and every case of :data:`_support.cases.CASES` (real
 ``.dist-info`` folders, some installed from wheels with pip); TensorRT and Torch-TensorRT are the
 real upstream Python layers after it on ``sys.path`` (the ``upstream_paths`` fixture). One
 interpreter imports ``torch_tensorrt`` and calls ``trt_plugin_hub.load()`` there; each case is
 then a test reading that one report. A second interpreter does the same in strict mode. Integrity
 of packaged PTX is checked on the same run: what TensorRT's builder receives from the good AOT op
-(driven through ``tests/upstream/drive.py``) is the verified file, and nothing of a plugin with
+(driven through ``tests/_support/upstream/drive.py``) is the verified file, and nothing of a plugin with
 altered PTX is bound or imported.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import DRIVE, run_python
-from plugin_cases import (
+from _support.cases import (
     CASES,
+    Case,
+    keyboard_interrupt_plugin,
+)
+from _support.cli import all_reasons, find_plugin, last_json
+from _support.dists import DRIVE, run_python
+from _support.manifests import ptx_text, sha256
+from _support.plugins import (
     GOOD_AOT,
     GOOD_DIST,
     GOOD_JIT,
     GOOD_PACKAGE,
     PROBE,
-    Case,
-    all_reasons,
-    build_site,
-    find_plugin,
     good_plugin,
     hub_env,
     install,
-    keyboard_interrupt_plugin,
-    last_json,
-    normalize,
-    ptx_text,
-    sha256,
-    validator_raising_plugin,
 )
+from packaging.utils import canonicalize_name
 
 from trt_plugin_hub.codes import CODES
 from trt_plugin_hub.decisions import safe_package_path
@@ -106,7 +102,7 @@ try:
 except BaseException as exc:
     out["load"] = {"type": type(exc).__name__, "message": str(exc),
                    "cause": type(exc.__cause__).__name__ if exc.__cause__ is not None else None,
-                   "findings": len(getattr(exc, "findings", ()))}
+                   "findings": [[f.subject, f.code, f.message] for f in getattr(exc, "findings", ())]}
 print(json.dumps(out))
 '''
 
@@ -116,8 +112,8 @@ def _script(body: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_site(tmp_path_factory.mktemp("matrix"), extra=[validator_raising_plugin()])
+def site(failure_matrix_site: Path) -> Path:
+    return failure_matrix_site
 
 
 ORDERS = {"torch_tensorrt_alone": "import torch_tensorrt", "torch_first": "import torch; import torch_tensorrt"}
@@ -136,10 +132,6 @@ def strict(site: Path, upstream_paths: list[Path]) -> dict[str, Any]:
     proc = run_python(STRICT_SCRIPT, paths=[site, *upstream_paths], env=hub_env(TRT_PLUGIN_HUB_STRICT="1"),
                       timeout=300)
     return last_json(proc.stdout)
-
-
-def _active_op_ids(report: dict[str, Any]) -> set[str]:
-    return {op["id"] for p in report["plugins"] for op in p["ops"] if op["status"] == "active"}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,7 +177,7 @@ def test_both_sides_of_a_duplicate_plugin_name_are_rejected_and_named(matrix: di
 
 
 def test_a_plugin_exception_message_is_capped_in_the_report(matrix: dict[str, Any]):
-    from plugin_cases import HUGE_MESSAGE_CHARS
+    from _support.cases import HUGE_MESSAGE_CHARS
 
     from trt_plugin_hub._guard import MAX_MESSAGE_CHARS
 
@@ -238,7 +230,7 @@ print(json.dumps(out))
 
 def test_malformed_entry_points_of_any_distribution_cost_only_that_distribution(
         tmp_path_factory: pytest.TempPathFactory, upstream_paths: list[Path]):
-    from plugin_cases import malformed_metadata_dists
+    from _support.cases import malformed_metadata_dists
 
     root = tmp_path_factory.mktemp("malformed")
     install(root / "site", [good_plugin(wheel=False), *malformed_metadata_dists()], root / "work")
@@ -259,7 +251,7 @@ def test_rejected_plugin_runs_no_code_and_registers_nothing(matrix: dict[str, An
     bad = find_plugin(matrix["report"], case.dist)
     imported = [m for m in matrix["imported"] if m == case.package or m.startswith(case.package + ".")]
     assert imported == []
-    claimed_by_others = _active_op_ids(matrix["report"])
+    claimed_by_others = set(matrix["active_ops"])
     for op in bad["ops"]:
         assert op["status"] == "rejected"
         # An op in PyTorch's namespace exists anyway; whose converters it has is checked above.
@@ -276,13 +268,14 @@ def test_every_active_op_has_exactly_one_converter_and_one_report(matrix: dict[s
     for op_id, overload in active:
         assert matrix["converters"][f"{op_id}.{overload}"] == 1, op_id
     assert sorted(f"{i}.{o}" for i, o in active) == matrix["registered"]
+    assert sorted({i for i, _ in active}) == sorted(set(matrix["active_ops"]))
     assert not any(r["code"] == "ALREADY_REGISTERED" for p in report["plugins"] for r in all_reasons(p))
     assert matrix["autoloaded"] and matrix["same_report"]
 
 
 def test_only_code_of_plugins_that_passed_every_check_was_imported(matrix: dict[str, Any]):
     allowed = {GOOD_PACKAGE, "case_validator_raises"} | {c.package for c in CASES if c.status != "rejected"}
-    allowed |= {normalize(name).replace("-", "_") for c in CASES for name in c.companions}
+    allowed |= {canonicalize_name(name).replace("-", "_") for c in CASES for name in c.companions}
     imported = {module.split(".")[0] for module in matrix["imported"]}
     assert imported <= allowed, sorted(imported - allowed)
     assert GOOD_PACKAGE in imported
@@ -300,30 +293,25 @@ def test_failed_plugins_register_no_converter(matrix: dict[str, Any]):
 # Strict mode
 
 
-_FINDING = re.compile(r"^  - (?P<subject>.+?): \[(?P<code>[A-Z0-9_]+)\] (?P<message>.*)$")
-
-
 def _strict_findings(strict: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(plugin name, code, message) of every finding of the StrictModeError, as ``findings`` carries them."""
     error = strict["load"]
     assert error is not None and error["type"] == "StrictModeError", error
-    found = []
-    for line in error["message"].splitlines()[1:]:
-        match = _FINDING.match(line)
-        assert match, line
-        found.append((normalize(match["subject"].split(" / ")[0]), match["code"], match["message"]))
-    return found
+    return [(canonicalize_name(subject.split(" / ")[0]), code, message) for subject, code, message in error["findings"]]
 
 
 def test_strict_mode_raises_one_error_listing_every_problem(strict: dict[str, Any]):
     error = strict["load"]
     findings = _strict_findings(strict)
-    assert error["findings"] == len(findings) > len(CASES) // 2
-    assert error["message"].startswith(f"{len(findings)} plugin problem(s) in strict mode")
+    assert len(findings) > len(CASES) // 2
+    # The message lists every finding, one line each.
+    assert error["message"].splitlines() == [f"{len(findings)} plugin problem(s) in strict mode:"] + [
+        f"  - {subject}: [{code}] {message}" for subject, code, message in error["findings"]]
     # The first plugin exception is chained for the traceback.
     assert error["cause"] is not None
     # Importing torch_tensorrt either succeeds or raises the same strict error, never anything else.
     assert strict["import"] in (None, "StrictModeError")
-    assert not any(normalize(GOOD_DIST) == subject for subject, _, _ in findings)
+    assert not any(canonicalize_name(GOOD_DIST) == subject for subject, _, _ in findings)
 
 
 @pytest.mark.parametrize(
@@ -333,7 +321,7 @@ def test_strict_mode_raises_one_error_listing_every_problem(strict: dict[str, An
     ids=lambda c: c.key,
 )
 def test_strict_mode_names_each_bad_plugin_with_its_code(strict: dict[str, Any], case: Case):
-    names = {normalize(n) for n in case.names}
+    names = {canonicalize_name(n) for n in case.names}
     hits = [f for f in _strict_findings(strict) if f[0] in names and f[1] == case.code]
     assert hits, f"{case.dist} [{case.code}] not in the strict error"
 
@@ -396,7 +384,7 @@ def test_ptx_handed_to_tensorrt_is_the_verified_packaged_file(matrix: dict[str, 
     built = matrix["aot_call"]
     assert built["ok"] and built["plugin"] == GOOD_AOT and built["kind"] == "aot", built
     assert built["kernel_name"] == "scale_kernel" and built["ptx_sha256"] == sha256(ptx_text("sm_90"))
-    # The manifest's launch section (plugin_cases.LAUNCH): 128 threads, cdiv(numel, 1024) blocks, numel.
+    # The manifest's launch section (_support.manifests.LAUNCH): 128 threads, cdiv(numel, 1024) blocks, numel.
     assert built["block"] == [128, 1, 1] and built["grid"] == [1, 1, 1] and built["extras"] == [1024]
     jit = matrix["jit_call"]
     assert jit["ok"] and jit["plugin"] == GOOD_JIT and jit["kind"] == "jit", jit

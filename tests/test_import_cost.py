@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import jit_op, make_dist, manifest
+from _support.dists import jit_op, make_dist, manifest
 
 HEAVY = ("torch", "tensorrt", "torch_tensorrt", "triton", "numpy")
 

@@ -8,26 +8,17 @@ every plugin.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fixtures import jit_op, make_dist, manifest, qdp_module, run_python
-from plugin_cases import (
-    Dist,
-    aot_op,
-    find_plugin,
-    hub_env,
-    install,
-    last_json,
-    ptx_text,
-    subprocess_env,
-)
+from _support.cli import find_plugin, last_json, run_cli
+from _support.dists import jit_op, make_dist, manifest, qdp_module, run_python
+from _support.manifests import aot_op, ptx_text, sha256
+from _support.plugins import Dist, add_plugin, hub_env, install
 
 from trt_plugin_hub.decisions import decide
 from trt_plugin_hub.discovery import discover
@@ -48,10 +39,6 @@ H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution=
                    compute_capability=(9, 0), gpu_name="NVIDIA H100")
 
 
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def put_plugin(site: Path, dist: str, package: str, version: str = "1.0.0", *, archs=("sm_80", "sm_90"),
                name: str | None = None, description: str | None = None, isa: str = "8.7") -> Path:
     """A plugin with one JIT op and one AOT op shipping PTX for ``archs``; returns its package dir."""
@@ -63,12 +50,10 @@ def put_plugin(site: Path, dist: str, package: str, version: str = "1.0.0", *, a
         data = json.loads(text)
         data["description"] = description
         text = json.dumps(data, indent=2)
-    files[f"{package}/__init__.py"] = ""
-    files[f"{package}/trt_plugin.json"] = text
     files[f"{package}/qdp.py"] = qdp_module([f"{package}::add", f"{package}::scale"], aot=[f"{package}::scale"])
     for old in site.glob(f"{dist.replace('-', '_')}-*.dist-info"):
         shutil.rmtree(old)
-    make_dist(site, dist, version, entry_points={"torch_tensorrt.plugins": {package: package}}, files=files)
+    add_plugin(site, dist, package, ops, version=version, manifest_text=text, files=files)
     return site / package
 
 
@@ -93,8 +78,7 @@ def write_current_lock(path: Path) -> dict:
 
 
 def cli(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trt_plugin_hub", *args], env=subprocess_env([site]), check=False,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli([site], *args)
 
 
 def test_lock_command_records_distribution_version_manifest_hash_and_every_ptx_hash(tmp_path: Path):
@@ -115,13 +99,13 @@ def test_lock_command_records_distribution_version_manifest_hash_and_every_ptx_h
     assert sorted(by_name) == ["acme-ops", "beta-ops"]  # a plugin without a valid manifest cannot be locked
     assert by_name["acme-ops"] == {
         "name": "acme-ops", "distribution": "acme-ops", "version": "1.2.0",
-        "manifest_sha256": sha((acme / "trt_plugin.json").read_bytes()),
-        "ptx": {f"ptx/scale.{arch}.ptx": sha((acme / "ptx" / f"scale.{arch}.ptx").read_bytes())
+        "manifest_sha256": sha256((acme / "trt_plugin.json").read_bytes()),
+        "ptx": {f"ptx/scale.{arch}.ptx": sha256((acme / "ptx" / f"scale.{arch}.ptx").read_bytes())
                 for arch in ("sm_80", "sm_90")},
     }
     assert by_name["beta-ops"]["version"] == "0.3.0rc1"
-    assert by_name["beta-ops"]["ptx"] == {"ptx/scale.sm_90a.ptx": sha(ptx_text("sm_90a"))}
-    assert by_name["beta-ops"]["manifest_sha256"] == sha((beta / "trt_plugin.json").read_bytes())
+    assert by_name["beta-ops"]["ptx"] == {"ptx/scale.sm_90a.ptx": sha256(ptx_text("sm_90a"))}
+    assert by_name["beta-ops"]["manifest_sha256"] == sha256((beta / "trt_plugin.json").read_bytes())
 
 
 def test_lock_command_json_output_is_the_file_written(tmp_path: Path):
@@ -242,18 +226,18 @@ def _change_manifest(site: Path) -> str:
 def _rebuild_ptx(site: Path) -> str:
     # A rebuilt wheel: new PTX bytes, manifest updated to match (the hash check alone would pass).
     put_plugin(site, "acme-ops", "acme", isa="8.5")
-    return f"PTX ptx/scale.sm_90.ptx: {sha(ptx_text('sm_90', '8.5'))[:12]}, lock has {sha(ptx_text('sm_90'))[:12]}"
+    return f"PTX ptx/scale.sm_90.ptx: {sha256(ptx_text('sm_90', '8.5'))[:12]}, lock has {sha256(ptx_text('sm_90'))[:12]}"
 
 
 def _add_ptx(site: Path) -> str:
     put_plugin(site, "acme-ops", "acme", archs=("sm_80", "sm_90", "sm_100"))
-    return "PTX ptx/scale.sm_100.ptx: " + sha(ptx_text("sm_100"))[:12] + ", lock has absent"
+    return "PTX ptx/scale.sm_100.ptx: " + sha256(ptx_text("sm_100"))[:12] + ", lock has absent"
 
 
 def _drop_ptx(site: Path) -> str:
     shutil.rmtree(site / "acme" / "ptx")
     put_plugin(site, "acme-ops", "acme", archs=("sm_90",))
-    return "PTX ptx/scale.sm_80.ptx: absent, lock has " + sha(ptx_text("sm_80"))[:12]
+    return "PTX ptx/scale.sm_80.ptx: absent, lock has " + sha256(ptx_text("sm_80"))[:12]
 
 
 def _other_distribution(site: Path) -> str:

@@ -1,6 +1,6 @@
 """``trt-plugin-hub new``: the generated project builds into a wheel (PTX compiled for real),
 validates without errors, lists once pip-installed, and activates on the real upstream Python layers
-(each op converted as Torch-TensorRT's interpreter does, through ``tests/upstream/drive.py``)."""
+(each op converted as Torch-TensorRT's interpreter does, through ``tests/_support/upstream/drive.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import DRIVE, pip_install, run_python
+from _support.dists import DRIVE, build_wheel, pip_install, run_python
+from _support.upstream.drive import attribute_value
 from trt_plugin_hub.cli import main
 from trt_plugin_hub.scaffold import (
     DEFAULT_KINDS,
@@ -28,21 +29,13 @@ pytestmark = pytest.mark.slow
 TARGET = "sm_90, driver=580"
 
 
-def _build(project: Path, out: Path) -> Path:
-    # Exactly what an author runs, minus build isolation (the test environment has the compilers).
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
-                           "-w", str(out), str(project)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return next(out.glob("*.whl"))
-
-
 @pytest.fixture(scope="module")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """``trt-plugin-hub new acme-ops`` built, and installed into a site directory."""
     root = tmp_path_factory.mktemp("default")
     project = root / "acme-ops"
     assert main(["new", "acme-ops", "--dir", str(project)]) == 0
-    wheel = _build(project, root / "dist")
+    wheel = build_wheel(project, root / "dist")
     site = root / "site"
     pip_install([wheel], site)
     return project, wheel, site
@@ -54,7 +47,7 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pa
     root = tmp_path_factory.mktemp("every")
     project = root / "zoo-ops"
     create_project("zoo-ops", project, KINDS)
-    wheel = _build(project, root / "dist")
+    wheel = build_wheel(project, root / "dist")
     site = root / "site"
     pip_install([wheel], site)
     return project, wheel, site
@@ -124,7 +117,7 @@ print(json.dumps({
     assert out["ops"] == [["zoo_ops::scaled_add", "active", "jit"], ["zoo_ops::relu", "active", "aot"],
                           ["zoo_ops::scale", "active", "aot"], ["zoo_ops::leaky_relu", "active", "legacy"]]
     assert all(layer["ok"] for layer in out["layers"]), out["layers"]
-    assert [[layer["plugin"], layer["kind"], {k: _value(v) for k, v in layer["attrs"].items()}]
+    assert [[layer["plugin"], layer["kind"], {k: attribute_value(v) for k, v in layer["attrs"].items()}]
             for layer in out["layers"]] == [
         ["zoo_ops::scaled_add", "jit", {"alpha": pytest.approx(0.5)}], ["zoo_ops::relu", "aot", {}],
         ["zoo_ops::scale", "aot", {"scale": pytest.approx(2.0)}],
@@ -138,14 +131,6 @@ print(json.dumps({
         assert layer["block"] == [op["launch"]["block_threads"], 1, 1]
         assert layer["grid"] == [-(-1200 // op["launch"]["elements_per_block"]), 1, 1]
         assert len(layer["extras"]) == len(op["launch"]["extras"]) and layer["extras"][0] == 1200
-
-
-def _value(attribute):
-    """A plugin attribute as a number: scalars pass through, one-element arrays are unwrapped."""
-    if isinstance(attribute, list):
-        assert len(attribute) == 1, attribute
-        return attribute[0]
-    return attribute
 
 
 def test_generated_project_tests_pass_on_the_cpu(every_kind):

@@ -1,6 +1,6 @@
 """Every op the hub calls active converts under the real upstream layers of every release it claims.
 
-The cells of :data:`upstream.matrix.CELLS` (Torch-TensorRT 2.6-2.14 with the TensorRT each pins, in
+The cells of :data:`_support.upstream.matrix.CELLS` (Torch-TensorRT 2.6-2.14 with the TensorRT each pins, in
 the pip and tarball layouts, with numpy below 2.4 and the newest) each run in a fresh interpreter
 over the real ``torch_tensorrt`` and ``tensorrt.plugin`` sources. The cells run two at a time in
 one session fixture; each test then reads one cell's result. ``docs/support_matrix.rst`` is
@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import REPO, build_wheel, manifest, pip_install, write_plugin_source
-from upstream import Cell, RegistryUnavailable, assemble, cell_paths, run_in_cell
-from upstream.matrix import CALLS, CELL_SCRIPT, CELLS, TARGET, TARGET_ARCHES, expected, matrix_plugins, parse_output
-from upstream.matrix import render_docs
+
+from trt_plugin_hub.manifest import read_manifest
+from _support.dists import DRIVE, REPO, build_wheel, manifest, pip_install, write_plugin_source
+from _support.upstream import Cell, RegistryUnavailable, assemble, cell_paths, run_in_cell
+from _support.upstream.matrix import CALLS, CELL_SCRIPT, CELLS, TARGET, TARGET_ARCHES, expected, matrix_plugins, parse_output
+from _support.upstream.matrix import render_docs
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +46,12 @@ def plugin_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def _manifests(site: Path) -> dict[str, dict[str, Any]]:
-    """Installed manifests by op id: (plugin requires, op entry)."""
+    """Installed manifests by op id: (plugin requires, op, plugin name), read as the hub reads them."""
     found = {}
     for path in site.glob("*/trt_plugin.json"):
-        data = json.loads(path.read_text())
-        for op in data["ops"]:
-            found[op["id"]] = {"requires": data.get("requires", {}), "op": op, "plugin": data["name"]}
+        manifest = read_manifest(path, path.parent.name)
+        for op in manifest.ops:
+            found[op.id] = {"requires": manifest.requires.specifiers(), "op": op, "plugin": manifest.name}
     return found
 
 
@@ -58,9 +60,8 @@ def _run_cell(cell: Cell, plugin_site: Path) -> dict[str, Any]:
         paths = cell_paths(cell)
     except RegistryUnavailable as exc:
         return {"unavailable": str(exc)}
-    here = Path(__file__).resolve().parent
     proc = run_in_cell(cell, CELL_SCRIPT.replace("sys.argv[1]", repr(json.dumps(CALLS))),
-                       paths=[plugin_site, here / "upstream", REPO], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
+                       paths=[plugin_site, DRIVE, REPO], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
     try:
         result = parse_output(proc.stdout)
     except ValueError:
@@ -97,7 +98,7 @@ def test_every_decision_in_the_cell_is_right(matrix, plugin_site, cell):
     wrong = []
     for op_id, hub in result["ops"].items():
         spec = manifests[op_id]
-        status, what = expected(op_id, spec["op"]["kind"], spec["requires"], facts, cell.torch_tensorrt)
+        status, what = expected(op_id, spec["op"].kind, spec["requires"], facts, cell.torch_tensorrt)
         codes = [c for c, _ in hub["reasons"] + hub["plugin_reasons"]]
         if status == "active":
             if hub["status"] != "active" or hub["mode"] != what:
@@ -137,22 +138,23 @@ def test_aot_layers_hand_tensorrt_the_verified_ptx_and_the_declared_launch(matri
             continue
         converted = result["convert"][op_id]
         op = manifests[op_id]["op"]
-        artifact = next(a for a in op["ptx"] if a["arch"] in TARGET_ARCHES)
-        package = next(plugin_site.glob(f"*/{artifact['path']}")).parent.parent
-        data = (package / artifact["path"]).read_bytes()
+        artifact = next(a for a in op.ptx if a.arch in TARGET_ARCHES)
+        package = next(plugin_site.glob(f"*/{artifact.path}")).parent.parent
+        data = (package / artifact.path).read_bytes()
         import hashlib
 
-        assert converted["kernel_name"] == artifact["kernel"]
-        assert converted["ptx_sha256"] == hashlib.sha256(data).hexdigest() == artifact["sha256"]
+        assert converted["kernel_name"] == artifact.kernel
+        assert converted["ptx_sha256"] == hashlib.sha256(data).hexdigest() == artifact.sha256
         shapes, attrs = CALLS[op_id]
         numel = 1
         for size in shapes[0]:
             numel *= size
-        launch = op["launch"]
-        assert converted["grid"] == [-(-numel // launch["elements_per_block"]), 1, 1]
-        assert converted["block"] == [launch["block_threads"], 1, 1]
+        launch = op.launch
+        assert launch is not None
+        assert converted["grid"] == [-(-numel // launch.elements_per_block), 1, 1]
+        assert converted["block"] == [launch.block_threads, 1, 1]
         want = []
-        for extra in launch["extras"]:
+        for extra in launch.extras:
             if extra == "numel":
                 want.append(numel)
             elif op_id == "example_plugin::scale_nvrtc":

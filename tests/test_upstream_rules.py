@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from upstream import Cell, RegistryUnavailable, run_in_cell
+from _support.upstream import Cell, RegistryUnavailable, run_in_cell
 
 from trt_plugin_hub import _upstream
 

@@ -4,7 +4,6 @@ with the right finding, file and field."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -17,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import REPO, run_python
+from _support.dists import REPO, run_python
+from _support.manifests import rehash
 from trt_plugin_hub.cli import main
 from trt_plugin_hub.validate import (
     VALIDATION_CODES,
@@ -118,19 +118,6 @@ def test_unknown_target_is_a_usage_error_with_exit_code_2(tmp_path: Path, capsys
 # ---- deliberately broken copies of the built example -------------------------------------------
 
 
-def _rehash(package: Path, relative: str, isa: str | None = None) -> None:
-    """Record the file's new sha256 (and ISA) so only the intended defect remains."""
-    path = package / "trt_plugin.json"
-    manifest = json.loads(path.read_text())
-    for op in manifest["ops"]:
-        for artifact in op.get("ptx", []):
-            if artifact["path"] == relative:
-                artifact["sha256"] = hashlib.sha256((package / relative).read_bytes()).hexdigest()
-                if isa:
-                    artifact["isa"] = isa
-    path.write_text(json.dumps(manifest, indent=2))
-
-
 def _swap_output_first(package: Path) -> str:
     # A hand-written kernel taking (y, x, n, scale) instead of TensorRT's (x, n, scale, y).
     relative = "ptx/scale_nvrtc.sm_80.ptx"
@@ -140,7 +127,7 @@ def _swap_output_first(package: Path) -> str:
     assert match
     params = match.group(1).split(",\n")
     path.write_text(text[:match.start(1)] + ",\n".join([params[-1], *params[:-1]]) + text[match.end(1):])
-    _rehash(package, relative)
+    rehash(package, relative)
     return relative
 
 
@@ -148,7 +135,7 @@ def _wrong_target(package: Path) -> str:
     relative = "ptx/relu_aot.sm_86.ptx"
     path = package / relative
     path.write_text(path.read_text().replace(".target sm_86", ".target sm_80"))
-    _rehash(package, relative)
+    rehash(package, relative)
     return relative
 
 
@@ -164,7 +151,7 @@ def _isa_too_new(package: Path) -> str:
     relative = "ptx/scale_nvrtc.sm_90.ptx"
     path = package / relative
     path.write_text(path.read_text().replace(".version 8.7", ".version 9.0"))
-    _rehash(package, relative, isa="9.0")
+    rehash(package, relative, isa="9.0")
     return relative
 
 
@@ -220,7 +207,7 @@ def test_ptx_that_ptxas_rejects_is_an_error(installed_copy: Path):
     relative = "ptx/scale_nvrtc.sm_86.ptx"
     path = installed_copy / relative
     path.write_text(path.read_text().replace("\tret;", "\tfrobnicate.u32 %r1;\n\tret;", 1))
-    _rehash(installed_copy, relative)
+    rehash(installed_copy, relative)
     report = validate(installed_copy)
     assert report.codes("error") == ["PTXAS_FAILED"]
     assert "frobnicate" in report.findings[0].message

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 #: Put on ``sys.path`` of a subprocess over the real upstream layers to ``from drive import convert``.
-DRIVE = REPO / "tests" / "upstream"
+DRIVE = REPO / "tests" / "_support" / "upstream"
 
 
 def make_dist(
@@ -148,13 +148,15 @@ def write_plugin_source(root: Path, dist: str, package: str, manifest_text: str,
 
 
 def build_wheel(project: Path, out: Path) -> Path:
-    """``pip wheel`` the project (no isolation: setuptools is in the test environment)."""
+    """``pip wheel`` the project as its author would, minus build isolation (the test environment has
+    setuptools and the compilers); returns the wheel built last."""
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
          "-w", str(out), str(project)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True,
     )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     wheels = sorted(out.glob("*.whl"), key=os.path.getmtime)
     return wheels[-1]
 
@@ -170,12 +172,24 @@ def pip_install(wheels: Sequence[Path], target: Path, *, upgrade: bool = False) 
 def run_python(code: str, *, paths: Sequence[Path] = (), env: Mapping[str, str] | None = None,
                check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter with ``paths`` first on ``sys.path``."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TRT_PLUGIN_HUB_")}
-    full_env["TRT_PLUGIN_HUB_NO_CACHE"] = "1"
-    full_env.update(env or {})
-    full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
-    proc = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run([sys.executable, "-c", code], env=subprocess_env(paths, env), capture_output=True,
+                          text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+
+def subprocess_env(paths: Sequence[Path], env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A subprocess's environment: no ``TRT_PLUGIN_HUB_*`` of this process, no discovery cache, ``paths`` first."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TRT_PLUGIN_HUB_")}
+    full["TRT_PLUGIN_HUB_NO_CACHE"] = "1"
+    full.update(env or {})
+    full["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
+    return full
+
+
+def spawn(code: str, paths: Sequence[Path], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``code`` in a fresh interpreter, as :func:`run_python` runs it, without waiting."""
+    return subprocess.Popen([sys.executable, "-c", code], env=subprocess_env(paths, env), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+

@@ -10,169 +10,25 @@ Python layers, put after the site on ``sys.path`` (the ``upstream_paths`` fixtur
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import re
-import subprocess
-import sys
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fixtures import (
-    build_wheel,
-    jit_op,
-    make_dist,
-    manifest,
-    pip_install,
-    qdp_module,
-    write_plugin_source,
+from _support.dists import jit_op, qdp_module
+from _support.manifests import aot_op, ptx_text, sha256
+from _support.plugins import (
+    ENTRY_POINT_GROUP,
+    GOOD_PACKAGE,
+    Dist,
+    dist_name,
+    good_plugin,
+    install,
+    package_name,
+    plugin,
 )
-
-#: The host the tests decide for: an H100-class GPU behind a CUDA 13.0 (580) driver. The probe
-#: finds the upstream versions in their metadata; the GPU comes from this target.
-TARGET = "sm_90, driver=580"
-ENTRY_POINT_GROUP = "torch_tensorrt.plugins"
-
-GOOD_DIST = "good-ops"
-GOOD_PACKAGE = "good_ops"
-GOOD_JIT = "good::relu"
-GOOD_AOT = "good::scale"
-
-
-# ----------------------------------------------------------------------------------------------
-# PTX
-
-
-def ptx_text(arch: str = "sm_90", isa: str = "8.7", kernel: str = "scale_kernel") -> bytes:
-    """A small, well-formed PTX file with one entry taking (in, numel, out)."""
-    return (f"//\n// Generated for tests\n//\n.version {isa}\n.target {arch}\n.address_size 64\n\n"
-            f".visible .entry {kernel}(\n\t.param .u64 .ptr .global .align 1 {kernel}_param_0,\n"
-            f"\t.param .u32 {kernel}_param_1,\n\t.param .u64 .ptr .global .align 1 {kernel}_param_2\n)\n"
-            "{\n\tret;\n}\n").encode("ascii")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-LAUNCH = {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}
-
-
-def aot_op(op_id: str, module: str, files: dict[str, str | bytes], *, package: str,
-           archs: Sequence[str] = ("sm_90",), isa: str = "8.7", kernel: str = "scale_kernel",
-           contents: Mapping[str, bytes] | None = None, **extra: Any) -> dict[str, Any]:
-    """An AOT op entry whose PTX files are added to ``files`` (``contents`` overrides a file's bytes)."""
-    name = op_id.split("::")[1]
-    entries = []
-    for arch in archs:
-        data = ptx_text(arch, isa, kernel)
-        relative = f"ptx/{name}.{arch}.ptx"
-        files[f"{package}/{relative}"] = (contents or {}).get(arch, data)
-        entries.append({"arch": arch, "path": relative, "kernel": kernel, "sha256": sha256(data), "isa": isa})
-    return {"id": op_id, "kind": "aot", "module": module, "ptx": entries, "launch": dict(LAUNCH), **extra}
-
-
-# ----------------------------------------------------------------------------------------------
-# Distributions
-
-
-@dataclass
-class Dist:
-    """One distribution to install: its files (relative to the site) and its entry point."""
-
-    name: str
-    package: str | None
-    files: dict[str, str | bytes] = field(default_factory=dict)
-    entry_value: str | None = None
-    version: str = "1.0.0"
-    wheel: bool = False
-    #: Runs on the site after everything is installed (tampering, symlinks...).
-    after: Callable[[Path], None] | None = None
-
-    @property
-    def entry_name(self) -> str:
-        return self.package or re.sub(r"[^A-Za-z0-9_]", "_", self.name)
-
-    @property
-    def entry_points(self) -> dict[str, dict[str, str]]:
-        return {ENTRY_POINT_GROUP: {self.entry_name: self.entry_value or str(self.package)}}
-
-
-def dist_name(key: str) -> str:
-    return "case-" + key.replace("_", "-")
-
-
-def package_name(key: str) -> str:
-    return f"case_{key}"
-
-
-def plugin(key: str, ops: Sequence[Mapping[str, Any]] | None = None, *, modules: Mapping[str, str] | None = None,
-           files: Mapping[str, str | bytes] | None = None, requires: Mapping[str, Any] | None = None,
-           manifest_text: str | bytes | None = None, name: str | None = None, wheel: bool = False,
-           after: Callable[[Path], None] | None = None, dist: str | None = None, version: str = "1.0.0") -> Dist:
-    """A plugin distribution ``case-<key>`` with package ``case_<key>``."""
-    package = package_name(key)
-    content: dict[str, str | bytes] = {f"{package}/__init__.py": ""}
-    if manifest_text is not None:
-        content[f"{package}/trt_plugin.json"] = manifest_text
-    elif ops is not None:
-        content[f"{package}/trt_plugin.json"] = manifest(name or dist or dist_name(key), ops, requires)
-    for module, source in (modules or {}).items():
-        content[f"{package}/{module}.py"] = source
-    content.update(files or {})
-    return Dist(dist or dist_name(key), package, content, wheel=wheel, after=after, version=version)
-
-
-def good_plugin(*, wheel: bool = True) -> Dist:
-    """The plugin that must activate whatever is installed beside it: one JIT op, one AOT op."""
-    files: dict[str, str | bytes] = {}
-    ops = [jit_op(GOOD_JIT, f"{GOOD_PACKAGE}.qdp", supports_dynamic_shapes=True),
-           aot_op(GOOD_AOT, f"{GOOD_PACKAGE}.qdp", files, package=GOOD_PACKAGE, archs=("sm_80", "sm_90"))]
-    content: dict[str, str | bytes] = {
-        f"{GOOD_PACKAGE}/__init__.py": "",
-        f"{GOOD_PACKAGE}/trt_plugin.json": manifest(GOOD_DIST, ops, {"tensorrt": ">=10.9", "torch_tensorrt": ">=2.8"}),
-        f"{GOOD_PACKAGE}/qdp.py": qdp_module([GOOD_JIT, GOOD_AOT], aot=[GOOD_AOT]),
-        **files,
-    }
-    return Dist(GOOD_DIST, GOOD_PACKAGE, content, wheel=wheel)
-
-
-def install(site: Path, dists: Iterable[Dist], work: Path) -> None:
-    """Install ``dists`` into ``site``: wheels through ``pip wheel`` + ``pip install --target``."""
-    dists = list(dists)
-    site.mkdir(parents=True, exist_ok=True)
-    wheel_dists = [d for d in dists if d.wheel]
-    if wheel_dists:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            wheels = list(pool.map(lambda d: _build(d, work), wheel_dists))
-        pip_install(wheels, site)
-    for dist in dists:
-        if not dist.wheel:
-            make_dist(site, dist.name, dist.version, entry_points=dist.entry_points, files=dist.files)
-    for dist in dists:
-        if dist.after is not None:
-            dist.after(site)
-
-
-def _build(dist: Dist, work: Path) -> Path:
-    assert dist.package is not None
-    root = work / "projects" / dist.name
-    prefix = f"{dist.package}/"
-    manifest_text = dist.files.get(f"{prefix}trt_plugin.json", "{}")
-    assert isinstance(manifest_text, str), "wheel cases write text manifests"
-    extra = {rel[len(prefix):]: content for rel, content in dist.files.items()
-             if rel.startswith(prefix) and rel not in (f"{prefix}trt_plugin.json", f"{prefix}__init__.py")}
-    write_plugin_source(root, dist.name, dist.package, manifest_text, {}, version=dist.version, extra_files=extra)
-    return build_wheel(root, work / "wheels" / dist.name)
-
-
-# ----------------------------------------------------------------------------------------------
-# The failure matrix
 
 
 @dataclass(frozen=True)
@@ -769,10 +625,6 @@ def keyboard_interrupt_plugin() -> Dist:
     return _simple("keyboard_interrupt", modules={"qdp": "raise KeyboardInterrupt\n"})[0]
 
 
-# ----------------------------------------------------------------------------------------------
-# Sites and subprocesses
-
-
 def build_site(root: Path, cases: Sequence[Case] = tuple(CASES), *, extra: Sequence[Dist] = (),
                good: bool = True) -> Path:
     """A site directory with the good plugin and every case; returns it."""
@@ -786,78 +638,3 @@ def build_site(root: Path, cases: Sequence[Case] = tuple(CASES), *, extra: Seque
     install(site, dists, root / "work")
     return site
 
-
-def hub_env(**extra: str) -> dict[str, str]:
-    """Variables a subprocess needs to decide for :data:`TARGET` (a GPU the host may not have)."""
-    env = {"TRT_PLUGIN_HUB_TARGET": TARGET, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.update(extra)
-    return env
-
-
-def subprocess_env(paths: Sequence[Path], env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment ``fixtures.run_python`` builds, for processes started with Popen."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("TRT_PLUGIN_HUB_")}
-    full["TRT_PLUGIN_HUB_NO_CACHE"] = "1"
-    full.update(env or {})
-    full["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)
-    return full
-
-
-def spawn(code: str, paths: Sequence[Path], env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", code], env=subprocess_env(paths, env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def last_json(stdout: str) -> Any:
-    """The JSON object a script printed as its last line (plugins may print before it)."""
-    lines = [line for line in stdout.strip().splitlines() if line.startswith("{")]
-    assert lines, f"no JSON line in output:\n{stdout}"
-    return json.loads(lines[-1])
-
-
-def find_plugin(report: Mapping[str, Any], distribution: str) -> dict[str, Any]:
-    """The plugin of ``distribution`` in a report's JSON."""
-    matches = [p for p in report["plugins"] if p["distribution"] == distribution]
-    assert len(matches) == 1, f"{distribution}: {len(matches)} entries in the report"
-    return matches[0]
-
-
-def all_reasons(plugin: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Plugin-level reasons, then each op's."""
-    return list(plugin["reasons"]) + [r for op in plugin["ops"] for r in op["reasons"]]
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-# Printed by the scripts below: what the report says and what upstream's registries hold.
-PROBE = textwrap.dedent('''
-    def probe(rep):
-        import sys
-        import trt_plugin_hub.aot as hub_aot
-        from trt_plugin_hub import _adapter
-        from trt_plugin_hub.activation import registered_ops
-        counts = {}
-        for plugin in rep.plugins:
-            for op in plugin.ops:
-                ns, name = op.id.split("::")
-                try:
-                    overload = _adapter.torch_overload(ns, name, op.overload)
-                except Exception:
-                    continue
-                counts[f"{op.id}.{op.overload}"] = _adapter.converter_candidates(overload)
-        try:
-            qdp = sorted(_adapter.qdp_registry())
-        except Exception:
-            qdp = None
-        return {
-            "report": rep.to_dict(),
-            "findings": [[f.subject, f.code, f.message] for f in rep.findings],
-            "converters": counts,
-            "qdp": qdp,
-            "bound": list(hub_aot.bound_ops()),
-            "registered": sorted(f"{k[0]}.{k[1]}" for k in registered_ops()),
-            "imported": sorted(m for m in sys.modules if m.startswith(("case_", "good_"))),
-        }
-''')

@@ -98,3 +98,11 @@ def _plain(value: Any) -> Any:
     except ImportError:  # pragma: no cover
         pass
     return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
+
+
+def attribute_value(attribute: Any) -> Any:
+    """A plugin attribute as :func:`convert` reports it, as a number: one-element arrays are unwrapped."""
+    if isinstance(attribute, list):
+        assert len(attribute) == 1, attribute
+        return attribute[0]
+    return attribute

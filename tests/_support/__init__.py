@@ -1,0 +1,1 @@
+"""What the tests share: builders of sites, plugins, manifests and processes. Nothing here is collected."""
