@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from trt_plugin_hub.codes import CODES
+from trt_plugin_hub._reasons import CODES
 from trt_plugin_hub.settings import ENV_VARS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -14,7 +14,7 @@ import pytest
 
 from _support.dists import make_dist, run_python
 from trt_plugin_hub.environment import Environment, parse_target
-from trt_plugin_hub.errors import TargetError
+from trt_plugin_hub._errors import TargetError
 
 PROBE = """
 import json, sys

@@ -37,7 +37,7 @@ from _support.plugins import (
 )
 from packaging.utils import canonicalize_name
 
-from trt_plugin_hub.codes import CODES
+from trt_plugin_hub._reasons import CODES
 from trt_plugin_hub.decisions import safe_package_path
 
 pytestmark = pytest.mark.slow

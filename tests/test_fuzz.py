@@ -1,8 +1,8 @@
 """Property tests of the parsers that read untrusted text: manifests, specifiers, versions, PTX.
 
 For any input each parser gives either a valid result or the package's own validation error
-(:class:`~trt_plugin_hub.errors.ManifestError`, :class:`~trt_plugin_hub.ptx.PtxFormatError`,
-:class:`~trt_plugin_hub.errors.TargetError`, or a failed :class:`~trt_plugin_hub.versions.SpecCheck`),
+(:class:`~trt_plugin_hub.ManifestError`, :class:`~trt_plugin_hub._errors.PtxFormatError`,
+:class:`~trt_plugin_hub.TargetError`, or a failed :class:`~trt_plugin_hub.versions.SpecCheck`),
 never another exception. ``HUB_FUZZ_EXAMPLES`` sets the examples per property (300 by default);
 ``benchmarks/fuzz_long.py`` runs the same properties with 10,000 each and prints the outcomes.
 """
@@ -22,10 +22,10 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from trt_plugin_hub.codes import CODES
+from trt_plugin_hub._reasons import CODES
 from trt_plugin_hub.decisions import safe_package_path
 from trt_plugin_hub.environment import Environment, parse_target
-from trt_plugin_hub.errors import LockError, ManifestError, TargetError
+from trt_plugin_hub._errors import LockError, ManifestError, PtxFormatError, TargetError
 from trt_plugin_hub.lock import LockedPlugin, read_lock
 from trt_plugin_hub.manifest import (
     MAX_MANIFEST_BYTES,
@@ -35,7 +35,6 @@ from trt_plugin_hub.manifest import (
 )
 from trt_plugin_hub.ptx import (
     Arch,
-    PtxFormatError,
     PtxHeader,
     arch_runs_on,
     parse_arch,

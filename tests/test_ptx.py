@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from trt_plugin_hub._errors import PtxFormatError
 from trt_plugin_hub.ptx import (
-    PtxFormatError, arch_runs_on, cuda_version_for_driver, max_isa_for_cuda, parse_arch, parse_ptx, select_ptx,
+    arch_runs_on, cuda_version_for_driver, max_isa_for_cuda, parse_arch, parse_ptx, select_ptx,
 )
 
 PTX = """//

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._errors import HubError, LockError, ManifestError, StrictModeError, TargetError
+    from ._reasons import Check, Reason
     from .environment import Environment, parse_target, probe_environment
-    from .errors import HubError, LockError, ManifestError, StrictModeError, TargetError
     from .loader import load, report
     from .manifest import PluginManifest, read_manifest
-    from .reporting import Check, OpReport, PluginReport, Reason, Report
+    from .reporting import OpReport, PluginReport, Report
 
 __all__ = [
     "__version__",
@@ -49,18 +50,18 @@ _LAZY = {
     "Report": "reporting",
     "PluginReport": "reporting",
     "OpReport": "reporting",
-    "Reason": "reporting",
-    "Check": "reporting",
+    "Reason": "_reasons",
+    "Check": "_reasons",
     "Environment": "environment",
     "probe_environment": "environment",
     "parse_target": "environment",
     "PluginManifest": "manifest",
     "read_manifest": "manifest",
-    "HubError": "errors",
-    "ManifestError": "errors",
-    "StrictModeError": "errors",
-    "TargetError": "errors",
-    "LockError": "errors",
+    "HubError": "_errors",
+    "ManifestError": "_errors",
+    "StrictModeError": "_errors",
+    "TargetError": "_errors",
+    "LockError": "_errors",
 }
 
 

@@ -71,7 +71,7 @@ def _activate() -> None:
             return
         _triggered = True
     _remove_finders()
-    from .errors import StrictModeError
+    from ._errors import StrictModeError
 
     try:
         from .loader import load_on_import

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 
 from . import _guard, _upstream, aot
 from ._guard import Failure
+from ._reasons import Check, Reason, Status
 from .decisions import OpDecision, PluginDecision
 from .manifest import OpSpec
-from .reporting import Check, PluginReport, Reason, Status
+from .reporting import PluginReport
 
 __all__ = ["activate", "ActivationContext", "ActivationResult", "registered_ops"]
 
@@ -64,7 +65,7 @@ def activate(decision: PluginDecision, context: ActivationContext | None = None)
 
     context = context or ActivationContext()
     base = plugin_report(decision)
-    if decision.status != "available":
+    if decision.status is not Status.AVAILABLE:
         return ActivationResult(base, ())
     started = time.perf_counter()
     exceptions: list[tuple[str, BaseException]] = []
@@ -80,7 +81,7 @@ def activate(decision: PluginDecision, context: ActivationContext | None = None)
             continue
         op_started = time.perf_counter()
         if op_decision.op.id in preexisting:
-            outcome: _Outcome = ("rejected", (preexisting[op_decision.op.id],), ())
+            outcome: _Outcome = (Status.REJECTED, (preexisting[op_decision.op.id],), ())
             failure = None
         else:
             outcome, failure = _activate_op(plugin, op_decision, imported, context)
@@ -93,14 +94,14 @@ def activate(decision: PluginDecision, context: ActivationContext | None = None)
     plugin_reasons += _undeclared(plugin, before, declared, context)
     statuses = {op.status for op in op_reports}
     status: Status
-    if "active" in statuses:
-        status = "active"
-    elif "failed" in statuses:
-        status = "failed"
+    if Status.ACTIVE in statuses:
+        status = Status.ACTIVE
+    elif Status.FAILED in statuses:
+        status = Status.FAILED
     else:
-        status = "rejected"
+        status = Status.REJECTED
     for op in op_reports:
-        if op.status == "failed" or (op.status == "rejected" and status != "active"):
+        if op.status is Status.FAILED or (op.status is Status.REJECTED and status is not Status.ACTIVE):
             plugin_reasons.extend(r for r in op.reasons if not r.is_note and r not in plugin_reasons)
     report = replace(base, status=status, ops=tuple(op_reports), reasons=tuple(plugin_reasons),
                      activation_ms=(time.perf_counter() - started) * 1000)
@@ -179,7 +180,7 @@ def _activate_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failu
     checks: list[Check] = []
 
     def failed(code: str, message: str, failure: Failure | None = None,
-               status: Status = "failed") -> tuple[_Outcome, Failure | None]:
+               status: Status = Status.FAILED) -> tuple[_Outcome, Failure | None]:
         if failure is not None:
             message = f"{message}: {failure}"
         log.warning("trt-plugin-hub: %s: %s", plugin, message)
@@ -187,7 +188,7 @@ def _activate_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failu
         return (status, (Reason(code, message),), tuple(checks)), failure
 
     def rejected(code: str, message: str) -> tuple[_Outcome, Failure | None]:
-        return failed(code, message, status="rejected")
+        return failed(code, message, status=Status.REJECTED)
 
     # 1. The module that defines the torch op and its QDP (or legacy converter).
     module_name = op.module
@@ -203,7 +204,7 @@ def _activate_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failu
         assert op.register is not None
         if op.register in _LEGACY_DONE.values() or key in _REGISTERED:
             note = Reason("ALREADY_REGISTERED", f"{op.register} already ran in this process")
-            return ("active", (note,), tuple(checks)), None
+            return (Status.ACTIVE, (note,), tuple(checks)), None
         function, failure = _guard.resolve(op.register)
         if failure is not None or not callable(function):
             return failed("LEGACY_REGISTER_FAILED", f"register function {op.register} does not resolve to a "
@@ -223,7 +224,7 @@ def _activate_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failu
     if key in _REGISTERED:
         note = Reason("ALREADY_REGISTERED", f"converter for {op.id}.{op.overload_name} was registered earlier "
                       f"in this process by {_REGISTERED[key]}")
-        return ("active", (note,), tuple(checks)), None
+        return (Status.ACTIVE, (note,), tuple(checks)), None
 
     # 3. The torch op must exist, and the QDP definition must be registered (debugging step 1).
     _, failure = _guard.call("torch op lookup", _adapter.torch_overload, op.namespace, op.name, op.overload_name)
@@ -254,7 +255,7 @@ def _activate_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failu
             dict(getattr(definition, "input_attrs", None) or {}))
         if failure is not None:
             return failed("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be inspected", failure,
-                          status="rejected")
+                          status=Status.REJECTED)
         if call_problem is not None:
             return rejected("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be called by TensorRT's engine "
                             f"build: {call_problem}; give it every attribute the op registers, in order")
@@ -355,4 +356,4 @@ def _confirm_converter(op: OpSpec, checks: list[Check], failed: Callable[..., tu
                       "DYNAMO_CONVERTERS after registration")
     checks.append(Check("converter registered", True, f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} in "
                         f"DYNAMO_CONVERTERS{f' ({mode})' if mode else ''}"))
-    return ("active", (), tuple(checks)), None
+    return (Status.ACTIVE, (), tuple(checks)), None

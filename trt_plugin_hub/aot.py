@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import HubError
+from ._errors import HubError
 from .manifest import LaunchSpec
 
 __all__ = ["PackagedKernel", "packaged_kernel", "launch", "float_bits", "bound_ops"]
@@ -56,7 +56,7 @@ def bound_ops() -> tuple[str, ...]:
 def packaged_kernel(op_id: str) -> PackagedKernel:
     """The verified PTX the hub bound for ``op_id``.
 
-    Raises :class:`~trt_plugin_hub.errors.HubError` when the op was not activated through the hub
+    Raises :class:`~trt_plugin_hub.HubError` when the op was not activated through the hub
     (for example when its module was imported by hand), rather than guessing a file.
     """
     with _lock:

@@ -42,11 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from ._errors import ManifestError
+from ._reasons import Reason
 from ._version import __version__
 from .discovery import Candidate, EntryPointRecord, _foreign, discover, locate_package
-from .errors import ManifestError
 from .manifest import MANIFEST_FILENAME, read_manifest
-from .reporting import Reason
 from .settings import read_settings
 
 __all__ = [

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from ._reasons import Status
 from ._version import __version__
 
 __all__ = ["main", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "EXIT_INTERNAL"]
@@ -83,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trt-plugin-hub: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as exc:
-        from .errors import HubError
+        from ._errors import HubError
 
         if isinstance(exc, HubError):
             print(f"trt-plugin-hub: error: {exc}", file=sys.stderr)
@@ -115,7 +116,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(result.to_json())
     else:
         _print_list(result, sys.stdout)
-    if args.strict and any(p.status in ("rejected", "failed") for p in result.plugins):
+    if args.strict and any(p.status.problem for p in result.plugins):
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -149,7 +150,7 @@ def _print_list(result: Any, out: TextIO) -> None:
         return
     header = ("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "OPS")
     rows = [(p.name, p.distribution or "?", p.version or "?", p.status,
-             f"{sum(op.status in ('active', 'available') for op in p.ops)}/{len(p.ops)}") for p in result.plugins]
+             f"{sum(op.status.usable for op in p.ops)}/{len(p.ops)}") for p in result.plugins]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     out.write("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip() + "\n")
     for plugin, row in zip(result.plugins, rows):
@@ -158,7 +159,7 @@ def _print_list(result: Any, out: TextIO) -> None:
             req = ", ".join(f"{k}{v}" for k, v in plugin.requires.items())
             out.write(f"    requires: {req}\n")
         for op in plugin.ops:
-            mode = f", runs {op.mode}" if op.mode and op.status in ("active", "available") else ""
+            mode = f", runs {op.mode}" if op.mode and op.status.usable else ""
             out.write(f"    op {op.id}.{op.overload} ({op.kind}, {op.priority}{mode}): {op.status}\n")
             for reason in op.reasons:
                 if reason not in plugin.reasons:
@@ -189,7 +190,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         activation_note = "not activated: --target describes another host"
     elif args.no_load:
         activation_note = "not activated: --no-load"
-    elif plugin.status == "available":
+    elif plugin.status is Status.AVAILABLE:
         from .loader import load
 
         result = load(strict=False)
@@ -205,12 +206,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     else:
         _print_explain(plugin, result, activation_note, debug, sys.stdout)
-    return EXIT_OK if plugin.status in ("active", "available") else EXIT_PROBLEMS
+    return EXIT_OK if plugin.status.usable else EXIT_PROBLEMS
 
 
 def _debug_checks(plugin: Any) -> list[Any]:
     """The upstream page's three debugging checks, run for real where TensorRT is present."""
-    from .reporting import Check
+    from ._reasons import Check
+    from .manifest import OpKind
 
     checks = []
     try:
@@ -218,7 +220,7 @@ def _debug_checks(plugin: Any) -> list[Any]:
     except Exception as exc:  # pragma: no cover
         return [Check("debugging checks", None, f"unavailable: {exc}")]
     for op in plugin.ops:
-        if op.status != "active" or op.kind == "legacy":
+        if op.status is not Status.ACTIVE or op.kind is OpKind.LEGACY:
             continue
         ns, name = op.id.split("::")
         try:
@@ -239,7 +241,7 @@ def _debug_checks(plugin: Any) -> list[Any]:
 
 
 def _validator_check(op: Any) -> Any:
-    from .reporting import Check
+    from ._reasons import Check
 
     validator = next((c for c in op.checks if c.name == "capability validator"), None)
     if validator is None:
@@ -269,7 +271,7 @@ def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug:
     for op in plugin.ops:
         timing = f", activation {op.activation_ms:.2f} ms" if op.activation_ms is not None else ""
         out.write(f"\nOp {op.id}.{op.overload} ({op.kind}, priority {op.priority}): {op.status}"
-                  f"{f', runs {op.mode}' if op.mode and op.status in ('active', 'available') else ''}{timing}\n")
+                  f"{f', runs {op.mode}' if op.mode and op.status.usable else ''}{timing}\n")
         if op.ptx:
             out.write(f"  ptx: {op.ptx}\n")
         for check in op.checks:

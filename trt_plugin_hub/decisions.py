@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import _upstream
+from ._errors import PtxFormatError
+from ._reasons import Check, Reason, Status
 from ._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT, MIN_TORCH_TENSORRT, QDP_MIN_TENSORRT
 from .discovery import Candidate
 from .environment import TENSORRT_DISTRIBUTIONS, Environment
 from .manifest import OpSpec, PtxArtifact
-from .ptx import PtxFormatError, parse_arch, parse_ptx, select_ptx
-from .reporting import Check, Reason, Status
+from .ptx import parse_arch, parse_ptx, select_ptx
 from .settings import Settings, normalize_name
 from .versions import check_specifier, release_at_least
 
@@ -44,7 +45,7 @@ class OpDecision:
 
     @property
     def accepted(self) -> bool:
-        return self.status == "available"
+        return self.status is Status.AVAILABLE
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _screen(candidate: Candidate, settings: Settings) -> PluginDecision | None:
     """A discovery problem or the user's controls, which settle a plugin first; else ``None``."""
     if candidate.problem is not None or candidate.manifest is None:
         problem = candidate.problem or Reason("MANIFEST_MISSING", "no manifest")
-        return PluginDecision(candidate, "rejected", (problem,),
+        return PluginDecision(candidate, Status.REJECTED, (problem,),
                               (Check("manifest", False, problem.message),))
     checks = [Check("manifest", True, f"{candidate.manifest_path} (schema {candidate.manifest.schema_version})")]
     denied = settings.matches(settings.deny, candidate.names)
@@ -121,9 +122,9 @@ def _duplicate(candidate: Candidate, others: Sequence[Candidate]) -> PluginDecis
     sides = "; ".join(_side(c) for c in (candidate, *others))
     message = (f"plugin name {candidate.name!r} is claimed by {len(others) + 1} distributions: {sides}. None of them "
                "activates: uninstall the one you do not want, or deny it with TRT_PLUGIN_HUB_DENY=<distribution>")
-    return PluginDecision(candidate, "rejected", (Reason("DUPLICATE_PLUGIN", message),),
+    return PluginDecision(candidate, Status.REJECTED, (Reason("DUPLICATE_PLUGIN", message),),
                           (Check("unique plugin name", False, message),),
-                          tuple(OpDecision(op, "rejected") for op in candidate.manifest.ops))
+                          tuple(OpDecision(op, Status.REJECTED) for op in candidate.manifest.ops))
 
 
 def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
@@ -134,8 +135,8 @@ def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
         mismatch = lock_check(candidate)
         if mismatch is not None:
             checks.append(Check("lock", False, mismatch.message))
-            return PluginDecision(candidate, "rejected", (mismatch,), tuple(checks),
-                                  tuple(OpDecision(op, "rejected") for op in candidate.manifest.ops))
+            return PluginDecision(candidate, Status.REJECTED, (mismatch,), tuple(checks),
+                                  tuple(OpDecision(op, Status.REJECTED) for op in candidate.manifest.ops))
         checks.append(Check("lock", True, "matches the lock file"))
 
     common, common_checks = _environment_reasons(candidate, env, settings)
@@ -151,23 +152,23 @@ def _decide_plugin(candidate: Candidate, env: Environment, settings: Settings,
         extra = [] if (op.kind == "legacy" or not has_legacy) else qdp
         blocked = bool(plugin_reasons or extra)
         status: Status = op_decision.status
-        if blocked and status == "available":
-            status = "rejected"
+        if blocked and status is Status.AVAILABLE:
+            status = Status.REJECTED
         ops.append(replace(op_decision, status=status, reasons=tuple(extra) + op_decision.reasons))
-    if not plugin_reasons and not any(o.status == "available" for o in ops):
+    if not plugin_reasons and not any(o.status is Status.AVAILABLE for o in ops):
         # Every op is blocked for its own reason: lift those reasons to the plugin, once each.
         for op_decision in ops:
             for reason in op_decision.reasons:
                 if not reason.is_note and reason not in plugin_reasons:
                     plugin_reasons.append(reason)
-    status = "rejected" if plugin_reasons else "available"
+    status = Status.REJECTED if plugin_reasons else Status.AVAILABLE
     return PluginDecision(candidate, status, tuple(plugin_reasons), tuple(checks), tuple(ops))
 
 
 def _disabled(candidate: Candidate, reason: Reason, checks: list[Check]) -> PluginDecision:
     assert candidate.manifest is not None
-    return PluginDecision(candidate, "disabled", (reason,), tuple(checks) + (Check("controls", False, reason.message),),
-                          tuple(OpDecision(op, "disabled") for op in candidate.manifest.ops))
+    return PluginDecision(candidate, Status.DISABLED, (reason,), tuple(checks) + (Check("controls", False, reason.message),),
+                          tuple(OpDecision(op, Status.DISABLED) for op in candidate.manifest.ops))
 
 
 def _environment_reasons(candidate: Candidate, env: Environment, settings: Settings) -> tuple[list[Reason], list[Check]]:
@@ -282,13 +283,13 @@ def _numpy_sentence(trt: str | None, numpy: str | None) -> str:
 def _decide_op(op: OpSpec, candidate: Candidate, env: Environment, settings: Settings) -> OpDecision:
     owner = _upstream.namespace_owner(op.namespace)
     if owner is not None and op.id not in settings.allow_ops:
-        return OpDecision(op, "rejected", reasons=(Reason("OP_NAMESPACE_RESERVED", (
+        return OpDecision(op, Status.REJECTED, reasons=(Reason("OP_NAMESPACE_RESERVED", (
             f"{op.id} is in namespace {op.namespace!r}, which belongs to {owner}: a plugin may not provide "
             f"or replace its ops; if this is intended, allow it with TRT_PLUGIN_HUB_ALLOW_OPS={op.id}")),))
     if op.kind == "legacy":
-        return OpDecision(op, "available", mode="legacy")
+        return OpDecision(op, Status.AVAILABLE, mode="legacy")
     if op.kind == "jit":
-        return OpDecision(op, "available", mode="jit")
+        return OpDecision(op, Status.AVAILABLE, mode="jit")
 
     # AOT: upstream decides AOT vs JIT once, when the converter is generated, so everything the
     # AOT path needs is settled here, before any plugin code runs.
@@ -307,7 +308,7 @@ def _decide_op(op: OpSpec, candidate: Candidate, env: Environment, settings: Set
     if blocker is None and env.compute_capability is None:
         # No GPU: the plugin is rejected for that already; say what would be chosen from.
         shipped = ", ".join(a.arch for a in op.ptx)
-        return OpDecision(op, "available", mode="aot",
+        return OpDecision(op, Status.AVAILABLE, mode="aot",
                           checks=(Check("ptx selection", None, f"no GPU: not checked (ships {shipped})"),))
     if blocker is None:
         resolution = resolve_ptx(op, candidate.package_dir, env)
@@ -315,12 +316,12 @@ def _decide_op(op: OpSpec, candidate: Candidate, env: Environment, settings: Set
         if resolution.problem is not None:
             blocker = resolution.problem
         else:
-            return OpDecision(op, "available", mode="aot", ptx=resolution.artifact, ptx_path=resolution.path,
+            return OpDecision(op, Status.AVAILABLE, mode="aot", ptx=resolution.artifact, ptx_path=resolution.path,
                               ptx_bytes=resolution.data, checks=tuple(checks))
     if op.jit_fallback:
         note = Reason("AOT_FALLBACK_JIT", f"{op.id} runs its JIT implementation: {blocker.message}")
-        return OpDecision(op, "available", mode="jit", reasons=(note,), checks=tuple(checks))
-    return OpDecision(op, "rejected", reasons=(blocker,), checks=tuple(checks))
+        return OpDecision(op, Status.AVAILABLE, mode="jit", reasons=(note,), checks=tuple(checks))
+    return OpDecision(op, Status.REJECTED, reasons=(blocker,), checks=tuple(checks))
 
 
 @dataclass(frozen=True)
@@ -428,7 +429,7 @@ def safe_package_path(package_dir: Path, relative: str) -> Path | None:
 def _resolve_conflicts(decisions: list[PluginDecision], settings: Settings) -> list[PluginDecision]:
     claims: dict[str, list[tuple[int, int]]] = {}
     for p_index, decision in enumerate(decisions):
-        if decision.status != "available":
+        if decision.status is not Status.AVAILABLE:
             continue
         for o_index, op_decision in enumerate(decision.ops):
             if op_decision.accepted:
@@ -453,7 +454,7 @@ def _resolve_conflicts(decisions: list[PluginDecision], settings: Settings) -> l
                 lost = Reason("CONFLICT_LOST", f"{op_id} is provided by {winner_plugin.name} "
                               f"({winner_plugin.entry_point.distribution}) instead ({rule}); set "
                               f"TRT_PLUGIN_HUB_PREFER={op_id}={decisions[p_index].candidate.name} to choose this one")
-                updates[(p_index, o_index)] = replace(op_decision, status="rejected",
+                updates[(p_index, o_index)] = replace(op_decision, status=Status.REJECTED,
                                                       reasons=op_decision.reasons + (lost,))
     result = []
     for p_index, decision in enumerate(decisions):
@@ -462,7 +463,7 @@ def _resolve_conflicts(decisions: list[PluginDecision], settings: Settings) -> l
             decision = replace(decision, ops=ops)
             if not any(op.accepted for op in ops):
                 winners = sorted({w for (p, _), w in winners_by_holder.items() if p == p_index})
-                decision = replace(decision, status="rejected", reasons=decision.reasons + (
+                decision = replace(decision, status=Status.REJECTED, reasons=decision.reasons + (
                     Reason("CONFLICT_LOST", f"every op of {decision.candidate.name} is provided by another plugin "
                            f"({', '.join(winners)})"),))
         result.append(decision)

@@ -18,9 +18,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ManifestError
+from ._errors import ManifestError
+from ._reasons import Reason
 from .manifest import MANIFEST_FILENAME, PluginManifest, read_manifest
-from .reporting import Reason
 
 if sys.version_info >= (3, 10):
     from importlib import metadata as _metadata

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import cast
 
 from . import _upstream
-from .errors import TargetError
+from ._errors import TargetError
 from .ptx import cuda_version_for_driver, max_isa_for_cuda, parse_arch
 
 if sys.version_info >= (3, 10):

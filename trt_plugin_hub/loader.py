@@ -12,12 +12,13 @@ import threading
 import time
 from collections.abc import Iterable
 
+from ._errors import Finding, StrictModeError
+from ._reasons import Reason, Status
 from .activation import ActivationResult
 from .decisions import LockCheck, PluginDecision, decide
 from .discovery import Candidate, discover
 from .environment import Environment, parse_target, probe_environment
-from .errors import StrictModeError
-from .reporting import Finding, OpReport, PluginReport, Reason, Report
+from .reporting import OpReport, PluginReport, Report
 from .settings import Settings, read_settings
 
 __all__ = ["load", "load_on_import", "report", "plugin_report", "current_environment", "reset_for_tests"]
@@ -82,7 +83,7 @@ def current_environment() -> Environment:
     """
     import os
 
-    from .errors import TargetError
+    from ._errors import TargetError
 
     env = probe_environment()
     text = os.environ.get("TRT_PLUGIN_HUB_TARGET", "").strip()
@@ -129,10 +130,10 @@ def _disabled(plugin: PluginReport, code: str) -> PluginReport:
         "HUB_DISABLED": "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off",
         "AUTOLOAD_DISABLED": "TRT_PLUGIN_HUB_AUTOLOAD=0: call trt_plugin_hub.load() to activate plugins",
     }[code]
-    if plugin.status in ("rejected",):
+    if plugin.status is Status.REJECTED:
         return plugin
-    return replace(plugin, status="disabled", reasons=(Reason(code, message),) + plugin.reasons,
-                   ops=tuple(replace(op, status="disabled") for op in plugin.ops))
+    return replace(plugin, status=Status.DISABLED, reasons=(Reason(code, message),) + plugin.reasons,
+                   ops=tuple(replace(op, status=Status.DISABLED) for op in plugin.ops))
 
 
 def load(*, strict: bool | None = None, refresh: bool = False, settings: Settings | None = None) -> Report:
@@ -141,7 +142,7 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
     Runs once per process; later calls return the same report unless ``refresh`` is true, in
     which case newly installed plugins are activated too (nothing is registered twice).
     ``strict`` (default: ``TRT_PLUGIN_HUB_STRICT``) raises one
-    :class:`~trt_plugin_hub.errors.StrictModeError` listing every rejected or failed plugin.
+    :class:`~trt_plugin_hub.StrictModeError` listing every rejected or failed plugin.
     """
     global _loaded, _active_thread
     settings = settings or read_settings()
@@ -239,8 +240,8 @@ def _internal_error(decision: PluginDecision, exc: Exception) -> ActivationResul
     reason = Reason("INTERNAL_ERROR", f"trt-plugin-hub failed while activating {decision.candidate.name}: {kind}: "
                     f"{message} (a bug in trt-plugin-hub; the log has the traceback)")
     base = plugin_report(decision)
-    report = replace(base, status="failed", reasons=base.reasons + (reason,),
-                     ops=tuple(replace(op, status="failed") if op.status == "available" else op for op in base.ops))
+    report = replace(base, status=Status.FAILED, reasons=base.reasons + (reason,),
+                     ops=tuple(replace(op, status=Status.FAILED) if op.status is Status.AVAILABLE else op for op in base.ops))
     return ActivationResult(report, (("", exc),))
 
 
@@ -252,14 +253,14 @@ def _log_summary(result: Report) -> None:
         log.debug("trt-plugin-hub: no plugins installed")
         return
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    level = logging.WARNING if counts.get("failed") else logging.INFO
+    level = logging.WARNING if counts.get(Status.FAILED) else logging.INFO
     log.log(level, "trt-plugin-hub: %d plugin(s): %s; %d op(s) active (run `trt-plugin-hub list` for reasons)",
             len(result.plugins), summary, len(result.active_ops))
 
 
 def _plugin_findings(plugin: PluginReport, exceptions: dict[str, BaseException]) -> list[Finding]:
     """What strict mode reports of one plugin: every blocking reason and every warning."""
-    if plugin.status == "disabled":
+    if plugin.status is Status.DISABLED:
         return []
     found: list[Finding] = []
     seen: set[Reason] = set()
@@ -268,14 +269,14 @@ def _plugin_findings(plugin: PluginReport, exceptions: dict[str, BaseException])
     if any(r.code == "DUPLICATE_PLUGIN" for r in plugin.reasons) and plugin.distribution:
         subject = plugin.distribution
     for op in plugin.ops:
-        if op.status in ("failed", "rejected"):
+        if op.status.problem:
             for reason in op.reasons:
                 if not reason.is_note and reason not in seen:
                     seen.add(reason)
                     found.append(Finding(f"{subject} / {op.id}",
                                          reason.code, reason.message, exceptions.get(op.id)))
     for reason in plugin.reasons:
-        blocking = plugin.status in ("failed", "rejected") and not reason.is_note
+        blocking = plugin.status.problem and not reason.is_note
         if (blocking or reason.is_warning) and reason not in seen:
             seen.add(reason)
             found.append(Finding(subject, reason.code, reason.message))

@@ -2,22 +2,23 @@
 
 The manifest is ``trt_plugin.json`` in the package the entry point names. It is read without
 importing any of the package's code, so the hub can decide whether a plugin can activate before
-running it. :func:`parse_manifest` raises :class:`~trt_plugin_hub.errors.ManifestError` naming the
+running it. :func:`parse_manifest` raises :class:`~trt_plugin_hub.ManifestError` naming the
 package, the field and what was expected; it never raises anything else for any JSON value.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .errors import ManifestError
+from ._errors import ManifestError
 
 __all__ = [
     "MANIFEST_FILENAME",
@@ -27,6 +28,8 @@ __all__ = [
     "SUPPORTED_SCHEMA_VERSIONS",
     "RESERVED_NAMESPACES",
     "CapabilityRange",
+    "OpKind",
+    "Priority",
     "LaunchSpec",
     "OpSpec",
     "PluginManifest",
@@ -48,8 +51,25 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 #: Namespaces TensorRT's QDP reserves for itself.
 RESERVED_NAMESPACES = frozenset({"", "trt", "tensorrt", "std"})
 
-OpKind = Literal["jit", "aot", "legacy"]
-Priority = Literal["standard", "high"]
+class OpKind(str, enum.Enum):
+    """How an op runs: a QDP with a JIT implementation, a QDP with prebuilt PTX, or a legacy converter."""
+
+    JIT = "jit"
+    AOT = "aot"
+    LEGACY = "legacy"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Priority(str, enum.Enum):
+    """The converter priority an op declares."""
+
+    STANDARD = "standard"
+    HIGH = "high"
+
+    def __str__(self) -> str:
+        return self.value
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -131,7 +151,7 @@ class OpSpec:
     kind: OpKind
     module: str
     overload: str | None = None
-    priority: Priority = "standard"
+    priority: Priority = Priority.STANDARD
     supports_dynamic_shapes: bool = False
     requires_output_allocator: bool = False
     use_aot_if_available: bool = True
@@ -363,7 +383,7 @@ def _op(data: object, package: str, where: str) -> OpSpec:
     if "description" in obj:
         _string(obj, "description", package, where, default="")
     return OpSpec(
-        id=op_id, kind=kind, module=module, overload=overload, priority=priority,
+        id=op_id, kind=OpKind(kind), module=module, overload=overload, priority=Priority(priority),
         capability_validator=validator, register=register, ptx=ptx, launch=launch, build=build,
         **flags,
     )

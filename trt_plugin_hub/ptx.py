@@ -12,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import HubError
+from ._errors import PtxFormatError
 
 __all__ = [
     "PtxEntry",
-    "PtxFormatError",
     "PtxHeader",
     "Arch",
     "parse_arch",
@@ -26,10 +25,6 @@ __all__ = [
     "max_isa_for_cuda",
     "cuda_version_for_driver",
 ]
-
-
-class PtxFormatError(HubError, ValueError):
-    """PTX text whose header or entry list cannot be read."""
 
 
 @dataclass(frozen=True)

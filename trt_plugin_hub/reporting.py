@@ -7,47 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from .codes import CODES
+from ._errors import Finding
+from ._reasons import Check, Reason, Status
 from .environment import Environment
+from .manifest import OpKind, Priority
 
-__all__ = ["Status", "Reason", "Check", "OpReport", "PluginReport", "Report", "Finding"]
-
-Status = Literal["active", "rejected", "failed", "disabled", "available"]
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why something is in its state: a stable ``code`` and a sentence a person can act on."""
-
-    code: str
-    message: str
-
-    @property
-    def is_note(self) -> bool:
-        """Notes explain a choice (e.g. a JIT fallback) and do not block activation."""
-        return CODES.get(self.code, ("rejected", ""))[0] in ("note", "warning")
-
-    @property
-    def is_warning(self) -> bool:
-        """Warnings do not block activation either, but strict mode reports them."""
-        return CODES.get(self.code, ("rejected", ""))[0] == "warning"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check ``explain`` shows: its name, whether it passed (``None``: not run) and details."""
-
-    name: str
-    passed: bool | None
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+__all__ = ["OpReport", "PluginReport", "Report"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +23,8 @@ class OpReport:
 
     id: str
     overload: str
-    kind: str
-    priority: str
+    kind: OpKind
+    priority: Priority
     status: Status
     reasons: tuple[Reason, ...] = ()
     mode: str | None = None  # what runs: "aot", "jit" or "legacy"
@@ -69,9 +36,9 @@ class OpReport:
         return {
             "id": self.id,
             "overload": self.overload,
-            "kind": self.kind,
-            "priority": self.priority,
-            "status": self.status,
+            "kind": OpKind(self.kind).value,
+            "priority": Priority(self.priority).value,
+            "status": Status(self.status).value,
             "mode": self.mode,
             "ptx": self.ptx,
             "reasons": [r.to_dict() for r in self.reasons],
@@ -103,7 +70,7 @@ class PluginReport:
             "name": self.name,
             "distribution": self.distribution,
             "version": self.version,
-            "status": self.status,
+            "status": Status(self.status).value,
             "entry_point": self.entry_point,
             "location": self.location,
             "description": self.description,
@@ -114,16 +81,6 @@ class PluginReport:
             "ops": [op.to_dict() for op in self.ops],
             "activation_ms": _round(self.activation_ms),
         }
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A problem strict mode reports: what it concerns, its code, a sentence and the exception."""
-
-    subject: str
-    code: str
-    message: str
-    exception: BaseException | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +110,7 @@ class Report:
     @property
     def active_ops(self) -> tuple[str, ...]:
         """Ids of the ops activated in this process."""
-        return tuple(op.id for p in self.plugins for op in p.ops if op.status == "active")
+        return tuple(op.id for p in self.plugins for op in p.ops if op.status == Status.ACTIVE)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -31,7 +31,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from .errors import HubError
+from ._errors import ScaffoldError
 from .manifest import RESERVED_NAMESPACES
 
 __all__ = ["KINDS", "DEFAULT_KINDS", "ScaffoldError", "ProjectNames", "project_names", "render_project",
@@ -55,10 +55,6 @@ _OP_LINES = {
     "aot-nvrtc": "``{ns}::scale(x, scale=1.0)`` = ``x * scale``: QDP AOT, CUDA C++ compiled to PTX by NVRTC.",
     "legacy": "``{ns}::leaky_relu(x, negative_slope=0.01)``: hand-written converter (legacy.py) adding a JIT plugin.",
 }
-
-
-class ScaffoldError(HubError, ValueError):
-    """The project cannot be created as asked (bad name or kind, directory not empty)."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import argparse
 import ast
 import configparser
 import contextlib
+import enum
 import hashlib
 import json
 import re
@@ -39,9 +40,9 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
-from .errors import HubError, ManifestError
+from ._errors import ManifestError, ValidationTargetError
 from .manifest import (
     MANIFEST_FILENAME,
     MAX_MANIFEST_BYTES,
@@ -63,7 +64,15 @@ __all__ = [
     "add_cli",
 ]
 
-Severity = Literal["error", "warning", "info"]
+class Severity(str, enum.Enum):
+    """How much a finding weighs: an error fails validation, a warning or a note does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
 
 #: Every finding code ``validate`` emits, with what it means. Codes shared with activation
 #: (``PTX_HASH_MISMATCH``...) mean the same thing: the hub would reject the op for it.
@@ -126,10 +135,6 @@ _REBUILD_FIX = ("rebuild the PTX with the hub's build backend (`python -m trt_pl
                 "`pip wheel`) instead of editing PTX or the manifest's ptx list by hand")
 
 
-class ValidationTargetError(HubError, ValueError):
-    """The target is neither a plugin package, a project, a wheel nor an installed distribution."""
-
-
 @dataclass(frozen=True)
 class ValidationFinding:
     """One problem (or note) ``validate`` found: where it is, what is wrong and how to fix it."""
@@ -143,7 +148,7 @@ class ValidationFinding:
 
     def to_dict(self) -> dict[str, str]:
         """The finding as JSON-ready data."""
-        return {"severity": self.severity, "code": self.code, "file": self.file, "field": self.field,
+        return {"severity": Severity(self.severity).value, "code": self.code, "file": self.file, "field": self.field,
                 "message": self.message, "fix": self.fix}
 
 
@@ -195,7 +200,7 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         """No errors (warnings and notes do not fail validation)."""
-        return self.count("error") == 0
+        return self.count(Severity.ERROR) == 0
 
     def codes(self, severity: Severity | None = None) -> list[str]:
         """The finding codes, in order, optionally of one severity only."""
@@ -207,7 +212,7 @@ class ValidationReport:
             "target": self.target,
             "kind": self.kind,
             "ok": self.ok,
-            "summary": {s: self.count(s) for s in ("error", "warning", "info")},
+            "summary": {s.value: self.count(s) for s in Severity},
             "ptxas": list(self.ptxas),
             "packages": [p.to_dict() for p in self.packages],
             "findings": [f.to_dict() for f in self.findings],
@@ -604,31 +609,31 @@ def _check_register(ctx: _Context, op_id: str, entry: _Decorated) -> _Signature:
     for index, param in enumerate(entry.params()):
         label = f"{fn}({param.name})"
         if param.positional_only_or_variadic:
-            ctx.add("error", "QDP_SIGNATURE_INVALID", file, label,
+            ctx.add(Severity.ERROR, "QDP_SIGNATURE_INVALID", file, label,
                     f"{op_id}: parameter {param.name!r} of @trtp.register function {fn} is positional-only or "
                     "variadic; TensorRT accepts plain or keyword-only parameters",
                     "declare one named parameter per tensor and attribute")
             continue
         if param.annotation is None:
-            ctx.add("error", "QDP_SIGNATURE_INVALID", file, label,
+            ctx.add(Severity.ERROR, "QDP_SIGNATURE_INVALID", file, label,
                     f"{op_id}: parameter {param.name!r} of @trtp.register function {fn} has no annotation",
                     "annotate tensors as trtp.TensorDesc and attributes as int, float, str, bool, bytes or "
                     "numpy.typing.NDArray[dtype]")
             continue
         if param.has_default:
-            ctx.add("error", "QDP_ATTR_DEFAULT", file, label,
+            ctx.add(Severity.ERROR, "QDP_ATTR_DEFAULT", file, label,
                     f"{op_id}: parameter {param.name!r} of @trtp.register function {fn} has a default value; "
                     "TensorRT refuses defaults in a plugin's register signature",
                     f"remove the default from {fn}; give it in the torch op's schema instead")
         text = _annotation_text(param.annotation)
         if isinstance(param.annotation, ast.Constant) and isinstance(param.annotation.value, str):
-            ctx.add("error", "QDP_SIGNATURE_INVALID", file, label,
+            ctx.add(Severity.ERROR, "QDP_SIGNATURE_INVALID", file, label,
                     f"{op_id}: parameter {param.name!r} is annotated with the string {text}; TensorRT compares "
                     "annotations as objects", "write the annotation as an expression, not a string")
             continue
         if text.split(".")[-1] == "TensorDesc":
             if saw_attr:
-                ctx.add("error", "QDP_TENSORS_NOT_FIRST", file, label,
+                ctx.add(Severity.ERROR, "QDP_TENSORS_NOT_FIRST", file, label,
                         f"{op_id}: tensor {param.name!r} of {fn} comes after an attribute; TensorRT needs every "
                         "TensorDesc parameter before the attributes",
                         f"move {param.name!r} before the attributes (the torch schema must list tensors first too)")
@@ -636,13 +641,13 @@ def _check_register(ctx: _Context, op_id: str, entry: _Decorated) -> _Signature:
             continue
         if index == 0:
             reported_first = True
-            ctx.add("error", "QDP_TENSORS_NOT_FIRST", file, label,
+            ctx.add(Severity.ERROR, "QDP_TENSORS_NOT_FIRST", file, label,
                     f"{op_id}: the first parameter of {fn}, {param.name!r}, is not a trtp.TensorDesc; TensorRT "
                     "needs the tensors first, then the attributes",
                     "list the TensorDesc parameters first")
         saw_attr = True
         if param.name in _RESERVED_ATTRS:
-            ctx.add("error", "QDP_ATTR_RESERVED", file, label,
+            ctx.add(Severity.ERROR, "QDP_ATTR_RESERVED", file, label,
                     f"{op_id}: attribute {param.name!r} of {fn} uses a name TensorRT reserves "
                     f"({', '.join(_RESERVED_ATTRS)})",
                     f"rename {param.name!r} (here, in the other QDP functions and in the torch schema)")
@@ -654,19 +659,19 @@ def _check_register(ctx: _Context, op_id: str, entry: _Decorated) -> _Signature:
             # A lazily registered plugin learns an array's dtype from the first call.
             attrs.append((param.name, "ndarray"))
         elif bare_ndarray:
-            ctx.add("error", "QDP_ATTR_TYPE", file, label,
+            ctx.add(Severity.ERROR, "QDP_ATTR_TYPE", file, label,
                     f"{op_id}: attribute {param.name!r} is annotated numpy.ndarray; a non-lazy registration "
                     "needs the dtype", f"annotate {param.name!r} as numpy.typing.NDArray[numpy.float32] (or its dtype)")
             attrs.append((param.name, "ndarray"))
         else:
-            ctx.add("error", "QDP_ATTR_TYPE", file, label,
+            ctx.add(Severity.ERROR, "QDP_ATTR_TYPE", file, label,
                     f"{op_id}: attribute {param.name!r} of {fn} is annotated {text}, which TensorRT cannot "
                     "serialise",
                     "use int, float, str, bool, bytes or a 1-D numpy.typing.NDArray of int8/16/32/64, "
                     "float16/32/64 or bool")
             attrs.append((param.name, text))
     if not tensors and not reported_first:
-        ctx.add("error", "QDP_TENSORS_NOT_FIRST", file, f"{fn}()",
+        ctx.add(Severity.ERROR, "QDP_TENSORS_NOT_FIRST", file, f"{fn}()",
                 f"{op_id}: @trtp.register function {fn} takes no trtp.TensorDesc; a plugin needs at least one "
                 "input tensor", "add the input tensors as trtp.TensorDesc parameters, first")
     outputs = _count_outputs(ctx, op_id, entry, file)
@@ -677,7 +682,7 @@ def _count_outputs(ctx: _Context, op_id: str, entry: _Decorated, file: str) -> i
     returns = entry.function.returns
     fn = entry.function.name
     if returns is None:
-        ctx.add("error", "QDP_SIGNATURE_INVALID", file, f"{fn} -> ?",
+        ctx.add(Severity.ERROR, "QDP_SIGNATURE_INVALID", file, f"{fn} -> ?",
                 f"{op_id}: @trtp.register function {fn} has no return annotation; TensorRT counts the outputs "
                 "from it", "annotate the return as Tuple[trtp.TensorDesc] (one element per output)")
         return None
@@ -688,7 +693,7 @@ def _count_outputs(ctx: _Context, op_id: str, entry: _Decorated, file: str) -> i
         return len(elements)
     if _annotation_text(returns).split(".")[-1] == "TensorDesc":
         return 1
-    ctx.add("error", "QDP_SIGNATURE_INVALID", file, f"{fn} -> {_annotation_text(returns)}",
+    ctx.add(Severity.ERROR, "QDP_SIGNATURE_INVALID", file, f"{fn} -> {_annotation_text(returns)}",
             f"{op_id}: @trtp.register function {fn} returns {_annotation_text(returns)}; TensorRT expects "
             "TensorDesc or Tuple[TensorDesc, ...]", "annotate the return as Tuple[trtp.TensorDesc]")
     return None
@@ -703,13 +708,13 @@ def _check_schema(ctx: _Context, op: OpSpec, schema: _TorchSchema, signature: _S
     attrs = [a for a in schema.args if not a.is_tensor]
     first_attr = next((i for i, a in enumerate(schema.args) if not a.is_tensor), len(schema.args))
     if any(a.is_tensor for a in schema.args[first_attr:]):
-        ctx.add("error", "SCHEMA_TENSORS_NOT_FIRST", file, f"{op.id} schema {schema.text}",
+        ctx.add(Severity.ERROR, "SCHEMA_TENSORS_NOT_FIRST", file, f"{op.id} schema {schema.text}",
                 f"{op.id}: the torch op lists a tensor after an attribute; Torch-TensorRT's generated converter "
                 "takes the first N positional arguments as the plugin's N tensors",
                 "reorder the torch op's arguments: tensors first, then attributes")
     for arg in attrs:
         if not arg.has_default:
-            ctx.add("warning", "SCHEMA_ATTR_NO_DEFAULT", file, f"{op.id} schema argument {arg.name!r}",
+            ctx.add(Severity.WARNING, "SCHEMA_ATTR_NO_DEFAULT", file, f"{op.id} schema argument {arg.name!r}",
                     f"{op.id}: attribute {arg.name!r} has no default in the torch schema; Torch-TensorRT 2.7-2.13 "
                     "builds a generated converter's plugin attributes from the schema arguments that have "
                     "defaults, so the plugin call misses it and conversion fails",
@@ -717,14 +722,14 @@ def _check_schema(ctx: _Context, op: OpSpec, schema: _TorchSchema, signature: _S
     if signature is None:
         return
     if len(tensors) != len(signature.tensors):
-        ctx.add("error", "SCHEMA_PLUGIN_MISMATCH", file, f"{op.id} tensors",
+        ctx.add(Severity.ERROR, "SCHEMA_PLUGIN_MISMATCH", file, f"{op.id} tensors",
                 f"{op.id}: the torch op takes {len(tensors)} tensor(s) ({', '.join(a.name for a in tensors)}), the "
                 f"QDP plugin {len(signature.tensors)} ({', '.join(signature.tensors)})",
                 "make the torch op and @trtp.register take the same input tensors, in the same order")
     schema_attrs = [a.name for a in attrs]
     plugin_attrs = [name for name, _ in signature.attrs]
     if schema_attrs != plugin_attrs:
-        ctx.add("error", "SCHEMA_PLUGIN_MISMATCH", file, f"{op.id} attributes",
+        ctx.add(Severity.ERROR, "SCHEMA_PLUGIN_MISMATCH", file, f"{op.id} attributes",
                 f"{op.id}: the torch op's attributes {schema_attrs} differ from the QDP plugin's {plugin_attrs}; "
                 "the generated converter passes the schema's attributes to the plugin by name, and TensorRT "
                 "needs all of them in registration order",
@@ -734,7 +739,7 @@ def _check_schema(ctx: _Context, op: OpSpec, schema: _TorchSchema, signature: _S
     for arg in attrs:
         declared = arg.type_name.split(".")[-1]
         if declared in _BUILTIN_ATTR_TYPES and types.get(arg.name) in _BUILTIN_ATTR_TYPES and declared != types[arg.name]:
-            ctx.add("error", "SCHEMA_PLUGIN_MISMATCH", file, f"{op.id} schema argument {arg.name!r}",
+            ctx.add(Severity.ERROR, "SCHEMA_PLUGIN_MISMATCH", file, f"{op.id} schema argument {arg.name!r}",
                     f"{op.id}: attribute {arg.name!r} is {declared} in the torch op and {types[arg.name]} in the QDP "
                     "plugin; TensorRT checks attribute types exactly",
                     "declare the attribute with one type in both places")
@@ -752,15 +757,15 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
     if module is None:
         inside = op.module == top_package or op.module.startswith(top_package + ".")
         if inside:
-            ctx.add("error", "MODULE_NOT_FOUND", manifest_file, f"{where}.module",
+            ctx.add(Severity.ERROR, "MODULE_NOT_FOUND", manifest_file, f"{where}.module",
                     f"{op.id}: module {op.module} is not in the package, so activation fails (IMPORT_FAILED)",
                     f"create {op.module.replace('.', '/')}.py or correct {where}.module")
         else:
-            ctx.add("info", "MODULE_NOT_FOUND", manifest_file, f"{where}.module",
+            ctx.add(Severity.INFO, "MODULE_NOT_FOUND", manifest_file, f"{where}.module",
                     f"{op.id}: module {op.module} lives outside package {top_package}; its sources were not "
                     "checked", "keep an op's definitions inside the plugin package so validate can check them")
     elif module.error is not None:
-        ctx.add("error", "MODULE_NOT_FOUND", module.display, f"{where}.module",
+        ctx.add(Severity.ERROR, "MODULE_NOT_FOUND", module.display, f"{where}.module",
                 f"{op.id}: {op.module} cannot be parsed: {module.error}", "fix the syntax error")
         module = None
     if op.kind == "legacy" and op.register:
@@ -768,14 +773,14 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
         reg_source = sources.module(reg_module)
         if reg_source is not None and reg_source.error is None:
             if reg_function not in reg_source.top_level:
-                ctx.add("error", "LEGACY_REGISTER_NOT_FOUND", reg_source.display, f"{where}.register",
+                ctx.add(Severity.ERROR, "LEGACY_REGISTER_NOT_FOUND", reg_source.display, f"{where}.register",
                         f"{op.id}: {reg_module} defines no {reg_function!r}; activation fails "
                         "(LEGACY_REGISTER_FAILED)",
                         f"define `def {reg_function}() -> None` in {reg_module}, registering the converter")
             else:
                 checked.append(f"register function {op.register} defined")
         elif reg_source is None and (reg_module == top_package or reg_module.startswith(top_package + ".")):
-            ctx.add("error", "LEGACY_REGISTER_NOT_FOUND", manifest_file, f"{where}.register",
+            ctx.add(Severity.ERROR, "LEGACY_REGISTER_NOT_FOUND", manifest_file, f"{where}.register",
                     f"{op.id}: module {reg_module} is not in the package", f"create {reg_module} or correct the reference")
 
     searched = sources.search_order(module)
@@ -786,7 +791,7 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
         entry = registers[0]
         if entry.source.future_annotations is not None and entry.source.display not in ctx.reported_files:
             ctx.reported_files.add(entry.source.display)
-            ctx.add("error", "QDP_STRING_ANNOTATIONS", f"{entry.source.display}:{entry.source.future_annotations}",
+            ctx.add(Severity.ERROR, "QDP_STRING_ANNOTATIONS", f"{entry.source.display}:{entry.source.future_annotations}",
                     "from __future__ import annotations",
                     f"{op.id}: {entry.source.display} turns every annotation into a string; tensorrt.plugin "
                     "inspects the QDP functions' annotations as objects and fails on strings",
@@ -804,7 +809,7 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
                 why = {"impl": "it runs as JIT" if op.kind == "jit" else
                        ("jit_fallback is true" if op.jit_fallback else "use_aot_if_available is false"),
                        "aot_impl": "it is declared aot"}[kind]
-                ctx.add("error", "QDP_IMPL_MISSING", f"{entry.source.display}:{entry.line}", f"{where}.kind",
+                ctx.add(Severity.ERROR, "QDP_IMPL_MISSING", f"{entry.source.display}:{entry.line}", f"{where}.kind",
                         f"{op.id}: no @trtp.{kind}({op.id!r}) in the package, but {why}; activation fails "
                         "(QDP_NOT_REGISTERED)", f"add an @trtp.{kind}({op.id!r}) function next to the register one")
             else:
@@ -813,7 +818,7 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
         if aot_impls and op.kind == "aot":
             _check_aot_impl_call(ctx, op.id, aot_impls[0], signature)
     elif op.kind != "legacy" and module is not None:
-        ctx.add("warning", "QDP_REGISTER_NOT_FOUND", module.display, f"{where}.id",
+        ctx.add(Severity.WARNING, "QDP_REGISTER_NOT_FOUND", module.display, f"{where}.id",
                 f"{op.id}: no @trtp.register({op.id!r}) was found in {op.module} or the rest of the package; "
                 "activation fails (QDP_NOT_REGISTERED) unless it is registered in a way this static check "
                 "cannot see", f"decorate the plugin's shape function with @trtp.register({op.id!r}) in {op.module}")
@@ -823,7 +828,7 @@ def _check_op_sources(ctx: _Context, sources: _Sources, op: OpSpec, where: str,
         _check_schema(ctx, op, schemas[0], signature)
         checked.append(f"torch op {schemas[0].source.display}:{schemas[0].line} {schemas[0].text}")
     elif module is not None:
-        ctx.add("info", "SCHEMA_NOT_FOUND", module.display, f"{where}.id",
+        ctx.add(Severity.INFO, "SCHEMA_NOT_FOUND", module.display, f"{where}.id",
                 f"{op.id}: no torch.library definition (custom_op, triton_op or define) was found in the package; "
                 "tensors-first and attribute defaults of the torch schema were not checked",
                 "define the torch op with @torch.library.custom_op in the package")
@@ -842,7 +847,7 @@ def _check_aot_impl_call(ctx: _Context, op_id: str, entry: _Decorated, signature
     if required <= len(expected) <= len(positional) and not required_kwonly:
         return
     declared = ", ".join(a.arg for a in positional)
-    ctx.add("error", "AOT_IMPL_SIGNATURE", f"{entry.source.display}:{entry.line}", f"{entry.function.name}()",
+    ctx.add(Severity.ERROR, "AOT_IMPL_SIGNATURE", f"{entry.source.display}:{entry.line}", f"{entry.function.name}()",
             f"{op_id}: @trtp.aot_impl function {entry.function.name}({declared}) cannot be called as TensorRT's "
             f"engine build calls it, ({', '.join(expected)}); registration accepts it and the build fails with "
             "TypeError (the hub refuses the op: AOT_IMPL_SIGNATURE)",
@@ -871,7 +876,7 @@ def _expected_params(ctx: _Context, op: OpSpec, where: str, signature: _Signatur
     n_out = signature.outputs if signature is not None else None
     if split is not None:
         if n_in is not None and n_out is not None and (split[0], split[1], split[2]) != (n_in, len(extras), n_out):
-            ctx.add("error", "BUILD_SIGNATURE_MISMATCH", manifest_file, f"{where}.build.signature",
+            ctx.add(Severity.ERROR, "BUILD_SIGNATURE_MISMATCH", manifest_file, f"{where}.build.signature",
                     f"{op.id}: build.signature has {split[0]} input pointer(s), {split[1]} int32 scalar(s) and "
                     f"{split[2]} output pointer(s); the plugin has {n_in} input(s), {len(extras)} launch extra(s) "
                     f"and {n_out} output(s)",
@@ -890,7 +895,7 @@ def _expected_params(ctx: _Context, op: OpSpec, where: str, signature: _Signatur
 def _check_launch(ctx: _Context, op: OpSpec, where: str, signature: _Signature | None, manifest_file: str,
                   checked: list[str]) -> None:
     if op.launch is None:
-        ctx.add("warning", "LAUNCH_MISSING", manifest_file, f"{where}.launch",
+        ctx.add(Severity.WARNING, "LAUNCH_MISSING", manifest_file, f"{where}.launch",
                 f"{op.id}: no launch section; trt_plugin_hub.aot.launch and `verify` need it, and the kernel's "
                 "parameter list cannot be checked",
                 "declare launch: block_threads, elements_per_block and extras (int32 arguments after the inputs)")
@@ -901,11 +906,11 @@ def _check_launch(ctx: _Context, op: OpSpec, where: str, signature: _Signature |
             continue
         name = extra.split(":", 1)[1]
         if signature is not None and name not in types:
-            ctx.add("error", "LAUNCH_ATTR_UNKNOWN", manifest_file, f"{where}.launch.extras[{index}]",
+            ctx.add(Severity.ERROR, "LAUNCH_ATTR_UNKNOWN", manifest_file, f"{where}.launch.extras[{index}]",
                     f"{op.id}: launch extra {extra!r} names no attribute of the plugin (attributes: "
                     f"{', '.join(types) or 'none'})", "name one of the @trtp.register attributes")
         elif types.get(name) is not None and types[name] not in _INT32_PASSABLE:
-            ctx.add("error", "LAUNCH_ATTR_TYPE", manifest_file, f"{where}.launch.extras[{index}]",
+            ctx.add(Severity.ERROR, "LAUNCH_ATTR_TYPE", manifest_file, f"{where}.launch.extras[{index}]",
                     f"{op.id}: attribute {name!r} is {types[name]}; TensorRT passes AOT kernels int32 extras only",
                     "pass an int, bool or float attribute (a float travels as its int32 bits), or bake the value "
                     "into the kernel")
@@ -917,11 +922,11 @@ def _check_launch(ctx: _Context, op: OpSpec, where: str, signature: _Signature |
 def _check_ptx(ctx: _Context, op: OpSpec, where: str, package_dir: Path, expected: list[tuple[str, str]] | None,
                limit: Any, checked: list[str]) -> tuple[int, int]:
     """Every PTX file of an AOT op; returns (files checked, files assembled)."""
-    from .build._errors import PtxBuildError
+    from ._errors import PtxBuildError, PtxFormatError
     from .build._ptxas import assemble
     from .build._ptxtext import find_entries, find_entry
     from .decisions import safe_package_path
-    from .ptx import PtxFormatError, parse_arch, parse_ptx
+    from .ptx import parse_arch, parse_ptx
 
     manifest_file = ctx.show(package_dir / MANIFEST_FILENAME)
     files = assembled = 0
@@ -929,7 +934,7 @@ def _check_ptx(ctx: _Context, op: OpSpec, where: str, package_dir: Path, expecte
         at = f"{where}.ptx[{index}]"
         path = safe_package_path(package_dir, artifact.path)
         if path is None:
-            ctx.add("error", "PTX_PATH_ESCAPES", manifest_file, f"{at}.path",
+            ctx.add(Severity.ERROR, "PTX_PATH_ESCAPES", manifest_file, f"{at}.path",
                     f"{op.id}: PTX path {artifact.path!r} points outside the package",
                     "keep PTX files inside the package (the build writes them under ptx/)")
             continue
@@ -937,32 +942,32 @@ def _check_ptx(ctx: _Context, op: OpSpec, where: str, package_dir: Path, expecte
         try:
             data = path.read_bytes()
         except OSError as exc:
-            ctx.add("error", "PTX_MISSING", shown, f"{at}.path",
+            ctx.add(Severity.ERROR, "PTX_MISSING", shown, f"{at}.path",
                     f"{op.id}: {artifact.path} is not in the package ({exc.strerror or exc})",
                     f"{_BUILD_FIX}; and list the PTX files as package data (e.g. \"ptx/*.ptx\") so they reach the wheel")
             continue
         files += 1
         digest = hashlib.sha256(data).hexdigest()
         if digest != artifact.sha256:
-            ctx.add("error", "PTX_HASH_MISMATCH", shown, f"{at}.sha256",
+            ctx.add(Severity.ERROR, "PTX_HASH_MISMATCH", shown, f"{at}.sha256",
                     f"{op.id}: {artifact.path} has sha256 {digest}, the manifest records {artifact.sha256}: the "
                     "file was altered after the build, and the hub refuses it", _REBUILD_FIX)
         try:
             header = parse_ptx(data)
         except PtxFormatError as exc:
-            ctx.add("error", "PTX_INVALID", shown, f"{at}.path", f"{op.id}: {artifact.path}: {exc}", _REBUILD_FIX)
+            ctx.add(Severity.ERROR, "PTX_INVALID", shown, f"{at}.path", f"{op.id}: {artifact.path}: {exc}", _REBUILD_FIX)
             continue
         problems_before = len(ctx.findings)
         if parse_arch(header.target) != parse_arch(artifact.arch):
-            ctx.add("error", "PTX_TARGET_MISMATCH", shown, f"{at}.arch",
+            ctx.add(Severity.ERROR, "PTX_TARGET_MISMATCH", shown, f"{at}.arch",
                     f"{op.id}: {artifact.path} says .target {header.target} but is declared for {artifact.arch}; "
                     "the hub would hand it to GPUs it was not built for", _REBUILD_FIX)
         if artifact.isa is not None and artifact.isa != header.isa_text:
-            ctx.add("error", "PTX_ISA_MISMATCH", shown, f"{at}.isa",
+            ctx.add(Severity.ERROR, "PTX_ISA_MISMATCH", shown, f"{at}.isa",
                     f"{op.id}: the manifest records PTX ISA {artifact.isa}, {artifact.path} says .version "
                     f"{header.isa_text}", _REBUILD_FIX)
         if limit is not None and header.isa > limit.isa:
-            ctx.add("error", "PTX_ISA_TOO_NEW", shown, f"{at}.isa",
+            ctx.add(Severity.ERROR, "PTX_ISA_TOO_NEW", shown, f"{at}.isa",
                     f"{op.id}: {artifact.path} is PTX ISA {header.isa_text}, but {limit.describe()}; those drivers "
                     "fail to load it (CUDA_ERROR_UNSUPPORTED_PTX_VERSION), which TensorRT reports only when the "
                     "engine runs",
@@ -974,7 +979,7 @@ def _check_ptx(ctx: _Context, op: OpSpec, where: str, package_dir: Path, expecte
         if entry is None:
             names = [e.name for e in find_entries(text)]
             mangled = any(artifact.kernel in n for n in names)
-            ctx.add("error", "PTX_KERNEL_MISSING", shown, f"{at}.kernel",
+            ctx.add(Severity.ERROR, "PTX_KERNEL_MISSING", shown, f"{at}.kernel",
                     f"{op.id}: {artifact.path} has no .entry {artifact.kernel!r} (entries: {', '.join(names) or 'none'})",
                     'declare the CUDA kernel extern "C" so its name is not mangled' if mangled else _REBUILD_FIX)
         elif expected is not None:
@@ -982,7 +987,7 @@ def _check_ptx(ctx: _Context, op: OpSpec, where: str, package_dir: Path, expecte
             if got != [kind for kind, _ in expected]:
                 have = ", ".join(f"{p.ptx_type} {p.name}" for p in entry.params)
                 want = ", ".join(f"{label} {'.u64' if kind == 'ptr' else '.u32/.s32'}" for kind, label in expected)
-                ctx.add("error", "PTX_PARAMS_MISMATCH", shown, f"{at}.kernel",
+                ctx.add(Severity.ERROR, "PTX_PARAMS_MISMATCH", shown, f"{at}.kernel",
                         f"{op.id}: kernel {artifact.kernel!r} takes ({have}); TensorRT launches it with ({want}): "
                         "input pointers, then the int32 launch.extras, then output pointers",
                         "reorder the kernel's parameters to that order (and launch.extras to match), then rebuild")
@@ -998,7 +1003,7 @@ def _check_ptx(ctx: _Context, op: OpSpec, where: str, package_dir: Path, expecte
             except PtxBuildError as exc:
                 # The build's message is a headline then ptxas' own log, which names a temporary copy.
                 log = str(exc).partition("\n")[2].strip().replace("kernel.ptx", Path(artifact.path).name)
-                ctx.add("error", "PTXAS_FAILED", shown, f"{at}.path",
+                ctx.add(Severity.ERROR, "PTXAS_FAILED", shown, f"{at}.path",
                         f"{op.id}: {label} -arch={header.target} rejects {artifact.path}:\n{log}", _REBUILD_FIX)
             else:
                 assembled += 1
@@ -1054,19 +1059,19 @@ def _raw_precheck(ctx: _Context, raw: object, manifest_file: str) -> tuple[objec
             namespace, sep, name = op_id.partition("::")
             if not sep or "::" in name or "." in namespace or "." in name or (
                     namespace not in RESERVED_NAMESPACES and not (_IDENT.match(namespace) and _IDENT.match(name))):
-                ctx.add("error", "QDP_NAME_INVALID", manifest_file, f"{where}.id",
+                ctx.add(Severity.ERROR, "QDP_NAME_INVALID", manifest_file, f"{where}.id",
                         f"op id {op_id!r} is not 'namespace::name' with identifiers and no '.' on either side "
                         "(TensorRT refuses '.' in plugin namespaces and names)",
                         "use identifiers such as 'my_ops::fused_gelu', the same in the torch op and @trtp.register")
                 reported.add(f"{where}.id")
             elif namespace in RESERVED_NAMESPACES:
-                ctx.add("error", "QDP_NAMESPACE_RESERVED", manifest_file, f"{where}.id",
+                ctx.add(Severity.ERROR, "QDP_NAMESPACE_RESERVED", manifest_file, f"{where}.id",
                         f"op id {op_id!r} uses namespace {namespace!r}, which TensorRT reserves "
                         f"({', '.join(repr(n) for n in sorted(RESERVED_NAMESPACES))})",
                         "use your own namespace, e.g. the package name")
                 reported.add(f"{where}.id")
         if isinstance(op, dict) and op.get("kind") == "aot" and not op.get("ptx"):
-            ctx.add("error", "PTX_NOT_BUILT", manifest_file, f"{where}.ptx",
+            ctx.add(Severity.ERROR, "PTX_NOT_BUILT", manifest_file, f"{where}.ptx",
                     f"{op.get('id')}: the AOT op has no PTX files yet (the manifest's ptx list is written by the build)",
                     _BUILD_FIX)
             unbuilt.add(index)
@@ -1101,7 +1106,7 @@ def _validate_package(ctx: _Context, package_dir: Path) -> PackageResult:
     manifest_file = ctx.show(manifest_path)
     empty = PackageResult(dotted, ctx.show(package_dir), None, (), 0, 0)
     if not manifest_path.is_file():
-        ctx.add("error", "MANIFEST_MISSING", manifest_file, "",
+        ctx.add(Severity.ERROR, "MANIFEST_MISSING", manifest_file, "",
                 f"package {dotted} has no {MANIFEST_FILENAME}", f"add {MANIFEST_FILENAME} next to __init__.py "
                 "(`trt-plugin-hub new` writes one) and list it as package data")
         return empty
@@ -1111,7 +1116,7 @@ def _validate_package(ctx: _Context, package_dir: Path) -> PackageResult:
             raise OSError(f"{len(raw_bytes)} bytes, more than the {MAX_MANIFEST_BYTES} the hub reads")
         raw = json.loads(raw_bytes.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        ctx.add("error", "MANIFEST_UNREADABLE" if not isinstance(exc, json.JSONDecodeError) else "MANIFEST_INVALID",
+        ctx.add(Severity.ERROR, "MANIFEST_UNREADABLE" if not isinstance(exc, json.JSONDecodeError) else "MANIFEST_INVALID",
                 manifest_file, "", f"{MANIFEST_FILENAME} of {dotted} cannot be read as UTF-8 JSON: {exc}",
                 "write the manifest as UTF-8 JSON")
         return empty
@@ -1120,18 +1125,18 @@ def _validate_package(ctx: _Context, package_dir: Path) -> PackageResult:
         manifest: PluginManifest = parse_manifest(data, dotted)
     except ManifestError as exc:
         if exc.field not in reported:
-            ctx.add("error", exc.code, manifest_file, exc.field, str(exc), _manifest_fix(exc))
+            ctx.add(Severity.ERROR, exc.code, manifest_file, exc.field, str(exc), _manifest_fix(exc))
         return empty
 
     limit = None
     if any(op.kind == "aot" for op in manifest.ops):
-        from .build._errors import PtxBuildError
+        from ._errors import PtxBuildError
         from .build._isa import isa_limit_for_driver
 
         try:
             limit = isa_limit_for_driver(manifest.requires.cuda_driver)
         except PtxBuildError as exc:
-            ctx.add("error", "CUDA_DRIVER_UNDECLARED", manifest_file, "requires.cuda_driver", str(exc),
+            ctx.add(Severity.ERROR, "CUDA_DRIVER_UNDECLARED", manifest_file, "requires.cuda_driver", str(exc),
                     "declare the oldest supported driver, e.g. \"cuda_driver\": \">=570\" (loads PTX ISA <= 8.7)")
 
     sources = _Sources(ctx, package_dir, import_root)
@@ -1156,7 +1161,7 @@ def _validate_package(ctx: _Context, package_dir: Path) -> PackageResult:
 
 def _ptxas_summary(ctx: _Context) -> None:
     for isa, count in sorted(ctx.ptxas_missing.items()):
-        ctx.add("info", "PTXAS_UNAVAILABLE", "", "",
+        ctx.add(Severity.INFO, "PTXAS_UNAVAILABLE", "", "",
                 f"no ptxas that reads PTX ISA {isa[0]}.{isa[1]} was found (searched TRT_PLUGIN_HUB_PTXAS, Triton's "
                 f"bundled ptxas and PATH): {count} PTX file(s) were not assembled",
                 "install a CUDA toolkit whose ptxas reads that ISA (CUDA 12.8 reads 8.7, 13.0 reads 9.0) and put "
@@ -1184,14 +1189,14 @@ def _check_entry_points(ctx: _Context, modules: Sequence[str], packages: Sequenc
     declared = set(modules)
     for dotted, _path in packages:
         if dotted not in declared:
-            ctx.add("error", "ENTRY_POINT_MISSING", source_file, field_name,
+            ctx.add(Severity.ERROR, "ENTRY_POINT_MISSING", source_file, field_name,
                     f"no 'torch_tensorrt.plugins' entry point names package {dotted}, so the hub never discovers it",
                     hint.format(package=dotted, name=dotted.split(".")[-1]))
 
 
 def _project_packages(ctx: _Context, project: Path) -> list[tuple[str, Path]]:
     try:
-        from .build._errors import PtxBuildError
+        from ._errors import PtxBuildError
         from .build.backend import _load_toml, plugin_package_dirs
     except ImportError as exc:  # the backend builds on setuptools
         raise ValidationTargetError(f"validating a project directory needs setuptools ({exc})") from exc
@@ -1207,7 +1212,7 @@ def _project_packages(ctx: _Context, project: Path) -> list[tuple[str, Path]]:
                         'add [project.entry-points."torch_tensorrt.plugins"] with {name} = "{package}"')
     for module in modules:
         if module not in {p for p, _ in packages}:
-            ctx.add("error", "ENTRY_POINT_NOT_FOUND", "pyproject.toml", 'project.entry-points."torch_tensorrt.plugins"',
+            ctx.add(Severity.ERROR, "ENTRY_POINT_NOT_FOUND", "pyproject.toml", 'project.entry-points."torch_tensorrt.plugins"',
                     f"the entry point names {module}, which is not a plugin package of this project (none of "
                     f"{', '.join(p for p, _ in packages) or 'none'})",
                     "point the entry point at the package holding trt_plugin.json, or list that package in "
@@ -1222,7 +1227,7 @@ def _project_packages(ctx: _Context, project: Path) -> list[tuple[str, Path]]:
         except (OSError, ValueError, AttributeError):
             pass
     if has_aot_build and backend != _HUB_BACKEND:
-        ctx.add("warning", "BUILD_BACKEND", "pyproject.toml", "build-system.build-backend",
+        ctx.add(Severity.WARNING, "BUILD_BACKEND", "pyproject.toml", "build-system.build-backend",
                 f"AOT ops declare build sections but the project builds with {backend!r}, which compiles no PTX: "
                 "the wheel ships whatever PTX is in the tree",
                 f'set build-backend = "{_HUB_BACKEND}" and add "trt-plugin-hub" to [build-system] requires')
@@ -1244,7 +1249,7 @@ def _wheel_packages(ctx: _Context, root: Path, wheel: Path) -> list[tuple[str, P
     for module in modules:
         path = root.joinpath(*module.split("."))
         if not path.is_dir():
-            ctx.add("error", "ENTRY_POINT_NOT_FOUND", f"{info_name}/entry_points.txt", "torch_tensorrt.plugins",
+            ctx.add(Severity.ERROR, "ENTRY_POINT_NOT_FOUND", f"{info_name}/entry_points.txt", "torch_tensorrt.plugins",
                     f"the entry point names package {module}, which the wheel does not contain",
                     "include the package in the wheel or correct the entry point")
             continue
@@ -1279,7 +1284,7 @@ def _distribution_packages(ctx: _Context, name: str) -> tuple[Path, list[tuple[s
             located = Path(str(dist.locate_file(module.replace(".", "/"))))
             path = located if located.is_dir() else locate_package(module)
             if path is None:
-                ctx.add("error", "ENTRY_POINT_NOT_FOUND", "entry_points.txt", ENTRY_POINT_GROUP,
+                ctx.add(Severity.ERROR, "ENTRY_POINT_NOT_FOUND", "entry_points.txt", ENTRY_POINT_GROUP,
                         f"{name}'s entry point names package {module}, which is not installed",
                         f"reinstall {name}")
                 continue
@@ -1364,7 +1369,8 @@ def _print_report(report: ValidationReport, out: TextIO) -> None:
             out.writelines(f"          {line}\n" for line in finding.message.splitlines())
             out.write(f"          fix: {finding.fix}\n")
     tools = f"; assembled with {', '.join(report.ptxas)}" if report.ptxas else ""
-    out.write(f"\n{report.count('error')} error(s), {report.count('warning')} warning(s), {report.count('info')} "
+    out.write(f"\n{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s), "
+              f"{report.count(Severity.INFO)} "
               f"note(s){tools}: {'OK' if report.ok else 'FAILED'}\n")
 
 

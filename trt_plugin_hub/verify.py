@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import datetime
+import enum
 import inspect
 import json
 import math
@@ -55,6 +56,7 @@ __all__ = [
     "Unavailable",
     "VerifyReport",
     "VerifySettings",
+    "VerifyStatus",
     "add_cli",
     "check_kernel_params",
     "extra_values",
@@ -87,7 +89,15 @@ _INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
 _POINTER_TYPES = frozenset({".u64", ".b64", ".s64"})
 _INT32_TYPES = frozenset({".u32", ".b32", ".s32"})
 
-Status = Literal["ok", "mismatch", "error"]
+class VerifyStatus(str, enum.Enum):
+    """One op's verdict: every shape matched its reference, a shape did not, or the op could not run."""
+
+    OK = "ok"
+    MISMATCH = "mismatch"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class Unavailable(RuntimeError):
@@ -278,7 +288,7 @@ class OpResult:
 
     plugin: str
     op: str
-    status: Status
+    status: VerifyStatus
     arch: str | None = None
     kernel: str | None = None
     ptx: str | None = None
@@ -309,7 +319,7 @@ class OpResult:
         return {
             "plugin": self.plugin,
             "op": self.op,
-            "status": self.status,
+            "status": VerifyStatus(self.status).value,
             "error": self.error,
             "arch": self.arch,
             "kernel": self.kernel,
@@ -381,7 +391,7 @@ class VerifyReport:
     @property
     def passed(self) -> bool:
         """Every op matched its reference at every shape, and every plugin could be read."""
-        return not self.problems and all(op.status == "ok" for op in self.ops)
+        return not self.problems and all(op.status == VerifyStatus.OK for op in self.ops)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -519,7 +529,7 @@ def _collect_packages(settings: VerifySettings) -> tuple[list[_Package], list[st
 def _package_from_dir(text: str) -> _Package:
     """A package directory given on the command line: the one holding ``trt_plugin.json``, or a
     project directory with exactly one such package below it."""
-    from .errors import HubError
+    from ._errors import HubError
 
     path = Path(text)
     if not path.is_dir():
@@ -816,7 +826,7 @@ def _verify_op(gpu: _Gpu, env: Any, package: _Package, op: OpSpec, settings: Ver
     from .decisions import resolve_ptx
     from .ptx import parse_ptx
 
-    result = OpResult(plugin=package.name, op=op.id, status="error", launch=op.launch)
+    result = OpResult(plugin=package.name, op=op.id, status=VerifyStatus.ERROR, launch=op.launch)
     if op.launch is None:
         return replace(result, error="the op declares no 'launch' section, so how TensorRT launches it is unknown")
     resolution = resolve_ptx(op, package.package_dir, env)
@@ -850,7 +860,7 @@ def _verify_op(gpu: _Gpu, env: Any, package: _Package, op: OpSpec, settings: Ver
                 break  # the context is unusable after a fault: later shapes would only repeat it
     finally:
         gpu.unload(module)
-    status: Status = "ok" if sizes and all(s.passed for s in sizes) else "mismatch"
+    status = VerifyStatus.OK if sizes and all(s.passed for s in sizes) else VerifyStatus.MISMATCH
     return replace(result, status=status, sizes=tuple(sizes))
 
 
@@ -988,14 +998,14 @@ def run_verify(settings: VerifySettings) -> VerifyReport:
     """Verify every selected AOT op on the current GPU.
 
     Raises :class:`Unavailable` when torch, cuda-python or a GPU is missing, and
-    :class:`~trt_plugin_hub.errors.HubError` for a ``--package`` that cannot be read.
+    :class:`~trt_plugin_hub.HubError` for a ``--package`` that cannot be read.
     """
     torch, driver = _load_gpu_stack()
     packages, problems = _collect_packages(settings)
     selected = [(p, op) for p in packages for op in p.manifest.ops if op.kind == "aot"
                 and (not settings.ops or op.id in settings.ops)]
     if settings.ops:
-        from .errors import HubError
+        from ._errors import HubError
 
         known = {op.id for p in packages for op in p.manifest.ops if op.kind == "aot"}
         unknown = sorted(set(settings.ops) - known)
@@ -1064,8 +1074,8 @@ def _non_negative(text: str) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ._errors import HubError
     from .cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-    from .errors import HubError
 
     out = out or sys.stdout
     try:

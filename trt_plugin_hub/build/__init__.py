@@ -11,7 +11,8 @@ Importing this package is cheap: the compilers are imported only when a build ru
 
 from __future__ import annotations
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from ._build import MANIFEST_NAME, BuildResult, BuiltPtx, build_ptx
-from ._errors import PtxBuildError
 
 __all__ = ["MANIFEST_NAME", "BuildResult", "BuiltPtx", "PtxBuildError", "build_ptx"]

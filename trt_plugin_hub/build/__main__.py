@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from ._build import MANIFEST_NAME, build_ptx
-from ._errors import PtxBuildError
 
 __all__ = ["main"]
 

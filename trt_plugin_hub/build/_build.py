@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from ..ptx import max_isa_for_cuda
-from ._errors import PtxBuildError
 from ._isa import IsaLimit, format_isa, isa_limit_for_driver
 from ._ptxas import Ptxas, assemble, find_ptxas
 from ._ptxtext import find_entries, find_entry, machine_path_problems, ptx_isa, ptx_target

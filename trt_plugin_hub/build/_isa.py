@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from ..ptx import cuda_version_for_driver, max_isa_for_cuda
-from ._errors import PtxBuildError
 
 __all__ = ["IsaLimit", "isa_limit_for_driver", "format_isa", "parse_isa"]
 

@@ -11,7 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._errors import PtxBuildError
+from trt_plugin_hub._errors import PtxBuildError
+
 from ._spec import CompiledKernel, NvrtcRecipe
 
 __all__ = ["nvrtc_version", "compile_nvrtc", "compute_arch"]

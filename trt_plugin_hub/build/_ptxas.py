@@ -18,8 +18,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from ..ptx import max_isa_for_cuda
-from ._errors import PtxBuildError
 
 __all__ = ["Ptxas", "find_ptxas", "assemble"]
 

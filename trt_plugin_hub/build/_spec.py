@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from ._errors import PtxBuildError
+from trt_plugin_hub._errors import PtxBuildError
 
 __all__ = [
     "LaunchInfo",

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from .. import _guard
-from ._errors import PtxBuildError
 from ._ptxtext import body_references, drop_trailing_params, find_entry
 from ._spec import CompiledKernel, TritonRecipe
 

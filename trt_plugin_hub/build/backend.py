@@ -25,8 +25,9 @@ from typing import Any
 
 from setuptools import build_meta as _setuptools
 
+from trt_plugin_hub._errors import PtxBuildError
+
 from ._build import MANIFEST_NAME, build_ptx
-from ._errors import PtxBuildError
 
 __all__ = [
     "build_wheel",
