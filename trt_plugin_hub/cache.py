@@ -53,7 +53,6 @@ __all__ = [
     "CACHE_SCHEMA",
     "CacheInfo",
     "CacheKey",
-    "add_cli",
     "cache_dir",
     "cache_info",
     "cache_key",
@@ -454,40 +453,3 @@ def cache_info() -> CacheInfo:
     hit = _load(current, key) if current.exists() else None
     return CacheInfo(str(directory), bypassed, _writable(directory), len(files), size,
                      str(current), hit is not None, len(hit) if hit is not None else None)
-
-
-def add_cli(subparsers: Any) -> None:
-    """Add ``trt-plugin-hub cache clear`` and ``cache info [--json]``."""
-    parser = subparsers.add_parser("cache", help="the discovery cache: where it is, whether it is current, clear it")
-    actions = parser.add_subparsers(dest="cache_command", metavar="ACTION")
-    actions.required = True
-    p_clear = actions.add_parser("clear", help="remove every cached discovery result")
-    p_clear.set_defaults(func=_cmd_clear)
-    p_info = actions.add_parser("info", help="location, size and whether this environment's entry is current")
-    p_info.add_argument("--json", action="store_true", help="print as JSON")
-    p_info.set_defaults(func=_cmd_info)
-
-
-def _cmd_clear(args: Any) -> int:
-    directory = cache_dir()
-    if directory is None:
-        print("No cache directory (no home directory and TRT_PLUGIN_HUB_CACHE_DIR is not set).")
-        return 0
-    removed = clear_cache(directory)
-    print(f"Removed {removed} cache file(s) from {directory}.")
-    return 0
-
-
-def _cmd_info(args: Any) -> int:
-    info = cache_info()
-    if args.json:
-        print(json.dumps(info.to_dict(), indent=2))
-        return 0
-    print(f"directory:  {info.directory or 'none (no home directory)'}")
-    print(f"bypassed:   {'yes (TRT_PLUGIN_HUB_NO_CACHE)' if info.bypassed else 'no'}")
-    print(f"writable:   {'yes' if info.writable else 'no (discovery runs uncached)'}")
-    print(f"files:      {info.files} ({info.size_bytes} bytes)")
-    state = "current" if info.current_valid else "absent or outdated (rebuilt on next discovery)"
-    plugins = f", {info.current_plugins} plugin(s)" if info.current_plugins is not None else ""
-    print(f"this environment: {info.current_file or '-'}: {state}{plugins}")
-    return 0

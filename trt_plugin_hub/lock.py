@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from ._version import __version__
 from .discovery import Candidate
 from .settings import normalize_name
 
-__all__ = ["LockedPlugin", "LOCK_SCHEMA", "build_lock", "write_lock", "read_lock", "lock_checker", "add_cli"]
+__all__ = ["LockedPlugin", "LOCK_SCHEMA", "build_lock", "write_lock", "read_lock", "lock_checker"]
 
 LOCK_SCHEMA = 1
 
@@ -128,45 +127,3 @@ def lock_checker(path: str | Path) -> Callable[[Candidate], Reason | None]:
         return None
 
     return check
-
-
-def add_cli(sub: Any) -> None:
-    """``trt-plugin-hub lock``."""
-    parser = sub.add_parser("lock", help="write (or --check) a lock of the installed plugins")
-    parser.add_argument("-o", "--output", default="trt-plugin-hub.lock",
-                        help="lock file to write (default: trt-plugin-hub.lock)")
-    parser.add_argument("--check", metavar="LOCK", help="compare the installed plugins with LOCK instead of writing")
-    parser.add_argument("--json", action="store_true", help="print the lock (or the differences) as JSON")
-    parser.set_defaults(func=_cmd_lock)
-
-
-def _cmd_lock(args: Any) -> int:
-    from .discovery import discover
-
-    candidates = discover()
-    if args.check:
-        checker = lock_checker(args.check)
-        problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None
-                    and (r := checker(c)) is not None]
-        locked_names = set(read_lock(args.check)) if Path(args.check).exists() else set()
-        installed = {normalize_name(c.name) for c in candidates}
-        missing = sorted(locked_names - installed)
-        if args.json:
-            print(json.dumps({"matches": not problems and not missing,
-                              "differences": [{"plugin": n, "code": r.code, "message": r.message} for n, r in problems],
-                              "missing": missing}, indent=2))
-        else:
-            for name, reason in problems:
-                print(f"{name}: [{reason.code}] {reason.message}")
-            for name in missing:
-                print(f"{name}: in the lock but not installed")
-            if not problems and not missing:
-                print(f"installed plugins match {args.check}")
-        return 1 if problems or missing else 0
-    document = build_lock(candidates)
-    write_lock(document, Path(args.output))
-    if args.json:
-        print(json.dumps(document, indent=2))
-    else:
-        print(f"wrote {args.output}: {len(document['plugins'])} plugin(s)", file=sys.stderr)
-    return 0

@@ -25,7 +25,6 @@ Checked, each failure a :class:`ValidationFinding` naming the file, the field an
 
 from __future__ import annotations
 
-import argparse
 import ast
 import configparser
 import contextlib
@@ -34,13 +33,12 @@ import hashlib
 import json
 import re
 import shutil
-import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ._errors import ManifestError, ValidationTargetError
 from .manifest import (
@@ -61,7 +59,6 @@ __all__ = [
     "ValidationTargetError",
     "validate",
     "validate_package",
-    "add_cli",
 ]
 
 class Severity(str, enum.Enum):
@@ -130,8 +127,8 @@ _QDP_MODULES = ("tensorrt.plugin", "tensorrt_bindings.plugin")
 _TORCH_OP_DECORATORS = ("torch.library.custom_op", "torch.library.triton_op", "torch._library.custom_ops.custom_op")
 _HUB_BACKEND = "trt_plugin_hub.build.backend"
 _BUILD_FIX = ("build the PTX with the hub's build backend: `pip wheel --no-deps -w dist .` in the project, or "
-              "`python -m trt_plugin_hub.build PACKAGE_DIR`")
-_REBUILD_FIX = ("rebuild the PTX with the hub's build backend (`python -m trt_plugin_hub.build PACKAGE_DIR` or "
+              "`trt-plugin-hub build PACKAGE_DIR`")
+_REBUILD_FIX = ("rebuild the PTX with the hub's build backend (`trt-plugin-hub build PACKAGE_DIR` or "
                 "`pip wheel`) instead of editing PTX or the manifest's ptx list by hand")
 
 
@@ -1350,50 +1347,3 @@ def validate(target: str | Path) -> ValidationReport:
 
 # ----------------------------------------------------------------------------------------------
 # Command line
-
-
-def _print_report(report: ValidationReport, out: TextIO) -> None:
-    out.write(f"Validating {report.target} ({report.kind})\n")
-    for package in report.packages:
-        plugin = f"plugin {package.plugin!r}, " if package.plugin else ""
-        out.write(f"\nPackage {package.package} ({plugin}{len(package.ops)} ops, {package.ptx_files} PTX files, "
-                  f"{package.assembled} assembled)\n")
-        for op in package.ops:
-            out.write(f"  op {op.id} ({op.kind})\n")
-            out.writelines(f"    ok  {line}\n" for line in op.checked)
-    if report.findings:
-        out.write("\nFindings:\n")
-        for finding in report.findings:
-            where = " ".join(part for part in (finding.file, f"[{finding.field}]" if finding.field else "") if part)
-            out.write(f"  {finding.severity:<7} {finding.code}  {where}\n")
-            out.writelines(f"          {line}\n" for line in finding.message.splitlines())
-            out.write(f"          fix: {finding.fix}\n")
-    tools = f"; assembled with {', '.join(report.ptxas)}" if report.ptxas else ""
-    out.write(f"\n{report.count(Severity.ERROR)} error(s), {report.count(Severity.WARNING)} warning(s), "
-              f"{report.count(Severity.INFO)} "
-              f"note(s){tools}: {'OK' if report.ok else 'FAILED'}\n")
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    report = validate(args.target)
-    if args.json:
-        print(report.to_json())
-    else:
-        _print_report(report, sys.stdout)
-    return 0 if report.ok else 1
-
-
-def add_cli(subparsers: Any) -> None:
-    """Add ``trt-plugin-hub validate``."""
-    parser = subparsers.add_parser(
-        "validate",
-        help="check a plugin package before publishing: manifest, QDP rules, PTX files",
-        description="Check a plugin package without importing it: the manifest, TensorRT's QDP rules on the "
-                    "@trtp.register functions and torch schemas (read from source), and every PTX file (sha256, "
-                    ".target, ISA against requires.cuda_driver, entry kernel and TensorRT's AOT parameter order, "
-                    "ptxas). Exit 1 if anything is an error.")
-    parser.add_argument("target", metavar="PATH-OR-DISTRIBUTION",
-                        help="a package directory (holding trt_plugin.json), a project directory (pyproject.toml), "
-                             "a wheel (.whl), or an installed distribution or plugin name")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(func=_cmd_validate)

@@ -4,7 +4,7 @@
 CUDA C++ through NVRTC) for every declared architecture without a GPU, checks the PTX is what
 TensorRT's AOT launcher and the declared driver accept, writes it into the package and records
 path, kernel, sha256 and ISA in the manifest. :mod:`trt_plugin_hub.build.backend` runs it from
-``pip wheel``; ``python -m trt_plugin_hub.build PACKAGE_DIR`` runs it by hand.
+``pip wheel``; ``trt-plugin-hub build PACKAGE_DIR`` runs it by hand.
 
 Importing this package is cheap: the compilers are imported only when a build runs.
 """

@@ -1,0 +1,135 @@
+"""``trt-plugin-hub explain NAME``: every check for one plugin, and the upstream debugging checks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from trt_plugin_hub._reasons import Status
+
+from ._common import EXIT_OK, EXIT_PROBLEMS, TARGET_HELP, UsageError, environment_line, mark
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    """Add ``explain`` to the command line."""
+    parser = sub.add_parser("explain", help="every check for one plugin, with results and reasons")
+    parser.add_argument("name", help="plugin, distribution or entry point name")
+    parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.add_argument("--target", help=TARGET_HELP)
+    parser.add_argument("--no-load", action="store_true",
+                        help="decide only; do not import the plugin (activation is skipped anyway with --target)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``explain``."""
+    from trt_plugin_hub.loader import report
+
+    decided = report(target=args.target) if args.target else report()
+    plugin = decided.plugin(args.name)
+    if plugin is None:
+        names = ", ".join(p.name for p in decided.plugins) or "none installed"
+        raise UsageError(f"no installed plugin is called {args.name!r} (installed: {names})")
+    result = decided
+    activation_note = None
+    if args.target:
+        activation_note = "not activated: --target describes another host"
+    elif args.no_load:
+        activation_note = "not activated: --no-load"
+    elif plugin.status is Status.AVAILABLE:
+        from trt_plugin_hub.loader import load
+
+        result = load(strict=False)
+        plugin = result.plugin(args.name) or plugin
+    else:
+        activation_note = f"not activated: the plugin is {plugin.status}"
+    debug = _debug_checks(plugin) if activation_note is None else []
+    if args.json:
+        data = plugin.to_dict()
+        data["environment"] = result.environment.to_dict()
+        data["activation"] = activation_note or "activated in this process"
+        data["debug_checks"] = [c.to_dict() for c in debug]
+        print(json.dumps(data, indent=2))
+    else:
+        _print_explain(plugin, result, activation_note, debug, sys.stdout)
+    return EXIT_OK if plugin.status.usable else EXIT_PROBLEMS
+
+
+def _debug_checks(plugin: Any) -> list[Any]:
+    """The upstream page's three debugging checks, run for real where TensorRT is present."""
+    from trt_plugin_hub._reasons import Check
+    from trt_plugin_hub.manifest import OpKind
+
+    checks = []
+    try:
+        from trt_plugin_hub import _adapter
+    except Exception as exc:  # noqa: BLE001 - explain reports what it cannot check
+        return [Check("debugging checks", None, f"unavailable: {exc}")]
+    for op in plugin.ops:
+        if op.status is not Status.ACTIVE or op.kind is OpKind.LEGACY:
+            continue
+        ns, name = op.id.split("::")
+        try:
+            in_qdp = op.id in _adapter.qdp_registry()
+            checks.append(Check(f"1. {op.id} in QDP_REGISTRY", in_qdp, "tensorrt.plugin._lib.QDP_REGISTRY"))
+        except Exception as exc:  # noqa: BLE001 - upstream state that cannot be read is reported
+            checks.append(Check(f"1. {op.id} in QDP_REGISTRY", None, f"cannot read: {exc}"))
+        try:
+            overload = _adapter.torch_overload(ns, name, op.overload)
+            registered = _adapter.converter_registered(overload)
+            count = _adapter.converter_candidates(overload)
+            checks.append(Check(f"2. torch.ops.{ns}.{name}.{op.overload} in DYNAMO_CONVERTERS", registered,
+                                f"{count} converter candidate(s)"))
+        except Exception as exc:  # noqa: BLE001 - upstream state that cannot be read is reported
+            checks.append(Check(f"2. torch.ops.{ns}.{name}.{op.overload} in DYNAMO_CONVERTERS", None, str(exc)))
+        checks.append(_validator_check(op))
+    return checks
+
+
+def _validator_check(op: Any) -> Any:
+    from trt_plugin_hub._reasons import Check
+
+    validator = next((c for c in op.checks if c.name == "capability validator"), None)
+    if validator is None:
+        return Check(f"3. capability validator of {op.id}", True, "none declared: every node is accepted")
+    return Check(f"3. capability validator of {op.id}", True,
+                 f"{validator.detail} resolves to a callable; it runs per node at compile time (see a dryrun report)")
+
+
+def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug: list[Any], out: TextIO) -> None:
+    out.write(f"Plugin {plugin.name}: {plugin.status}\n")
+    out.write(f"  distribution: {plugin.distribution} {plugin.version}\n")
+    out.write(f"  entry point:  {plugin.entry_point} (group torch_tensorrt.plugins)\n")
+    out.write(f"  location:     {plugin.location}\n")
+    if plugin.manifest_sha256:
+        out.write(f"  manifest:     sha256 {plugin.manifest_sha256}\n")
+    if plugin.description:
+        out.write(f"  description:  {plugin.description}\n")
+    out.write(environment_line(result.environment).replace("Environment: ", "  environment:  ").replace(
+        "Target: ", "  target:       ") + "\n")
+    out.write("\nChecks:\n")
+    out.writelines(f"  [{mark(check.passed)}] {check.name}: {check.detail}\n" for check in plugin.checks)
+    for op in plugin.ops:
+        timing = f", activation {op.activation_ms:.2f} ms" if op.activation_ms is not None else ""
+        out.write(f"\nOp {op.id}.{op.overload} ({op.kind}, priority {op.priority}): {op.status}"
+                  f"{f', runs {op.mode}' if op.mode and op.status.usable else ''}{timing}\n")
+        if op.ptx:
+            out.write(f"  ptx: {op.ptx}\n")
+        out.writelines(f"  [{mark(check.passed)}] {check.name}: {check.detail}\n" for check in op.checks)
+        out.writelines(f"  [{reason.code}] {reason.message}\n" for reason in op.reasons)
+    if plugin.reasons:
+        out.write("\nWhy:\n")
+        out.writelines(f"  [{reason.code}] {reason.message}\n" for reason in plugin.reasons)
+    out.write("\nActivation: ")
+    if activation_note:
+        out.write(activation_note + "\n")
+    else:
+        total = plugin.activation_ms
+        out.write(f"done in this process{f' in {total:.2f} ms' if total is not None else ''}\n")
+    if debug:
+        out.write("\nUpstream debugging checks:\n")
+        out.writelines(f"  [{mark(check.passed)}] {check.name}: {check.detail}\n" for check in debug)

@@ -1,0 +1,59 @@
+"""``trt-plugin-hub lock``: write, or check, a lock of the installed plugins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from trt_plugin_hub.lock import build_lock, lock_checker, read_lock, write_lock
+from trt_plugin_hub.settings import normalize_name
+
+from ._common import EXIT_OK, EXIT_PROBLEMS
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    """Add ``lock`` to the command line."""
+    parser = sub.add_parser("lock", help="write (or --check) a lock of the installed plugins")
+    parser.add_argument("-o", "--output", default="trt-plugin-hub.lock",
+                        help="lock file to write (default: trt-plugin-hub.lock)")
+    parser.add_argument("--check", metavar="LOCK", help="compare the installed plugins with LOCK instead of writing")
+    parser.add_argument("--json", action="store_true", help="print the lock (or the differences) as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``lock``."""
+    from trt_plugin_hub.discovery import discover
+
+    candidates = discover()
+    if args.check:
+        checker = lock_checker(args.check)
+        problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None
+                    and (r := checker(c)) is not None]
+        locked_names = set(read_lock(args.check)) if Path(args.check).exists() else set()
+        installed = {normalize_name(c.name) for c in candidates}
+        missing = sorted(locked_names - installed)
+        if args.json:
+            print(json.dumps({"matches": not problems and not missing,
+                              "differences": [{"plugin": n, "code": r.code, "message": r.message} for n, r in problems],
+                              "missing": missing}, indent=2))
+        else:
+            for name, reason in problems:
+                print(f"{name}: [{reason.code}] {reason.message}")
+            for name in missing:
+                print(f"{name}: in the lock but not installed")
+            if not problems and not missing:
+                print(f"installed plugins match {args.check}")
+        return EXIT_PROBLEMS if problems or missing else EXIT_OK
+    document = build_lock(candidates)
+    write_lock(document, Path(args.output))
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(f"wrote {args.output}: {len(document['plugins'])} plugin(s)", file=sys.stderr)
+    return EXIT_OK
