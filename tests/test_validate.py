@@ -18,13 +18,13 @@ import pytest
 
 from _support.dists import REPO, run_python
 from _support.manifests import rehash
-from trt_plugin_hub.cli import main
-from trt_plugin_hub.validate import (
+from trt_plugin_hub.authoring import (
     VALIDATION_CODES,
     ValidationReport,
     ValidationTargetError,
     validate,
 )
+from trt_plugin_hub.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def installed_copy(example_site: Path, tmp_path: Path) -> Path:
 
 
 def _ptxas_available() -> bool:
-    from trt_plugin_hub.validate import _find_ptxas
+    from trt_plugin_hub.authoring._validate.kernels import _find_ptxas
 
     return _find_ptxas((8, 7)) is not None
 
