@@ -22,7 +22,7 @@ from trt_plugin_hub.scaffold import (
     create_project,
     render_project,
 )
-from trt_plugin_hub.validate import validate
+from trt_plugin_hub.authoring import validate
 
 pytestmark = pytest.mark.slow
 

@@ -2,4 +2,26 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._validate import (
+    VALIDATION_CODES,
+    OpSummary,
+    PackageResult,
+    Severity,
+    ValidationFinding,
+    ValidationReport,
+    ValidationTargetError,
+    validate,
+    validate_package,
+)
+
+__all__: list[str] = [
+    "VALIDATION_CODES",
+    "OpSummary",
+    "PackageResult",
+    "Severity",
+    "ValidationFinding",
+    "ValidationReport",
+    "ValidationTargetError",
+    "validate",
+    "validate_package",
+]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from trt_plugin_hub.validate import Severity, ValidationReport, validate
+from trt_plugin_hub.authoring import Severity, ValidationReport, validate
 
 from ._common import EXIT_OK, EXIT_PROBLEMS
 

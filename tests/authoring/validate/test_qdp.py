@@ -1,0 +1,120 @@
+"""TensorRT's QDP rules and the torch schema rules, read from source: small packages breaking one
+rule each, and broken copies of the example's QDP functions, are caught with the right finding."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from _support.validate import GOOD_OPS, GOOD_REGISTER, jit, qdp_package, severities_and_codes
+from trt_plugin_hub.authoring import validate
+
+pytestmark = pytest.mark.slow
+
+
+def test_package_following_every_rule_has_no_findings(tmp_path: Path):
+    package = qdp_package(tmp_path, jit(GOOD_REGISTER), GOOD_OPS)
+    report = validate(package)
+    assert report.findings == ()
+    assert report.packages[0].ops[0].checked[0].startswith("@trtp.register acme_ops/qdp.py:")
+
+
+RULES: list[tuple[str, str, str, str, str]] = [
+    ("reserved attribute name", """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, stream: float) -> Tuple[trtp.TensorDesc]:
+    return (x.like(),)
+""", "QDP_ATTR_RESERVED", "_desc(stream)", "rename"),
+    ("default in register signature", """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, alpha: float = 1.0) -> Tuple[trtp.TensorDesc]:
+    return (x.like(),)
+""", "QDP_ATTR_DEFAULT", "_desc(alpha)", "torch op's schema"),
+    ("tensor after attribute", """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc, alpha: float, y: trtp.TensorDesc) -> Tuple[trtp.TensorDesc]:
+    return (x.like(),)
+""", "QDP_TENSORS_NOT_FIRST", "_desc(y)", "before the attributes"),
+    ("unsupported attribute type", """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, alpha: list) -> Tuple[trtp.TensorDesc]:
+    return (x.like(),)
+""", "QDP_ATTR_TYPE", "_desc(alpha)", "int, float, str, bool, bytes"),
+    ("numpy array without dtype", """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, alpha: np.ndarray) -> Tuple[trtp.TensorDesc]:
+    return (x.like(),)
+""", "QDP_ATTR_TYPE", "_desc(alpha)", "NDArray"),
+    ("no return annotation", """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, alpha: float):
+    return (x.like(),)
+""", "QDP_SIGNATURE_INVALID", "_desc -> ?", "Tuple[trtp.TensorDesc]"),
+]
+
+
+@pytest.mark.parametrize("name, register, code, field_name, fix", RULES, ids=[rule[0] for rule in RULES])
+def test_register_function_breaking_a_qdp_rule_is_an_error_naming_the_parameter(
+        tmp_path: Path, name: str, register: str, code: str, field_name: str, fix: str):
+    report = validate(qdp_package(tmp_path, jit(register), GOOD_OPS))
+    matching = [f for f in report.findings if f.code == code]
+    assert matching and matching[0].severity == "error", severities_and_codes(report)
+    assert matching[0].field == field_name and re.match(r"acme_ops/qdp\.py:\d+", matching[0].file)
+    assert fix in matching[0].fix
+    assert not report.ok
+
+
+def test_numpy_array_attribute_with_a_supported_dtype_is_accepted(tmp_path: Path):
+    register = GOOD_REGISTER.replace("alpha: float", "alpha: npt.NDArray[np.float32]")
+    impl = """
+@trtp.impl("acme::op")
+def _impl(x: trtp.Tensor, y: trtp.Tensor, outputs: Tuple[trtp.Tensor], stream: int) -> None:
+    pass
+"""
+    report = validate(qdp_package(tmp_path, jit(register, impl), GOOD_OPS))
+    assert "QDP_ATTR_TYPE" not in report.codes()
+    assert "alpha: ndarray" in report.packages[0].ops[0].checked[0]
+
+
+def test_jit_op_without_impl_is_an_error(tmp_path: Path):
+    report = validate(qdp_package(tmp_path, GOOD_REGISTER, GOOD_OPS))
+    assert report.codes("error") == ["QDP_IMPL_MISSING"]
+    assert "@trtp.impl('acme::op')" in report.findings[0].fix
+
+
+def test_torch_attribute_without_default_is_a_warning_giving_the_reason(tmp_path: Path):
+    report = validate(qdp_package(tmp_path, jit(GOOD_REGISTER), GOOD_OPS.replace("alpha: float = 1.0", "alpha: float")))
+    assert report.ok and severities_and_codes(report) == [("warning", "SCHEMA_ATTR_NO_DEFAULT")]
+    assert "2.7-2.13" in report.findings[0].message and "alpha" in report.findings[0].fix
+
+
+def test_torch_schema_and_plugin_attributes_must_match(tmp_path: Path):
+    report = validate(qdp_package(tmp_path, jit(GOOD_REGISTER), GOOD_OPS.replace("alpha", "beta")))
+    assert report.codes("error") == ["SCHEMA_PLUGIN_MISMATCH"]
+    assert "['beta']" in report.findings[0].message and "['alpha']" in report.findings[0].message
+
+
+def test_legacy_op_whose_register_function_is_missing_is_an_error(tmp_path: Path):
+    entries = [{"id": "acme::op", "kind": "legacy", "module": "acme_ops.legacy", "register": "acme_ops.legacy:setup"}]
+    package = qdp_package(tmp_path, "", GOOD_OPS, ops_entries=entries,
+                          extra={"legacy.py": "def register() -> None:\n    pass\n"})
+    report = validate(package)
+    assert report.codes("error") == ["LEGACY_REGISTER_NOT_FOUND"]
+    assert report.findings[0].field == "ops[0].register"
+
+
+def test_aot_impl_that_does_not_take_every_attribute_is_an_error(installed_copy: Path):
+    # Registration accepts it; TensorRT's engine build calls aot_impl(x, scale, outputs, tactic).
+    qdp = installed_copy / "qdp.py"
+    text = qdp.read_text()
+    old = "def _scale_aot_impl(x: trtp.TensorDesc, scale: float, outputs"
+    assert old in text
+    qdp.write_text(text.replace(old, "def _scale_aot_impl(x: trtp.TensorDesc, outputs").replace(
+        'attrs={"scale": scale}', 'attrs={"scale": 1.0}'))
+    report = validate(installed_copy)
+    assert report.codes("error") == ["AOT_IMPL_SIGNATURE"]
+    (finding,) = report.findings
+    assert "(x, scale, outputs, tactic)" in finding.message and "example_plugin::scale_nvrtc" in finding.message
+    assert finding.file.startswith("example_plugin_pkg/qdp.py:")

@@ -1,0 +1,260 @@
+"""An AOT op's kernel: its launch section, TensorRT's parameter order, and every PTX file.
+
+Each PTX file is checked inside the package, present, with the recorded sha256, ``.target`` and
+ISA, an ISA the declared drivers load, the entry kernel in TensorRT's AOT parameter order (input
+pointers, the int32 ``launch.extras``, output pointers), and assembled by ``ptxas`` where one
+that reads its ISA is found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
+from trt_plugin_hub.manifest import MANIFEST_FILENAME, OpSpec, PtxArtifact
+
+from .model import BUILD_FIX, REBUILD_FIX, Findings, Severity
+from .qdp import Signature
+
+if TYPE_CHECKING:
+    from trt_plugin_hub.build._ptxtext import PtxEntry
+    from trt_plugin_hub.ptx import PtxHeader
+
+__all__ = ["check_launch", "check_ptx", "expected_params", "ptxas_summary"]
+
+
+# Attribute types TensorRT can hand an AOT kernel as an int32 extra (a float as its bits).
+_INT32_PASSABLE = ("int", "float", "bool")
+
+
+def _triton_split(build: Mapping[str, Any] | None) -> tuple[int, int, int] | None:
+    """(input pointers, int32 scalars, output pointers) of a Triton build.signature."""
+    if not build or build.get("compiler") != "triton" or not isinstance(build.get("signature"), dict):
+        return None
+    kinds = "".join("p" if str(t).startswith("*") else "i" for t in build["signature"].values())
+    match = re.fullmatch(r"(p*)(i*)(p*)", kinds)
+    if not match:
+        return None
+    return len(match.group(1)), len(match.group(2)), len(match.group(3))
+
+
+def expected_params(ctx: Findings, op: OpSpec, where: str, signature: Signature | None,
+                    manifest_file: str) -> list[tuple[str, str]] | None:
+    """TensorRT's launch order for the op's kernel as (kind, label) pairs, or None if unknown."""
+    if op.launch is None:
+        return None
+    extras = list(op.launch.extras)
+    split = _triton_split(op.build)
+    n_in = len(signature.tensors) if signature is not None else None
+    n_out = signature.outputs if signature is not None else None
+    if split is not None:
+        if n_in is not None and n_out is not None and (split[0], split[1], split[2]) != (n_in, len(extras), n_out):
+            ctx.add(Severity.ERROR, "BUILD_SIGNATURE_MISMATCH", manifest_file, f"{where}.build.signature",
+                    f"{op.id}: build.signature has {split[0]} input pointer(s), {split[1]} int32 scalar(s) and "
+                    f"{split[2]} output pointer(s); the plugin has {n_in} input(s), {len(extras)} launch extra(s) "
+                    f"and {n_out} output(s)",
+                    "make build.signature list input pointers, then one i32 per launch.extras entry, then output "
+                    "pointers")
+        n_in = split[0] if n_in is None else n_in
+        n_out = split[2] if n_out is None else n_out
+    if n_in is None or n_out is None:
+        return None
+    names = list(signature.tensors) if signature is not None else [f"input {i}" for i in range(n_in)]
+    return ([("ptr", f"{name} (input pointer)") for name in names[:n_in]]
+            + [("i32", f"{extra} (int32)") for extra in extras]
+            + [("ptr", f"outputs[{i}] (output pointer)") for i in range(n_out)])
+
+
+def check_launch(ctx: Findings, op: OpSpec, where: str, signature: Signature | None, manifest_file: str,
+                 checked: list[str]) -> None:
+    """The op's launch section: present, its ``attr:`` extras naming int32-passable plugin attributes."""
+    if op.launch is None:
+        ctx.add(Severity.WARNING, "LAUNCH_MISSING", manifest_file, f"{where}.launch",
+                f"{op.id}: no launch section; trt_plugin_hub.aot.launch and `verify` need it, and the kernel's "
+                "parameter list cannot be checked",
+                "declare launch: block_threads, elements_per_block and extras (int32 arguments after the inputs)")
+        return
+    types = dict(signature.attrs) if signature is not None else {}
+    for index, extra in enumerate(op.launch.extras):
+        if not extra.startswith("attr:"):
+            continue
+        name = extra.split(":", 1)[1]
+        if signature is not None and name not in types:
+            ctx.add(Severity.ERROR, "LAUNCH_ATTR_UNKNOWN", manifest_file, f"{where}.launch.extras[{index}]",
+                    f"{op.id}: launch extra {extra!r} names no attribute of the plugin (attributes: "
+                    f"{', '.join(types) or 'none'})", "name one of the @trtp.register attributes")
+        elif types.get(name) is not None and types[name] not in _INT32_PASSABLE:
+            ctx.add(Severity.ERROR, "LAUNCH_ATTR_TYPE", manifest_file, f"{where}.launch.extras[{index}]",
+                    f"{op.id}: attribute {name!r} is {types[name]}; TensorRT passes AOT kernels int32 extras only",
+                    "pass an int, bool or float attribute (a float travels as its int32 bits), or bake the value "
+                    "into the kernel")
+        elif types.get(name) == "float":
+            checked.append(f"launch extra {extra!r}: float attribute travels as its float32 bit pattern "
+                           "(trt_plugin_hub.aot.float_bits; read it back with __int_as_float or a Triton bitcast)")
+
+
+def check_ptx(ctx: Findings, op: OpSpec, where: str, package_dir: Path, expected: list[tuple[str, str]] | None,
+              limit: Any, checked: list[str]) -> tuple[int, int]:
+    """Every PTX file of an AOT op; returns (files checked, files assembled)."""
+    manifest_file = ctx.show(package_dir / MANIFEST_FILENAME)
+    files = assembled = 0
+    for index, artifact in enumerate(op.ptx):
+        read, built = _check_ptx_file(ctx, op, f"{where}.ptx[{index}]", package_dir, artifact, expected, limit,
+                                      checked, manifest_file)
+        files += read
+        assembled += built
+    return files, assembled
+
+
+def _check_ptx_file(ctx: Findings, op: OpSpec, at: str, package_dir: Path, artifact: PtxArtifact,
+                    expected: list[tuple[str, str]] | None, limit: Any, checked: list[str],
+                    manifest_file: str) -> tuple[int, int]:
+    """One PTX file of an AOT op; returns (1 if it was read, 1 if it was assembled)."""
+    from trt_plugin_hub.decisions import safe_package_path
+    from trt_plugin_hub.ptx import parse_ptx
+
+    path = safe_package_path(package_dir, artifact.path)
+    if path is None:
+        ctx.add(Severity.ERROR, "PTX_PATH_ESCAPES", manifest_file, f"{at}.path",
+                f"{op.id}: PTX path {artifact.path!r} points outside the package",
+                "keep PTX files inside the package (the build writes them under ptx/)")
+        return 0, 0
+    shown = ctx.show(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        ctx.add(Severity.ERROR, "PTX_MISSING", shown, f"{at}.path",
+                f"{op.id}: {artifact.path} is not in the package ({exc.strerror or exc})",
+                f"{BUILD_FIX}; and list the PTX files as package data (e.g. \"ptx/*.ptx\") so they reach the wheel")
+        return 0, 0
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != artifact.sha256:
+        ctx.add(Severity.ERROR, "PTX_HASH_MISMATCH", shown, f"{at}.sha256",
+                f"{op.id}: {artifact.path} has sha256 {digest}, the manifest records {artifact.sha256}: the "
+                "file was altered after the build, and the hub refuses it", REBUILD_FIX)
+    try:
+        header = parse_ptx(data)
+    except PtxFormatError as exc:
+        ctx.add(Severity.ERROR, "PTX_INVALID", shown, f"{at}.path", f"{op.id}: {artifact.path}: {exc}", REBUILD_FIX)
+        return 1, 0
+    problems_before = len(ctx.findings)
+    _check_header(ctx, op, at, shown, artifact, header, limit)
+    text = data.decode("ascii", errors="replace")
+    entry = _check_entry(ctx, op, at, shown, artifact, text, expected)
+    assembled, assembled_note = _assemble(ctx, op, at, shown, artifact, text, header)
+    if len(ctx.findings) == problems_before:
+        checked.append(f"{artifact.path}: .target {header.target}, ISA {header.isa_text}, sha256 ok, "
+                       f"{artifact.kernel}({len(entry.params) if entry else '?'} params) in TensorRT's order, "
+                       f"{assembled_note}")
+    return 1, assembled
+
+
+def _check_header(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact, header: PtxHeader,
+                  limit: Any) -> None:
+    """The file's ``.target`` and ``.version`` against the manifest and the declared drivers."""
+    from trt_plugin_hub.ptx import parse_arch
+
+    if parse_arch(header.target) != parse_arch(artifact.arch):
+        ctx.add(Severity.ERROR, "PTX_TARGET_MISMATCH", shown, f"{at}.arch",
+                f"{op.id}: {artifact.path} says .target {header.target} but is declared for {artifact.arch}; "
+                "the hub would hand it to GPUs it was not built for", REBUILD_FIX)
+    if artifact.isa is not None and artifact.isa != header.isa_text:
+        ctx.add(Severity.ERROR, "PTX_ISA_MISMATCH", shown, f"{at}.isa",
+                f"{op.id}: the manifest records PTX ISA {artifact.isa}, {artifact.path} says .version "
+                f"{header.isa_text}", REBUILD_FIX)
+    if limit is not None and header.isa > limit.isa:
+        ctx.add(Severity.ERROR, "PTX_ISA_TOO_NEW", shown, f"{at}.isa",
+                f"{op.id}: {artifact.path} is PTX ISA {header.isa_text}, but {limit.describe()}; those drivers "
+                "fail to load it (CUDA_ERROR_UNSUPPORTED_PTX_VERSION), which TensorRT reports only when the "
+                "engine runs",
+                "rebuild with a compiler that writes an older ISA (Triton: the build lowers ptx_version "
+                "itself; NVRTC: pin the NVRTC release, e.g. nvidia-cuda-nvrtc-cu12==12.8.* for ISA 8.7), or "
+                "raise requires.cuda_driver")
+
+
+def _check_entry(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact, text: str,
+                 expected: list[tuple[str, str]] | None) -> PtxEntry | None:
+    """The entry kernel: present, and taking its parameters in TensorRT's order where that is known."""
+    from trt_plugin_hub.build._ptxtext import find_entries, find_entry
+
+    entry = find_entry(text, artifact.kernel)
+    if entry is None:
+        names = [e.name for e in find_entries(text)]
+        mangled = any(artifact.kernel in n for n in names)
+        ctx.add(Severity.ERROR, "PTX_KERNEL_MISSING", shown, f"{at}.kernel",
+                f"{op.id}: {artifact.path} has no .entry {artifact.kernel!r} "
+                f"(entries: {', '.join(names) or 'none'})",
+                'declare the CUDA kernel extern "C" so its name is not mangled' if mangled else REBUILD_FIX)
+    elif expected is not None:
+        got = [p.kind for p in entry.params]
+        if got != [kind for kind, _ in expected]:
+            have = ", ".join(f"{p.ptx_type} {p.name}" for p in entry.params)
+            want = ", ".join(f"{label} {'.u64' if kind == 'ptr' else '.u32/.s32'}" for kind, label in expected)
+            ctx.add(Severity.ERROR, "PTX_PARAMS_MISMATCH", shown, f"{at}.kernel",
+                    f"{op.id}: kernel {artifact.kernel!r} takes ({have}); TensorRT launches it with ({want}): "
+                    "input pointers, then the int32 launch.extras, then output pointers",
+                    "reorder the kernel's parameters to that order (and launch.extras to match), then rebuild")
+    return entry
+
+
+def _assemble(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact, text: str,
+              header: PtxHeader) -> tuple[int, str]:
+    """``ptxas`` on the file where one reads its ISA; returns (1 if assembled, a note for the summary)."""
+    from trt_plugin_hub.build._ptxas import assemble
+
+    found = _find_ptxas(header.isa)
+    if found is None:
+        ctx.ptxas_missing[header.isa] = ctx.ptxas_missing.get(header.isa, 0) + 1
+        return 0, "not assembled (no ptxas)"
+    tool, label = found
+    ctx.ptxas_used[tool.path] = label
+    try:
+        assemble(text, header.target, tool, op_id=op.id, arch=artifact.arch)
+    except PtxBuildError as exc:
+        # The build's message is a headline then ptxas' own log, which names a temporary copy.
+        log = str(exc).partition("\n")[2].strip().replace("kernel.ptx", Path(artifact.path).name)
+        ctx.add(Severity.ERROR, "PTXAS_FAILED", shown, f"{at}.path",
+                f"{op.id}: {label} -arch={header.target} rejects {artifact.path}:\n{log}", REBUILD_FIX)
+        return 0, "not assembled (no ptxas)"
+    return 1, f"assembled by ptxas {tool.cuda[0]}.{tool.cuda[1]}"
+
+
+def _find_ptxas(isa: tuple[int, int]) -> tuple[Any, str] | None:
+    """A ``ptxas`` that reads ``isa`` and a label saying where it came from.
+
+    Preference: ``TRT_PLUGIN_HUB_PTXAS``, then the one on ``PATH`` (what the author would run by
+    hand), then the one bundled with Triton (the build prefers Triton's, which wrote the PTX).
+    """
+    import os
+
+    from trt_plugin_hub.build._ptxas import PTXAS_ENV, _candidates, _probe
+
+    chosen = os.environ.get(PTXAS_ENV)  # noqa: TID251 - ranks the author's choice first, as the build's search does
+    on_path = shutil.which("ptxas")
+
+    def rank(path: str) -> int:
+        return 0 if path == chosen else 1 if path == on_path else 2
+
+    for path in sorted(_candidates(), key=rank):
+        tool = _probe(path)
+        if tool is None or tool.max_isa < isa:
+            continue
+        version = f"ptxas {tool.cuda[0]}.{tool.cuda[1]}"
+        where = {0: PTXAS_ENV, 1: "PATH"}.get(rank(path), "bundled with Triton; none on PATH reads this ISA")
+        return tool, f"{version} ({where})"
+    return None
+
+
+def ptxas_summary(ctx: Findings) -> None:
+    """One note per PTX ISA no ``ptxas`` was found for."""
+    for isa, count in sorted(ctx.ptxas_missing.items()):
+        ctx.add(Severity.INFO, "PTXAS_UNAVAILABLE", "", "",
+                f"no ptxas that reads PTX ISA {isa[0]}.{isa[1]} was found (searched TRT_PLUGIN_HUB_PTXAS, Triton's "
+                f"bundled ptxas and PATH): {count} PTX file(s) were not assembled",
+                "install a CUDA toolkit whose ptxas reads that ISA (CUDA 12.8 reads 8.7, 13.0 reads 9.0) and put "
+                "it on PATH, or set TRT_PLUGIN_HUB_PTXAS")
