@@ -2,4 +2,16 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from trt_plugin_hub._errors import ScaffoldError
+
+from ._scaffold import DEFAULT_KINDS, KINDS, ProjectNames, create_project, project_names, render_project
+
+__all__ = [
+    "DEFAULT_KINDS",
+    "KINDS",
+    "ProjectNames",
+    "ScaffoldError",
+    "create_project",
+    "project_names",
+    "render_project",
+]

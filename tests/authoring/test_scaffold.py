@@ -14,14 +14,14 @@ import pytest
 
 from _support.dists import DRIVE, build_wheel, pip_install, run_python
 from _support.upstream.drive import attribute_value
-from trt_plugin_hub.cli import main
-from trt_plugin_hub.scaffold import (
+from trt_plugin_hub.authoring import (
     DEFAULT_KINDS,
     KINDS,
     ScaffoldError,
     create_project,
     render_project,
 )
+from trt_plugin_hub.cli import main
 from trt_plugin_hub.validate import validate
 
 pytestmark = pytest.mark.slow
