@@ -38,7 +38,7 @@ FORBIDDEN = {("authoring", "_activation"), ("authoring", "_pipeline"), ("verify"
 
 #: Modules whose group is not their own name: a module path (or its first component) -> group.
 GROUPS = {
-    "__main__": "cli", "build.__main__": "cli",
+    "__main__": "cli",
     "build": "authoring", "validate": "authoring",
     "loader": "_pipeline", "reporting": "_report", "activation": "_activation", "decisions": "_decisions",
     "lock": "_lock", "environment": "_environment", "discovery": "_discovery", "cache": "_discovery",

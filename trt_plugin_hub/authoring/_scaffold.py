@@ -14,7 +14,7 @@ The project holds one op per requested approach (the four of Torch-TensorRT's pl
 
 Every op is a ``torch.library`` custom op with a fake kernel and an eager reference, declared in
 ``trt_plugin.json`` and advertised through the ``torch_tensorrt.plugins`` entry point; the project
-builds with the hub's backend (:mod:`trt_plugin_hub.build.backend`). The sources come from the
+builds with the hub's backend (:mod:`trt_plugin_hub.authoring.backend`). The sources come from the
 templates shipped in ``trt_plugin_hub/authoring/templates``.
 """
 
