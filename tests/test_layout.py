@@ -38,8 +38,7 @@ FORBIDDEN = {("authoring", "_activation"), ("authoring", "_pipeline"), ("verify"
 
 #: Modules whose group is not their own name: a module path (or its first component) -> group.
 GROUPS = {
-    "__main__": "cli", "build.__main__": "cli",
-    "build": "authoring", "scaffold": "authoring",
+    "__main__": "cli",
     "loader": "_pipeline", "reporting": "_report", "activation": "_activation", "decisions": "_decisions",
     "lock": "_lock", "environment": "_environment", "discovery": "_discovery", "cache": "_discovery",
     "manifest": "_manifest", "ptx": "_ptx", "settings": "_settings",

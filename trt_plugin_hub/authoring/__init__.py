@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from trt_plugin_hub._errors import PtxBuildError, ScaffoldError
+
+from ._ptxbuild import BuildResult, BuiltPtx, build_ptx
+from ._scaffold import DEFAULT_KINDS, KINDS, ProjectNames, create_project, project_names, render_project
 from ._validate import (
     VALIDATION_CODES,
     OpSummary,
@@ -14,14 +18,25 @@ from ._validate import (
     validate_package,
 )
 
-__all__: list[str] = [
+__all__ = [
+    "DEFAULT_KINDS",
+    "KINDS",
     "VALIDATION_CODES",
+    "BuildResult",
+    "BuiltPtx",
     "OpSummary",
     "PackageResult",
+    "ProjectNames",
+    "PtxBuildError",
+    "ScaffoldError",
     "Severity",
     "ValidationFinding",
     "ValidationReport",
     "ValidationTargetError",
+    "build_ptx",
+    "create_project",
+    "project_names",
+    "render_project",
     "validate",
     "validate_package",
 ]

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``build``: 0 on success, 1 on a build error."""
-    from trt_plugin_hub.build import build_ptx
+    from trt_plugin_hub.authoring import build_ptx
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trt_plugin_hub.scaffold import DEFAULT_KINDS, KINDS, create_project, project_names
+from trt_plugin_hub.authoring import DEFAULT_KINDS, KINDS, create_project, project_names
 
 from ._common import EXIT_OK
 

@@ -22,7 +22,7 @@ from .model import BUILD_FIX, REBUILD_FIX, Findings, Severity
 from .qdp import Signature
 
 if TYPE_CHECKING:
-    from trt_plugin_hub.build._ptxtext import PtxEntry
+    from trt_plugin_hub.authoring._ptxbuild._ptxtext import PtxEntry
     from trt_plugin_hub.ptx import PtxHeader
 
 __all__ = ["check_launch", "check_ptx", "expected_params", "ptxas_summary"]
@@ -180,7 +180,7 @@ def _check_header(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxA
 def _check_entry(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact, text: str,
                  expected: list[tuple[str, str]] | None) -> PtxEntry | None:
     """The entry kernel: present, and taking its parameters in TensorRT's order where that is known."""
-    from trt_plugin_hub.build._ptxtext import find_entries, find_entry
+    from trt_plugin_hub.authoring._ptxbuild._ptxtext import find_entries, find_entry
 
     entry = find_entry(text, artifact.kernel)
     if entry is None:
@@ -205,7 +205,7 @@ def _check_entry(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxAr
 def _assemble(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact, text: str,
               header: PtxHeader) -> tuple[int, str]:
     """``ptxas`` on the file where one reads its ISA; returns (1 if assembled, a note for the summary)."""
-    from trt_plugin_hub.build._ptxas import assemble
+    from trt_plugin_hub.authoring._ptxbuild._ptxas import assemble
 
     found = _find_ptxas(header.isa)
     if found is None:
@@ -232,7 +232,7 @@ def _find_ptxas(isa: tuple[int, int]) -> tuple[Any, str] | None:
     """
     import os
 
-    from trt_plugin_hub.build._ptxas import PTXAS_ENV, _candidates, _probe
+    from trt_plugin_hub.authoring._ptxbuild._ptxas import PTXAS_ENV, _candidates, _probe
 
     chosen = os.environ.get(PTXAS_ENV)  # noqa: TID251 - ranks the author's choice first, as the build's search does
     on_path = shutil.which("ptxas")

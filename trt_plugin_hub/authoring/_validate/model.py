@@ -41,7 +41,7 @@ VALIDATION_CODES: dict[str, str] = {
     "MANIFEST_SCHEMA_UNSUPPORTED": "The manifest's schema_version is newer than this hub understands.",
     "ENTRY_POINT_MISSING": "No 'torch_tensorrt.plugins' entry point names the package, so the hub never finds it.",
     "ENTRY_POINT_NOT_FOUND": "An entry point names a package that is not in the project, wheel or distribution.",
-    "BUILD_BACKEND": "AOT ops are declared but the project does not build with trt_plugin_hub.build.backend.",
+    "BUILD_BACKEND": "AOT ops are declared but the project does not build with trt_plugin_hub.authoring.backend.",
     "QDP_NAME_INVALID": "An op id is not 'namespace::name' with identifiers and no '.' (TensorRT QDP rule).",
     "QDP_NAMESPACE_RESERVED": "An op id uses a namespace TensorRT reserves ('', trt, tensorrt, std).",
     "QDP_REGISTER_NOT_FOUND": "No @trtp.register for the op was found in its module or package.",

@@ -153,7 +153,7 @@ def _isa_limit(ctx: Findings, manifest: PluginManifest, manifest_file: str) -> A
     """The newest PTX ISA the declared drivers load, where the package has AOT ops (None otherwise)."""
     if not any(op.kind == "aot" for op in manifest.ops):
         return None
-    from trt_plugin_hub.build._isa import isa_limit_for_driver
+    from trt_plugin_hub.authoring._ptxbuild._isa import isa_limit_for_driver
 
     try:
         return isa_limit_for_driver(manifest.requires.cuda_driver)

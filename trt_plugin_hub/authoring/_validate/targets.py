@@ -24,7 +24,7 @@ from .sources import import_root_of
 
 __all__ = ["validate"]
 
-_HUB_BACKEND = "trt_plugin_hub.build.backend"
+_HUB_BACKEND = "trt_plugin_hub.authoring.backend"
 
 
 def _entry_point_modules(text: str) -> list[str]:
@@ -51,7 +51,8 @@ def _check_entry_points(ctx: Findings, modules: Sequence[str], packages: Sequenc
 
 def _project_packages(ctx: Findings, project: Path) -> list[tuple[str, Path]]:
     try:
-        from trt_plugin_hub.build.backend import _load_toml, plugin_package_dirs
+        from trt_plugin_hub.authoring._project import load_toml as _load_toml
+        from trt_plugin_hub.authoring._project import plugin_package_dirs
     except ImportError as exc:  # the backend builds on setuptools
         raise ValidationTargetError(f"validating a project directory needs setuptools ({exc})") from exc
     try:

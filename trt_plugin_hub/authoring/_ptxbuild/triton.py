@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from trt_plugin_hub import _guard
 from trt_plugin_hub._errors import PtxBuildError
 
-from .. import _guard
-from ._ptxtext import body_references, drop_trailing_params, find_entry
+from ._ptxtext import find_entry
 from ._spec import CompiledKernel, TritonRecipe
+from .edit import body_references, drop_trailing_params
 
 __all__ = ["triton_version", "load_triton_kernel", "compile_triton", "default_isa"]
 

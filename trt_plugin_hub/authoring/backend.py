@@ -4,12 +4,12 @@ A plugin's ``pyproject.toml`` says::
 
     [build-system]
     requires = ["setuptools>=69", "trt-plugin-hub", "triton==3.6.0"]
-    build-backend = "trt_plugin_hub.build.backend"
+    build-backend = "trt_plugin_hub.authoring.backend"
 
     [tool.trt-plugin-hub]
     packages = ["my_plugin_pkg"]   # directories (relative to pyproject.toml) holding trt_plugin.json
 
-``build_wheel`` and ``build_editable`` run :func:`~trt_plugin_hub.build.build_ptx` on each of
+``build_wheel`` and ``build_editable`` run :func:`~trt_plugin_hub.authoring.build_ptx` on each of
 those packages, then hand over to ``setuptools.build_meta``; the PTX files and the updated
 manifest must be package data of the plugin so they land in the wheel. ``build_sdist`` builds
 no PTX: an sdist is source, and the wheel built from it compiles its own. Every other hook is
@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from setuptools import build_meta as _setuptools
 
 from trt_plugin_hub._errors import PtxBuildError
 
-from ._build import MANIFEST_NAME, build_ptx
+from ._project import plugin_package_dirs
+from ._ptxbuild import build_ptx
 
 __all__ = [
+    "BACKEND",
     "build_wheel",
     "build_sdist",
     "build_editable",
@@ -38,12 +40,12 @@ __all__ = [
     "get_requires_for_build_editable",
     "prepare_metadata_for_build_wheel",
     "prepare_metadata_for_build_editable",
-    "plugin_package_dirs",
 ]
 
 logger = logging.getLogger(__name__)
 
-_CONFIG_TABLE = "trt-plugin-hub"
+#: What a plugin's ``pyproject.toml`` sets as ``build-backend`` to build with this module.
+BACKEND = "trt_plugin_hub.authoring.backend"
 
 get_requires_for_build_wheel = _setuptools.get_requires_for_build_wheel
 get_requires_for_build_sdist = _setuptools.get_requires_for_build_sdist
@@ -52,49 +54,6 @@ prepare_metadata_for_build_wheel = _setuptools.prepare_metadata_for_build_wheel
 prepare_metadata_for_build_editable = _setuptools.prepare_metadata_for_build_editable
 # Source distributions carry kernel sources, never build products.
 build_sdist = _setuptools.build_sdist
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        try:
-            import tomli as tomllib
-        except ImportError as exc:
-            raise PtxBuildError("reading pyproject.toml on Python 3.10 needs 'tomli' in [build-system] "
-                                "requires") from exc
-    with path.open("rb") as handle:
-        data: dict[str, Any] = tomllib.load(handle)
-    return data
-
-
-def plugin_package_dirs(project_dir: Path) -> list[Path]:
-    """The plugin package directories of the project at ``project_dir``.
-
-    Taken from ``[tool.trt-plugin-hub] packages``; without that key, every top-level or
-    ``src/`` directory holding a ``trt_plugin.json`` is used.
-    """
-    project_dir = project_dir.resolve()
-    pyproject = project_dir / "pyproject.toml"
-    config = _load_toml(pyproject).get("tool", {}).get(_CONFIG_TABLE, {}) if pyproject.is_file() else {}
-    packages = config.get("packages")
-    if packages is None:
-        found = sorted({p.parent for pattern in (f"*/{MANIFEST_NAME}", f"src/*/{MANIFEST_NAME}")
-                        for p in project_dir.glob(pattern)})
-        return found
-    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
-        raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages must be a list of directory names, "
-                            f"found {packages!r}")
-    dirs = []
-    for name in packages:
-        rel = PurePosixPath(name)
-        if rel.is_absolute() or ".." in rel.parts:
-            raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} must be a path inside the project")
-        path = project_dir / rel
-        if not (path / MANIFEST_NAME).is_file():
-            raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} has no {MANIFEST_NAME}")
-        dirs.append(path)
-    return dirs
 
 
 def _log(line: str) -> None:

@@ -1,8 +1,8 @@
-"""Reading and editing the few parts of PTX text the build step cares about.
+"""Reading the few parts of PTX text the build step cares about.
 
 The hub's reader (:mod:`trt_plugin_hub.ptx`) only reads; the build step also has to cut
-parameters out of an ``.entry`` list and prove the kernel body never uses them, so it keeps
-the exact text spans it parses.
+parameters out of an ``.entry`` list and prove the kernel body never uses them
+(:mod:`.edit`), so this parser keeps the exact text spans it parses.
 """
 
 from __future__ import annotations
@@ -17,16 +17,11 @@ __all__ = [
     "find_entry",
     "ptx_isa",
     "ptx_target",
-    "drop_trailing_params",
-    "body_references",
-    "machine_path_problems",
 ]
 
 _ENTRY = re.compile(r"\.entry[ \t]+([A-Za-z_$%][\w$]*)[ \t\r\n]*\(([^)]*)\)")
 _VERSION = re.compile(r"^[ \t]*\.version[ \t]+(\d+)\.(\d+)[ \t]*$", re.MULTILINE)
 _TARGET = re.compile(r"^[ \t]*\.target[ \t]+([^\n,]+?)[ \t]*(?:,[^\n]*)?$", re.MULTILINE)
-_FILE = re.compile(r'^[ \t]*\.file[ \t]+\d+[ \t]+"([^"]*)"', re.MULTILINE)
-_DEBUG_SECTION = re.compile(r"^[ \t]*\.section[ \t]+\.debug_(?:info|str)\b", re.MULTILINE)
 # PTX fundamental types as they appear in a parameter declaration.
 _TYPE = re.compile(r"\.(?:[usbf](?:8|16|32|64)|f16x2|pred)\Z")
 
@@ -100,41 +95,3 @@ def ptx_target(ptx: str) -> str | None:
     """The architecture named by ``.target`` (options such as ``debug`` left off)."""
     match = _TARGET.search(ptx)
     return match.group(1).strip() if match else None
-
-
-def drop_trailing_params(ptx: str, entry: PtxEntry, keep: int) -> str:
-    """``ptx`` with ``entry``'s parameter list cut to its first ``keep`` parameters.
-
-    The kept declarations are left byte for byte as the compiler wrote them.
-    """
-    inner = ptx[entry.list_start:entry.list_end]
-    chunks = inner.split(",")
-    kept = ",".join(chunks[:keep]).rstrip()
-    # Keep the compiler's layout: one declaration a line, closing parenthesis on its own line.
-    new_inner = kept + "\n" if "\n" in inner else kept
-    return ptx[:entry.list_start] + new_inner + ptx[entry.list_end:]
-
-
-def body_references(ptx: str, entry: PtxEntry, param: PtxParam) -> bool:
-    """Whether the text after ``entry``'s parameter list mentions ``param``."""
-    return re.search(rf"(?<![\w$]){re.escape(param.name)}(?![\w$])", ptx[entry.body_start:]) is not None
-
-
-def machine_path_problems(ptx: str, forbidden: tuple[str, ...]) -> list[str]:
-    """Why ``ptx`` would leak the build machine's file system into the package, if it would.
-
-    Shipped PTX must not depend on where it was built: absolute ``.file`` names and DWARF
-    sections (which carry the compile directory as bytes) make the bytes differ between
-    machines, and the paths themselves are nobody's business.
-    """
-    problems = []
-    for match in _FILE.finditer(ptx):
-        name = match.group(1)
-        if name.startswith("/") or re.match(r"[A-Za-z]:[\\/]", name):
-            problems.append(f"'.file' names an absolute path: {name!r}")
-    if _DEBUG_SECTION.search(ptx):
-        problems.append("it carries DWARF debug sections (they embed the build directory)")
-    for path in forbidden:
-        if path and path in ptx:
-            problems.append(f"it contains the build path {path!r}")
-    return problems

@@ -14,8 +14,8 @@ The project holds one op per requested approach (the four of Torch-TensorRT's pl
 
 Every op is a ``torch.library`` custom op with a fake kernel and an eager reference, declared in
 ``trt_plugin.json`` and advertised through the ``torch_tensorrt.plugins`` entry point; the project
-builds with the hub's backend (:mod:`trt_plugin_hub.build.backend`). The sources come from the
-templates shipped in ``trt_plugin_hub/templates``.
+builds with the hub's backend (:mod:`trt_plugin_hub.authoring.backend`). The sources come from the
+templates shipped in ``trt_plugin_hub/authoring/templates``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from ._errors import ScaffoldError
-from .manifest import RESERVED_NAMESPACES
+from trt_plugin_hub._errors import ScaffoldError
+from trt_plugin_hub.manifest import RESERVED_NAMESPACES
 
 __all__ = ["KINDS", "DEFAULT_KINDS", "ScaffoldError", "ProjectNames", "project_names", "render_project",
            "create_project"]
@@ -77,7 +77,7 @@ def project_names(name: str) -> ProjectNames:
 
 
 def _template(relative: str) -> str:
-    return (resources.files("trt_plugin_hub") / "templates" / relative).read_text(encoding="utf-8")
+    return (resources.files("trt_plugin_hub.authoring") / "templates" / relative).read_text(encoding="utf-8")
 
 
 def _render(relative: str, values: dict[str, str]) -> str:

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError
-
-from ..ptx import max_isa_for_cuda
+from trt_plugin_hub.ptx import max_isa_for_cuda
 
 __all__ = ["Ptxas", "find_ptxas", "assemble"]
 

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 
 from trt_plugin_hub._errors import PtxBuildError
-
-from ..ptx import cuda_version_for_driver, max_isa_for_cuda
+from trt_plugin_hub.ptx import cuda_version_for_driver, max_isa_for_cuda
 
 __all__ = ["IsaLimit", "isa_limit_for_driver", "format_isa", "parse_isa"]
 

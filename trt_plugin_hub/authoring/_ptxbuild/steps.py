@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub.ptx import max_isa_for_cuda
 
-from ..ptx import max_isa_for_cuda
 from ._isa import IsaLimit, format_isa, isa_limit_for_driver
 from ._ptxas import Ptxas, assemble, find_ptxas
-from ._ptxtext import find_entries, find_entry, machine_path_problems, ptx_isa, ptx_target
+from ._ptxtext import find_entries, find_entry, ptx_isa, ptx_target
 from ._spec import AotOpBuild, CompiledKernel, TritonRecipe, aot_op_builds
+from .edit import machine_path_problems
 
 __all__ = ["MANIFEST_NAME", "BuiltPtx", "BuildResult", "build_ptx"]
 
@@ -132,7 +133,7 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
     recipe = op.recipe
     compile_one: Callable[[str], CompiledKernel]
     if isinstance(recipe, TritonRecipe):
-        from ._triton import compile_triton, default_isa, load_triton_kernel, triton_version
+        from .triton import compile_triton, default_isa, load_triton_kernel, triton_version
 
         label = triton_version()
         # Triton's own default can exceed what the declared driver loads; never ask for more.
@@ -142,7 +143,7 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
         def compile_one(arch: str) -> CompiledKernel:
             return compile_triton(fn, recipe, arch, isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
     else:
-        from ._nvrtc import compile_nvrtc, nvrtc_version
+        from .nvrtc import compile_nvrtc, nvrtc_version
 
         label = nvrtc_version()
 

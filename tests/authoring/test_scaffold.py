@@ -14,15 +14,15 @@ import pytest
 
 from _support.dists import DRIVE, build_wheel, pip_install, run_python
 from _support.upstream.drive import attribute_value
-from trt_plugin_hub.cli import main
-from trt_plugin_hub.scaffold import (
+from trt_plugin_hub.authoring import (
     DEFAULT_KINDS,
     KINDS,
     ScaffoldError,
     create_project,
     render_project,
+    validate,
 )
-from trt_plugin_hub.authoring import validate
+from trt_plugin_hub.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def test_default_project_has_one_jit_and_one_triton_aot_op_and_uses_the_hub_back
     assert [(op["id"], op["kind"]) for op in manifest["ops"]] == [("acme_ops::scaled_add", "jit"),
                                                                    ("acme_ops::relu", "aot")]
     pyproject = (project / "pyproject.toml").read_text()
-    assert 'build-backend = "trt_plugin_hub.build.backend"' in pyproject and '"triton==3.6.0"' in pyproject
+    assert 'build-backend = "trt_plugin_hub.authoring.backend"' in pyproject and '"triton==3.6.0"' in pyproject
     assert "nvrtc" not in pyproject
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())

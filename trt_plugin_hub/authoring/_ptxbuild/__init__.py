@@ -3,7 +3,7 @@
 :func:`build_ptx` reads the package's ``trt_plugin.json``, compiles each AOT op's kernel (Triton or
 CUDA C++ through NVRTC) for every declared architecture without a GPU, checks the PTX is what
 TensorRT's AOT launcher and the declared driver accept, writes it into the package and records
-path, kernel, sha256 and ISA in the manifest. :mod:`trt_plugin_hub.build.backend` runs it from
+path, kernel, sha256 and ISA in the manifest. :mod:`trt_plugin_hub.authoring.backend` runs it from
 ``pip wheel``; ``trt-plugin-hub build PACKAGE_DIR`` runs it by hand.
 
 Importing this package is cheap: the compilers are imported only when a build runs.
@@ -13,6 +13,6 @@ from __future__ import annotations
 
 from trt_plugin_hub._errors import PtxBuildError
 
-from ._build import MANIFEST_NAME, BuildResult, BuiltPtx, build_ptx
+from .steps import MANIFEST_NAME, BuildResult, BuiltPtx, build_ptx
 
 __all__ = ["MANIFEST_NAME", "BuildResult", "BuiltPtx", "PtxBuildError", "build_ptx"]
