@@ -387,14 +387,15 @@ import importlib.metadata as metadata
 t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.cache
 t1 = time.perf_counter()
-from trt_plugin_hub import discovery, environment
+from trt_plugin_hub import discovery
+from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
-real_probe = environment._probe_gpu
+real_probe = gpu_probe.probe_gpu
 def probe(notes):
     found = real_probe(notes)  # the real probe runs (and costs what it costs) ...
     return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])  # ... then the assumed GPU replaces its answer
-environment._probe_gpu = probe
+gpu_probe.probe_gpu = probe
 scans = []
 real_entry_points = discovery._metadata.entry_points
 def counting(*args, **kwargs):
@@ -442,14 +443,14 @@ t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.activation, trt_plugin_hub.cache
 import trt_plugin_hub._adapter, trt_plugin_hub.aot
 t1 = time.perf_counter()
-from trt_plugin_hub import environment
+from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])["gpu"]
-real_probe = environment._probe_gpu
+real_probe = gpu_probe.probe_gpu
 def probe(notes):
     found = real_probe(notes)
     return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])
-environment._probe_gpu = probe
+gpu_probe.probe_gpu = probe
 t2 = time.perf_counter()
 report = trt_plugin_hub.load()
 t3 = time.perf_counter()

@@ -20,7 +20,7 @@ import pytest
 
 from _support import plugins
 from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
-from trt_plugin_hub import cache, environment
+from trt_plugin_hub import cache
 from trt_plugin_hub.cli import main as cli_main
 from trt_plugin_hub.discovery import discover
 
@@ -466,40 +466,3 @@ def test_key_costs_one_stat_per_sys_path_entry(isolated, monkeypatch):
     monkeypatch.setattr(cache.os, "stat", lambda p, *a, **k: calls.append(p) or real(p, *a, **k))
     cache.cache_key()
     assert len(calls) == len(sys.path) + 2  # + the hub's own discovery code (two files)
-
-
-# ----------------------------------------------------------------------------------------------
-# The environment probe's metadata lookup gives importlib.metadata's answer
-
-
-@pytest.mark.parametrize("names", [
-    ("torch",), ("pytest",), ("PyTest",), ("not-installed", "packaging"), ("not-installed",),
-    ("importlib-metadata",), ("importlib_metadata",), ("Jinja2",), ("typing-extensions",),
-])
-def test_fast_distribution_version_matches_importlib_metadata(names):
-    from importlib import metadata
-
-    expected: tuple[str | None, str | None] = (None, None)
-    for name in names:
-        try:
-            expected = (metadata.version(name), name)
-            break
-        except metadata.PackageNotFoundError:
-            continue
-    assert environment._scan_dist_version(names) == expected
-    assert environment._dist_version(names) == expected
-
-
-def test_fast_distribution_version_follows_sys_path_order(tmp_path, monkeypatch):
-    first, second = tmp_path / "first", tmp_path / "second"
-    make_dist(second, "tensorrt-cu12", "10.9.0")
-    make_dist(first, "tensorrt_cu12", "10.13.3.9")
-    make_dist(first, "Torch.TensorRT", "2.9.0")  # un-normalised folder names are matched too
-    monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path])
-    assert environment._dist_version(environment.TENSORRT_DISTRIBUTIONS) == ("10.13.3.9", "tensorrt-cu12")
-    assert environment._dist_version(("torch-tensorrt",)) == ("2.9.0", "torch-tensorrt")
-    (first / "tensorrt_cu12-10.13.3.9.dist-info" / "METADATA").write_text("Name: tensorrt-cu12\n\nno version\n")
-    # An unusual METADATA falls back to importlib.metadata, which gives the same answer as before.
-    from importlib import metadata
-
-    assert environment._dist_version(("tensorrt-cu12",)) == (metadata.version("tensorrt-cu12"), "tensorrt-cu12")

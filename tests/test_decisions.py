@@ -11,7 +11,7 @@ from _support.dists import jit_op
 from _support.plugins import add_plugin
 from trt_plugin_hub.decisions import decide
 from trt_plugin_hub.discovery import discover
-from trt_plugin_hub.environment import Environment, parse_target
+from trt_plugin_hub._environment import Environment, parse_target
 from trt_plugin_hub.settings import read_settings
 
 H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution="tensorrt-cu12", torch="2.9.0",

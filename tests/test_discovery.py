@@ -49,7 +49,7 @@ def test_missing_and_invalid_manifests_are_rejections(site):
 
 def _decisions(**env):
     from trt_plugin_hub.decisions import decide
-    from trt_plugin_hub.environment import Environment
+    from trt_plugin_hub._environment import Environment
     from trt_plugin_hub.settings import read_settings
 
     host = Environment(python="3.11.7")

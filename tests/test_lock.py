@@ -22,7 +22,7 @@ from _support.plugins import Dist, add_plugin, hub_env, install
 
 from trt_plugin_hub.decisions import decide
 from trt_plugin_hub.discovery import discover
-from trt_plugin_hub.environment import Environment
+from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._errors import LockError
 from trt_plugin_hub.loader import report
 from trt_plugin_hub.lock import (

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._environment import Environment, parse_target, probe_environment
     from ._errors import HubError, LockError, ManifestError, StrictModeError, TargetError
     from ._reasons import Check, Reason
-    from .environment import Environment, parse_target, probe_environment
     from .loader import load, report
     from .manifest import PluginManifest, read_manifest
     from .reporting import OpReport, PluginReport, Report
@@ -52,9 +52,9 @@ _LAZY = {
     "OpReport": "reporting",
     "Reason": "_reasons",
     "Check": "_reasons",
-    "Environment": "environment",
-    "probe_environment": "environment",
-    "parse_target": "environment",
+    "Environment": "_environment",
+    "probe_environment": "_environment",
+    "parse_target": "_environment",
     "PluginManifest": "manifest",
     "read_manifest": "manifest",
     "HubError": "_errors",

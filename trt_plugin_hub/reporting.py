@@ -9,9 +9,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._environment import Environment
 from ._errors import Finding
 from ._reasons import Check, Reason, Status
-from .environment import Environment
 from .manifest import OpKind, Priority
 
 __all__ = ["OpReport", "PluginReport", "Report"]
