@@ -358,7 +358,7 @@ def settle(paths: Iterable[Path]) -> None:
     """Date directories an hour back: a freshly installed environment that has settled.
 
     The cache does not trust a sys.path directory changed in the last two seconds (see
-    ``trt_plugin_hub.cache``); real environments are installed long before they are used.
+    ``trt_plugin_hub._discovery.cache``); real environments are installed long before they are used.
     """
     past = time.time() - 3600
     for path in paths:
@@ -385,9 +385,9 @@ _HUB = """
 import dataclasses, json, sys, time
 import importlib.metadata as metadata
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.cache
+import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub._discovery
 t1 = time.perf_counter()
-from trt_plugin_hub import discovery
+from trt_plugin_hub._discovery import scan
 from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
 real_probe = gpu_probe.probe_gpu
@@ -397,11 +397,11 @@ def probe(notes):
                                name=gpu["name"])  # ... then the assumed GPU replaces its answer
 gpu_probe.probe_gpu = probe
 scans = []
-real_entry_points = discovery._metadata.entry_points
+real_entry_points = scan._metadata.entry_points
 def counting(*args, **kwargs):
     scans.append(1)
     return real_entry_points(*args, **kwargs)
-discovery._metadata.entry_points = counting
+scan._metadata.entry_points = counting
 t2 = time.perf_counter()
 report = trt_plugin_hub.report()
 t3 = time.perf_counter()
@@ -440,7 +440,7 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.activation, trt_plugin_hub.cache
+import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.activation, trt_plugin_hub._discovery
 import trt_plugin_hub._adapter, trt_plugin_hub.aot
 t1 = time.perf_counter()
 from trt_plugin_hub._environment import gpu as gpu_probe

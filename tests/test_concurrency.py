@@ -197,7 +197,7 @@ def test_processes_sharing_a_cache_all_reach_the_same_report(paths: list[Path], 
 
     files = sorted(p.name for p in cache.rglob("*") if p.is_file()) if cache.exists() else []
     try:
-        import trt_plugin_hub.cache  # noqa: F401
+        import trt_plugin_hub._discovery.cache  # noqa: F401
     except ImportError:
         pass  # no discovery cache in this hub version: the runs above still had to agree
     else:

@@ -10,7 +10,7 @@ from _support import manifests
 from _support.dists import jit_op
 from _support.plugins import add_plugin
 from trt_plugin_hub.decisions import decide
-from trt_plugin_hub.discovery import discover
+from trt_plugin_hub._discovery import scan_candidates
 from trt_plugin_hub._environment import Environment, parse_target
 from trt_plugin_hub.settings import read_settings
 
@@ -25,7 +25,7 @@ def aot_op(op_id: str, module: str, files: dict, archs=("sm_80", "sm_90a"), isa=
 
 
 def decided(env=H100, **settings_env):
-    return {d.candidate.name: d for d in decide(discover(), env, read_settings(settings_env))}
+    return {d.candidate.name: d for d in decide(scan_candidates(), env, read_settings(settings_env))}
 
 
 def codes(decision):

@@ -41,7 +41,7 @@ GROUPS = {
     "__main__": "cli", "build.__main__": "cli",
     "build": "authoring", "validate": "authoring", "scaffold": "authoring",
     "loader": "_pipeline", "reporting": "_report", "activation": "_activation", "decisions": "_decisions",
-    "lock": "_lock", "environment": "_environment", "discovery": "_discovery", "cache": "_discovery",
+    "lock": "_lock", "environment": "_environment", "discovery": "_discovery",
     "manifest": "_manifest", "ptx": "_ptx", "settings": "_settings",
     "versions": "_versions",
 }

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import _upstream
+from ._discovery import Candidate
 from ._environment import TENSORRT_DISTRIBUTIONS, Environment
 from ._errors import PtxFormatError
 from ._reasons import Check, Reason, Status
 from ._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT, MIN_TORCH_TENSORRT, QDP_MIN_TENSORRT
-from .discovery import Candidate
 from .manifest import OpSpec, PtxArtifact
 from .ptx import parse_arch, parse_ptx, select_ptx
 from .settings import Settings, normalize_name

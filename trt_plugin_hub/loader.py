@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Iterable
 
+from ._discovery import discover
 from ._environment import Environment, parse_target, probe_environment
 from ._errors import Finding, StrictModeError
 from ._reasons import Reason, Status
 from .activation import ActivationResult
 from .decisions import LockCheck, PluginDecision, decide
-from .discovery import Candidate, discover
 from .reporting import OpReport, PluginReport, Report
 from .settings import Settings, read_settings
 
@@ -68,7 +68,7 @@ def _lock_check(settings: Settings) -> LockCheck | None:
 
 def _decide(settings: Settings, env: Environment | None) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
     started = time.perf_counter()
-    candidates = _discover(settings)
+    candidates = discover(settings)
     discovered = time.perf_counter()
     env = env or current_environment()
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
@@ -94,16 +94,6 @@ def current_environment() -> Environment:
     except TargetError as exc:
         log.warning("trt-plugin-hub: ignoring TRT_PLUGIN_HUB_TARGET: %s", exc)
         return env
-
-
-def _discover(settings: Settings) -> tuple[Candidate, ...]:
-    if settings.use_cache:
-        try:
-            from .cache import cached_discover
-        except ImportError:
-            return discover()
-        return cached_discover()
-    return discover()
 
 
 def report(*, target: str | Environment | None = None, settings: Settings | None = None) -> Report:

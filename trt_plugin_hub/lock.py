@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._discovery import Candidate
 from ._errors import LockError
 from ._reasons import Reason
 from ._version import __version__
-from .discovery import Candidate
 from .settings import normalize_name
 
 __all__ = ["LockedPlugin", "LOCK_SCHEMA", "build_lock", "write_lock", "read_lock", "lock_checker"]

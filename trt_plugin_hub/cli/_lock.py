@@ -28,9 +28,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``lock``."""
-    from trt_plugin_hub.discovery import discover
+    from trt_plugin_hub._discovery import scan_candidates
 
-    candidates = discover()
+    candidates = scan_candidates()
     if args.check:
         checker = lock_checker(args.check)
         problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None

@@ -20,9 +20,8 @@ import pytest
 
 from _support import plugins
 from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
-from trt_plugin_hub import cache
+from trt_plugin_hub._discovery import cache, scan_candidates
 from trt_plugin_hub.cli import main as cli_main
-from trt_plugin_hub.discovery import discover
 
 GROUP = "torch_tensorrt.plugins"
 
@@ -36,10 +35,10 @@ def counting(*args, **kwargs):
     scans.append(1)
     return real(*args, **kwargs)
 metadata.distributions = counting
-from trt_plugin_hub.loader import _discover
+from trt_plugin_hub._discovery import discover
 from trt_plugin_hub.settings import read_settings
 found = {}
-for c in _discover(read_settings()):
+for c in discover(read_settings()):
     found[c.entry_point.distribution] = {
         "version": c.entry_point.version,
         "problem": c.problem.code if c.problem else None,
@@ -356,10 +355,9 @@ def test_recently_changed_directory_is_not_cached_until_it_settles(tmp_path):
 
 CONCURRENT = """
 import json, sys, time
-from trt_plugin_hub import cache
-from trt_plugin_hub.discovery import discover
+from trt_plugin_hub._discovery import cache, scan_candidates
 directory = cache.cache_dir()
-expected = discover()
+expected = scan_candidates()
 key = cache.cache_key()
 path = directory / key.filename()
 deadline = float(sys.argv[1])
@@ -392,7 +390,7 @@ def test_concurrent_writers_leave_a_valid_cache(env):
 
 
 # ----------------------------------------------------------------------------------------------
-# In process: same answer as discover(), command line
+# In process: same answer as scan_candidates(), command line
 
 
 @pytest.fixture
@@ -422,9 +420,9 @@ def test_cached_discover_equals_discover_in_every_state(isolated, monkeypatch):
     (site / "broken" / "trt_plugin.json").write_text('{"schema_version": 1, "name": "broken-ops", "ops": 3}')
     settle(site)
     scans = []
-    real = cache.discover
-    monkeypatch.setattr(cache, "discover", lambda: scans.append(1) or real())
-    expected = discover()
+    real = cache.scan_candidates
+    monkeypatch.setattr(cache, "scan_candidates", lambda: scans.append(1) or real())
+    expected = scan_candidates()
     codes = {c.entry_point.distribution: c.problem.code if c.problem else None for c in expected}
     # Two distributions sharing a plugin name are settled by the decisions, not by discovery.
     assert codes == {"good-ops": None, "twin-a": None, "twin-b": None, "bare-ops": "MANIFEST_MISSING",
