@@ -37,8 +37,8 @@ from _support.plugins import (
 )
 from packaging.utils import canonicalize_name
 
+from trt_plugin_hub._decisions import safe_package_path
 from trt_plugin_hub._reasons import CODES
-from trt_plugin_hub.decisions import safe_package_path
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from _support.dists import jit_op, make_dist, manifest, qdp_module, run_python
 from _support.manifests import aot_op, ptx_text, sha256
 from _support.plugins import Dist, add_plugin, hub_env, install
 
-from trt_plugin_hub.decisions import decide
+from trt_plugin_hub._decisions import decide
 from trt_plugin_hub._discovery import scan_candidates
 from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._errors import LockError

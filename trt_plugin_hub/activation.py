@@ -18,9 +18,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from . import _guard, _upstream, aot
+from ._decisions import OpDecision, PluginDecision
 from ._guard import Failure
 from ._reasons import Check, Reason, Status
-from .decisions import OpDecision, PluginDecision
 from .manifest import OpSpec
 from .reporting import PluginReport
 

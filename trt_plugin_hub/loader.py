@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Iterable
 
+from ._decisions import LockCheck, PluginDecision, decide
 from ._discovery import discover
 from ._environment import Environment, parse_target, probe_environment
 from ._errors import Finding, StrictModeError
 from ._reasons import Reason, Status
 from .activation import ActivationResult
-from .decisions import LockCheck, PluginDecision, decide
 from .reporting import OpReport, PluginReport, Report
 from .settings import Settings, read_settings
 

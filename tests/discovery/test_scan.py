@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from _support.dists import jit_op, make_dist, manifest
 from _support.plugins import add_plugin
+
 from trt_plugin_hub._discovery import scan_candidates
 
 
@@ -48,7 +49,7 @@ def test_missing_and_invalid_manifests_are_rejections(site):
 
 
 def _decisions(**env):
-    from trt_plugin_hub.decisions import decide
+    from trt_plugin_hub._decisions import decide
     from trt_plugin_hub._environment import Environment
     from trt_plugin_hub.settings import read_settings
 
