@@ -385,7 +385,7 @@ _HUB = """
 import dataclasses, json, sys, time
 import importlib.metadata as metadata
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub._discovery
+import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._discovery
 t1 = time.perf_counter()
 from trt_plugin_hub._discovery import scan
 from trt_plugin_hub._environment import gpu as gpu_probe
@@ -397,11 +397,11 @@ def probe(notes):
                                name=gpu["name"])  # ... then the assumed GPU replaces its answer
 gpu_probe.probe_gpu = probe
 scans = []
-real_entry_points = scan._metadata.entry_points
+real_distributions = scan._metadata.distributions  # the scan reads the distributions one by one
 def counting(*args, **kwargs):
     scans.append(1)
-    return real_entry_points(*args, **kwargs)
-scan._metadata.entry_points = counting
+    return real_distributions(*args, **kwargs)
+scan._metadata.distributions = counting
 t2 = time.perf_counter()
 report = trt_plugin_hub.report()
 t3 = time.perf_counter()
@@ -440,7 +440,7 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.activation, trt_plugin_hub._discovery
+import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._activation, trt_plugin_hub._discovery
 import trt_plugin_hub._adapter, trt_plugin_hub.aot
 t1 = time.perf_counter()
 from trt_plugin_hub._environment import gpu as gpu_probe

@@ -79,8 +79,8 @@ for t in threads:
 alive = sum(t.is_alive() for t in threads)
 out = {"alive": alive, "errors": errors}
 if not alive:
-    from trt_plugin_hub import loader
-    final = loader.loaded_report()
+    from trt_plugin_hub import _pipeline
+    final = _pipeline.loaded_report()
     out["distinct_reports"] = len({id(r) for r in results})
     out["all_final"] = all(r is final for r in results)
     out.update(probe(final))

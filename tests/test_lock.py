@@ -24,8 +24,8 @@ from trt_plugin_hub._decisions import decide
 from trt_plugin_hub._discovery import scan_candidates
 from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._errors import LockError
-from trt_plugin_hub.loader import report
-from trt_plugin_hub.lock import (
+from trt_plugin_hub._pipeline import report
+from trt_plugin_hub._lock import (
     LOCK_SCHEMA,
     build_lock,
     lock_checker,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .model import Environment
 from .probe import TENSORRT_DISTRIBUTIONS, TORCH_TENSORRT_DISTRIBUTIONS, probe_environment
-from .target import parse_target
+from .target import current_environment, parse_target
 
-__all__ = ["TENSORRT_DISTRIBUTIONS", "TORCH_TENSORRT_DISTRIBUTIONS", "Environment", "parse_target",
-           "probe_environment"]
+__all__ = ["TENSORRT_DISTRIBUTIONS", "TORCH_TENSORRT_DISTRIBUTIONS", "Environment", "current_environment",
+           "parse_target", "probe_environment"]

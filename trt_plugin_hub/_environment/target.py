@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from dataclasses import replace
 
@@ -11,7 +13,9 @@ from trt_plugin_hub.ptx import cuda_version_for_driver, parse_arch
 from .model import Environment
 from .probe import probe_environment
 
-__all__ = ["parse_target"]
+__all__ = ["current_environment", "parse_target"]
+
+log = logging.getLogger("trt_plugin_hub")
 
 _TARGET_KEYS = {
     "tensorrt": "tensorrt", "trt": "tensorrt",
@@ -86,3 +90,20 @@ def _parse_cc(value: str) -> tuple[int, int]:
     except ValueError as exc:
         raise TargetError(f"not a GPU architecture: {value!r} (use sm_90 or cc=9.0)") from exc
     return arch.major, arch.minor
+
+
+def current_environment() -> Environment:
+    """This host, or the host ``TRT_PLUGIN_HUB_TARGET`` describes on top of it.
+
+    The variable takes the ``--target`` syntax; it serves build containers that cannot see the
+    GPU they build for. An unreadable value is logged and ignored, never raised from autoload.
+    """
+    env = probe_environment()
+    text = os.environ.get("TRT_PLUGIN_HUB_TARGET", "").strip()  # noqa: TID251 - read here until the settings own it
+    if not text:
+        return env
+    try:
+        return parse_target(text, base=env)
+    except TargetError as exc:
+        log.warning("trt-plugin-hub: ignoring TRT_PLUGIN_HUB_TARGET: %s", exc)
+        return env
