@@ -358,7 +358,7 @@ def settle(paths: Iterable[Path]) -> None:
     """Date directories an hour back: a freshly installed environment that has settled.
 
     The cache does not trust a sys.path directory changed in the last two seconds (see
-    ``trt_plugin_hub.cache``); real environments are installed long before they are used.
+    ``trt_plugin_hub._discovery.cache``); real environments are installed long before they are used.
     """
     past = time.time() - 3600
     for path in paths:
@@ -385,22 +385,23 @@ _HUB = """
 import dataclasses, json, sys, time
 import importlib.metadata as metadata
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.cache
+import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._discovery
 t1 = time.perf_counter()
-from trt_plugin_hub import discovery, environment
+from trt_plugin_hub._discovery import scan
+from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
-real_probe = environment._probe_gpu
+real_probe = gpu_probe.probe_gpu
 def probe(notes):
     found = real_probe(notes)  # the real probe runs (and costs what it costs) ...
     return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])  # ... then the assumed GPU replaces its answer
-environment._probe_gpu = probe
+gpu_probe.probe_gpu = probe
 scans = []
-real_entry_points = discovery._metadata.entry_points
+real_distributions = scan._metadata.distributions  # the scan reads the distributions one by one
 def counting(*args, **kwargs):
     scans.append(1)
-    return real_entry_points(*args, **kwargs)
-discovery._metadata.entry_points = counting
+    return real_distributions(*args, **kwargs)
+scan._metadata.distributions = counting
 t2 = time.perf_counter()
 report = trt_plugin_hub.report()
 t3 = time.perf_counter()
@@ -439,17 +440,17 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub.loader, trt_plugin_hub.activation, trt_plugin_hub.cache
+import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._activation, trt_plugin_hub._discovery
 import trt_plugin_hub._adapter, trt_plugin_hub.aot
 t1 = time.perf_counter()
-from trt_plugin_hub import environment
+from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])["gpu"]
-real_probe = environment._probe_gpu
+real_probe = gpu_probe.probe_gpu
 def probe(notes):
     found = real_probe(notes)
     return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])
-environment._probe_gpu = probe
+gpu_probe.probe_gpu = probe
 t2 = time.perf_counter()
 report = trt_plugin_hub.load()
 t3 = time.perf_counter()

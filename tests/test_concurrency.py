@@ -79,8 +79,8 @@ for t in threads:
 alive = sum(t.is_alive() for t in threads)
 out = {"alive": alive, "errors": errors}
 if not alive:
-    from trt_plugin_hub import loader
-    final = loader.loaded_report()
+    from trt_plugin_hub import _pipeline
+    final = _pipeline.loaded_report()
     out["distinct_reports"] = len({id(r) for r in results})
     out["all_final"] = all(r is final for r in results)
     out.update(probe(final))
@@ -197,7 +197,7 @@ def test_processes_sharing_a_cache_all_reach_the_same_report(paths: list[Path], 
 
     files = sorted(p.name for p in cache.rglob("*") if p.is_file()) if cache.exists() else []
     try:
-        import trt_plugin_hub.cache  # noqa: F401
+        import trt_plugin_hub._discovery.cache  # noqa: F401
     except ImportError:
         pass  # no discovery cache in this hub version: the runs above still had to agree
     else:

@@ -55,7 +55,7 @@ def test_list_without_tensorrt_shows_ops_versions_constraints_and_why(example_si
 CONVERT = """
 import hashlib, json, os, torch, torch_tensorrt
 from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
-import trt_plugin_hub.loader as L, trt_plugin_hub.aot as aot
+import trt_plugin_hub._pipeline as L, trt_plugin_hub.aot as aot
 import example_plugin_pkg, example_plugin_pkg.legacy as legacy
 from drive import convert
 

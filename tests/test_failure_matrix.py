@@ -37,8 +37,8 @@ from _support.plugins import (
 )
 from packaging.utils import canonicalize_name
 
+from trt_plugin_hub._decisions import safe_package_path
 from trt_plugin_hub._reasons import CODES
-from trt_plugin_hub.decisions import safe_package_path
 
 pytestmark = pytest.mark.slow
 
@@ -53,8 +53,8 @@ try:
 except BaseException as exc:
     out["import_error"] = f"{type(exc).__name__}: {exc}"
 import trt_plugin_hub
-from trt_plugin_hub import loader
-autoloaded = loader.loaded_report()
+from trt_plugin_hub import _pipeline
+autoloaded = _pipeline.loaded_report()
 rep = trt_plugin_hub.load()
 out["autoloaded"] = autoloaded is not None
 out["same_report"] = autoloaded is rep and trt_plugin_hub.load() is rep
@@ -340,7 +340,7 @@ except KeyboardInterrupt:
     out["import"] = "KeyboardInterrupt"
 out["usable"] = hasattr(sys.modules.get("torch_tensorrt"), "dynamo")
 import trt_plugin_hub
-from trt_plugin_hub import loader
+from trt_plugin_hub import _pipeline
 for attempt in ("first_load", "second_load"):
     try:
         trt_plugin_hub.load()
@@ -349,7 +349,7 @@ for attempt in ("first_load", "second_load"):
         out[attempt] = "KeyboardInterrupt"
     except BaseException as exc:
         out[attempt] = type(exc).__name__
-out["cached"] = loader.loaded_report() is not None
+out["cached"] = _pipeline.loaded_report() is not None
 print(json.dumps(out))
 '''
 

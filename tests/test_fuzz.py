@@ -22,11 +22,11 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from trt_plugin_hub._reasons import CODES
-from trt_plugin_hub.decisions import safe_package_path
-from trt_plugin_hub.environment import Environment, parse_target
+from trt_plugin_hub._decisions import safe_package_path
+from trt_plugin_hub._environment import Environment, parse_target
 from trt_plugin_hub._errors import LockError, ManifestError, PtxFormatError, TargetError
-from trt_plugin_hub.lock import LockedPlugin, read_lock
+from trt_plugin_hub._reasons import CODES
+from trt_plugin_hub._lock import LockedPlugin, read_lock
 from trt_plugin_hub.manifest import (
     MAX_MANIFEST_BYTES,
     PluginManifest,

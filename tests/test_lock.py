@@ -20,12 +20,12 @@ from _support.dists import jit_op, make_dist, manifest, qdp_module, run_python
 from _support.manifests import aot_op, ptx_text, sha256
 from _support.plugins import Dist, add_plugin, hub_env, install
 
-from trt_plugin_hub.decisions import decide
-from trt_plugin_hub.discovery import discover
-from trt_plugin_hub.environment import Environment
+from trt_plugin_hub._decisions import decide
+from trt_plugin_hub._discovery import scan_candidates
+from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._errors import LockError
-from trt_plugin_hub.loader import report
-from trt_plugin_hub.lock import (
+from trt_plugin_hub._pipeline import report
+from trt_plugin_hub._lock import (
     LOCK_SCHEMA,
     build_lock,
     lock_checker,
@@ -59,7 +59,7 @@ def put_plugin(site: Path, dist: str, package: str, version: str = "1.0.0", *, a
 
 def decided(lock: Path, env: Environment = H100) -> dict:
     return {d.candidate.entry_point.distribution: d
-            for d in decide(discover(), env, read_settings({}), lock_check=lock_checker(lock))}
+            for d in decide(scan_candidates(), env, read_settings({}), lock_check=lock_checker(lock))}
 
 
 def reason_of(decision) -> tuple[str, str]:
@@ -68,7 +68,7 @@ def reason_of(decision) -> tuple[str, str]:
 
 
 def write_current_lock(path: Path) -> dict:
-    document = build_lock(discover())
+    document = build_lock(scan_candidates())
     write_lock(document, path)
     return document
 
@@ -270,7 +270,7 @@ def test_plugin_differing_from_the_lock_is_rejected_naming_the_difference(tmp_pa
 def test_lock_entries_match_distribution_names_after_normalisation(tmp_path: Path, site: Path):
     put_plugin(site, "acme-ops", "acme")
     lock = tmp_path / "plugins.lock"
-    document = build_lock(discover())
+    document = build_lock(scan_candidates())
     document["plugins"][0]["distribution"] = "Acme_Ops"
     document["plugins"][0]["name"] = "ACME.ops"
     write_lock(document, lock)
@@ -295,7 +295,7 @@ def test_deny_still_wins_over_a_matching_lock(tmp_path: Path, site: Path):
     put_plugin(site, "acme-ops", "acme")
     lock = tmp_path / "plugins.lock"
     write_current_lock(lock)
-    [decision] = decide(discover(), H100, read_settings({"TRT_PLUGIN_HUB_DENY": "acme-ops"}),
+    [decision] = decide(scan_candidates(), H100, read_settings({"TRT_PLUGIN_HUB_DENY": "acme-ops"}),
                         lock_check=lock_checker(lock))
     assert decision.status == "disabled" and decision.reasons[0].code == "DENIED"
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._environment import Environment, parse_target, probe_environment
     from ._errors import HubError, LockError, ManifestError, StrictModeError, TargetError
+    from ._pipeline import load, report
     from ._reasons import Check, Reason
-    from .environment import Environment, parse_target, probe_environment
-    from .loader import load, report
+    from ._report import OpReport, PluginReport, Report
     from .manifest import PluginManifest, read_manifest
-    from .reporting import OpReport, PluginReport, Report
 
 __all__ = [
     "__version__",
@@ -45,16 +45,16 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load": "loader",
-    "report": "loader",
-    "Report": "reporting",
-    "PluginReport": "reporting",
-    "OpReport": "reporting",
+    "load": "_pipeline",
+    "report": "_pipeline",
+    "Report": "_report",
+    "PluginReport": "_report",
+    "OpReport": "_report",
     "Reason": "_reasons",
     "Check": "_reasons",
-    "Environment": "environment",
-    "probe_environment": "environment",
-    "parse_target": "environment",
+    "Environment": "_environment",
+    "probe_environment": "_environment",
+    "parse_target": "_environment",
     "PluginManifest": "manifest",
     "read_manifest": "manifest",
     "HubError": "_errors",

@@ -74,7 +74,7 @@ def _activate() -> None:
     from ._errors import StrictModeError
 
     try:
-        from .loader import load_on_import
+        from ._pipeline import load_on_import
 
         load_on_import()
     except StrictModeError:

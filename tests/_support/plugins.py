@@ -145,7 +145,7 @@ PROBE = textwrap.dedent('''
         import sys
         import trt_plugin_hub.aot as hub_aot
         from trt_plugin_hub import _adapter
-        from trt_plugin_hub.activation import registered_ops
+        from trt_plugin_hub._activation import registered_ops
         counts = {}
         for plugin in rep.plugins:
             for op in plugin.ops:

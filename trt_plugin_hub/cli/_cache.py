@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from trt_plugin_hub.cache import cache_dir, cache_info, clear_cache
+from trt_plugin_hub._discovery.cache import cache_dir, cache_info, clear_cache
 
 from ._common import EXIT_OK
 

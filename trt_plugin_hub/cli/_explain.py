@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``explain``."""
-    from trt_plugin_hub.loader import report
+    from trt_plugin_hub._pipeline import report
 
     decided = report(target=args.target) if args.target else report()
     plugin = decided.plugin(args.name)
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.no_load:
         activation_note = "not activated: --no-load"
     elif plugin.status is Status.AVAILABLE:
-        from trt_plugin_hub.loader import load
+        from trt_plugin_hub._pipeline import load
 
         result = load(strict=False)
         plugin = result.plugin(args.name) or plugin

@@ -23,8 +23,8 @@ def register(sub: Any) -> None:
 
 
 def _make_report(args: argparse.Namespace, *, load: bool) -> Any:
-    from trt_plugin_hub.loader import load as do_load
-    from trt_plugin_hub.loader import report
+    from trt_plugin_hub._pipeline import load as do_load
+    from trt_plugin_hub._pipeline import report
 
     if args.target:
         return report(target=args.target)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trt_plugin_hub.lock import build_lock, lock_checker, read_lock, write_lock
+from trt_plugin_hub._lock import build_lock, lock_checker, read_lock, write_lock
 from trt_plugin_hub.settings import normalize_name
 
 from ._common import EXIT_OK, EXIT_PROBLEMS
@@ -28,9 +28,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``lock``."""
-    from trt_plugin_hub.discovery import discover
+    from trt_plugin_hub._discovery import scan_candidates
 
-    candidates = discover()
+    candidates = scan_candidates()
     if args.check:
         checker = lock_checker(args.check)
         problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None

@@ -246,8 +246,8 @@ try:
 except Exception:
     facts["qdp_feature"] = None
 import trt_plugin_hub
-from trt_plugin_hub import loader
-report = loader.loaded_report()
+from trt_plugin_hub import _pipeline
+report = _pipeline.loaded_report()
 facts["autoloaded"] = report is not None
 if report is None:
     report = trt_plugin_hub.load()

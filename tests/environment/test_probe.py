@@ -1,4 +1,4 @@
-"""Environment probing without importing TensorRT, and targets for other hosts.
+"""Environment probing without importing TensorRT.
 
 The installations probed are the real upstream ones (``tests/_support/upstream``): Torch-TensorRT and the
 TensorRT it pins, laid out as pip or TensorRT's tarball installs them.
@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 
 from _support.dists import make_dist, run_python
-from trt_plugin_hub.environment import Environment, parse_target
-from trt_plugin_hub._errors import TargetError
 
 PROBE = """
 import json, sys
-from trt_plugin_hub.environment import probe_environment
+from trt_plugin_hub._environment import probe_environment
 env = probe_environment()
 print(json.dumps({"env": env.to_dict(), "imported": sorted(m for m in ("tensorrt", "torch_tensorrt", "torch")
                                                               if m in sys.modules)}))
@@ -74,20 +72,3 @@ def test_build_shipping_no_plugin_module_is_seen_as_having_no_qdp(tmp_path: Path
 def test_no_gpu_is_a_normal_state():
     out = json.loads(run_python(PROBE, env={"CUDA_VISIBLE_DEVICES": ""}).stdout)
     assert out["env"]["compute_capability"] is None
-
-
-BASE = Environment(python="3.11.7", tensorrt=None, torch="2.13.0")
-
-
-def test_target_fills_what_it_names_and_notes_the_rest():
-    env = parse_target("sm_90a trt=10.13.3 driver=580.65.06", base=BASE)
-    assert env.compute_capability == (9, 0) and env.tensorrt == "10.13.3" and env.driver == "580.65.06"
-    assert env.max_ptx_isa == (9, 0) and env.is_target
-    assert any("torch_tensorrt not in the target" in n for n in env.notes)
-    assert parse_target("cc=8.6", base=BASE).compute_capability == (8, 6)
-
-
-@pytest.mark.parametrize("text", ["", "sm_x", "driver=abc", "trt=ten", "colour=blue", "driver=300"])
-def test_bad_targets_raise_target_error(text):
-    with pytest.raises(TargetError):
-        parse_target(text, base=BASE)

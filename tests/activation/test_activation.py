@@ -66,7 +66,7 @@ REPORT = """
 import json, torch, trt_plugin_hub
 from tensorrt.plugin._lib import QDP_REGISTRY
 from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
-import trt_plugin_hub.loader as L
+import trt_plugin_hub._pipeline as L
 report = L.loaded_report()
 def count(ns, name):
     return len(DYNAMO_ATEN_CONVERTERS.get(getattr(getattr(torch.ops, ns), name).default, []))
@@ -186,7 +186,7 @@ try:
     print("torch_tensorrt imported")
 except Exception as exc:
     print("torch_tensorrt refused:", type(exc).__name__)
-import trt_plugin_hub.loader as L
+import trt_plugin_hub._pipeline as L
 print("loaded:", L.loaded_report() is not None)
 print("torch works:", torch.ones(3).sum().item() == 3.0)
 print("plugin code ran:", any(m.startswith(("alpha_ops", "beta_ops")) for m in sys.modules))

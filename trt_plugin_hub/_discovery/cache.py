@@ -1,4 +1,4 @@
-"""A cross-process cache of plugin discovery, keyed by what is installed.
+"""The cross-process cache of the discovery scan, keyed by what is installed.
 
 Scanning the ``torch_tensorrt.plugins`` entry points costs one parse of every installed
 distribution's metadata (tens of milliseconds in environments of a thousand distributions). This
@@ -31,6 +31,7 @@ Unwritable or missing locations are skipped silently: the cache is an optimisati
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -42,12 +43,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from ._errors import ManifestError
-from ._reasons import Reason
-from ._version import __version__
-from .discovery import Candidate, EntryPointRecord, _foreign, discover, locate_package
-from .manifest import MANIFEST_FILENAME, read_manifest
-from .settings import read_settings
+from trt_plugin_hub._errors import ManifestError
+from trt_plugin_hub._reasons import Reason
+from trt_plugin_hub._version import __version__
+from trt_plugin_hub.manifest import MANIFEST_FILENAME, read_manifest
+from trt_plugin_hub.settings import read_settings
+
+from .scan import Candidate, EntryPointRecord, foreign_reason, locate_package, scan_candidates
 
 __all__ = [
     "CACHE_SCHEMA",
@@ -123,12 +125,12 @@ class CacheInfo:
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
-    """The cache directory: ``TRT_PLUGIN_HUB_CACHE_DIR``, else the user cache directory.
+    r"""The cache directory: ``TRT_PLUGIN_HUB_CACHE_DIR``, else the user cache directory.
 
     That is ``$XDG_CACHE_HOME/trt-plugin-hub`` or ``~/.cache/trt-plugin-hub`` (on Windows
     ``%LOCALAPPDATA%\\trt-plugin-hub\\Cache``); ``None`` when no home directory is known.
     """
-    env = os.environ if env is None else env
+    env = os.environ if env is None else env  # noqa: TID251 - read here until the settings own it
     explicit = env.get("TRT_PLUGIN_HUB_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser()
@@ -188,7 +190,7 @@ def cache_key() -> CacheKey:
         stamps.append(_stamp(path))
     # The hub's own discovery code: an edited checkout (editable install) must not reuse a
     # file written by other code of the same version.
-    code = [_stamp(str(Path(__file__).with_name(name))) for name in ("discovery.py", "cache.py")]
+    code = [_stamp(str(Path(__file__).with_name(name))) for name in ("scan.py", "cache.py")]
     finders = _finder_names()
     # The file name: processes that differ in anything but mtimes keep separate files, so they
     # never take turns overwriting one another's.
@@ -205,26 +207,26 @@ def cache_key() -> CacheKey:
 
 
 def cached_discover() -> tuple[Candidate, ...]:
-    """:func:`~trt_plugin_hub.discovery.discover`, served from the cache when it is current.
+    """:func:`.scan_candidates`, served from the cache when it is current.
 
     Never raises for a cache problem: a missing, unreadable, corrupt, foreign or outdated file
     means a fresh discovery (and, where the location is writable, a new file).
     """
     if not read_settings().use_cache:
-        return discover()
+        return scan_candidates()
     try:
         directory = cache_dir()
         if directory is None:
-            return discover()
+            return scan_candidates()
         key = cache_key()
         path = directory / key.filename()
         hit = _load(path, key)
     except Exception as exc:  # noqa: BLE001 - e.g. the cwd was removed: nothing to key on
         log.debug("trt-plugin-hub: discovery cache unavailable: %s", exc)
-        return discover()
+        return scan_candidates()
     if hit is not None:
         return hit
-    candidates = discover()
+    candidates = scan_candidates()
     try:
         _store(directory, path, key, candidates)
     except Exception as exc:  # noqa: BLE001  # pragma: no cover - _store handles OSError; else a bug
@@ -279,7 +281,7 @@ def _optional_path(value: Any) -> Path | None:
 def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
     """Candidates from the cached scan, with every manifest read again; None if outdated.
 
-    Mirrors :func:`~trt_plugin_hub.discovery.discover` step by step (the test suite checks
+    Mirrors :func:`.scan_candidates` step by step (the test suite checks
     that both give equal results), re-checking each package's part of the filesystem that
     the key does not cover: the manifest files and the package directories they live in.
     """
@@ -301,7 +303,7 @@ def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
                 return None
             candidates.append(Candidate(record, package_dir, None, None, Reason(code, message)))
             continue
-        foreign = _foreign(record, record.value.partition(":")[0].strip(), manifest_path)
+        foreign = foreign_reason(record, record.value.partition(":")[0].strip(), manifest_path)
         if foreign is not None:
             candidates.append(Candidate(record, None, None, None, foreign))
             continue
@@ -350,7 +352,8 @@ def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Cand
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         import tempfile
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{_PREFIX}", suffix=_TMP_SUFFIX, dir=directory)
+        fd, tmp = tempfile.mkstemp(  # noqa: TID251 - written here until one module owns atomic writes
+            prefix=f".{_PREFIX}", suffix=_TMP_SUFFIX, dir=directory)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
@@ -360,10 +363,8 @@ def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Cand
         log.debug("trt-plugin-hub: not caching discovery in %s: %s", directory, exc)
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _cache_files(directory: Path) -> list[Path]:
@@ -383,21 +384,18 @@ def _prune(directory: Path) -> None:
             except OSError:
                 return 0.0
         for old in sorted(files, key=written)[: len(files) - _MAX_FILES]:
-            try:
+            with contextlib.suppress(OSError):
                 old.unlink()
-            except OSError:
-                pass
     now = time.time()
     try:
-        leftovers = [p for p in directory.iterdir() if p.name.startswith(f".{_PREFIX}") and p.name.endswith(_TMP_SUFFIX)]
+        leftovers = [p for p in directory.iterdir()
+                     if p.name.startswith(f".{_PREFIX}") and p.name.endswith(_TMP_SUFFIX)]
     except OSError:
         return
     for tmp in leftovers:
-        try:
+        with contextlib.suppress(OSError):
             if now - tmp.stat().st_mtime > _STALE_TMP_S:
                 tmp.unlink()
-        except OSError:
-            pass
 
 
 # ----------------------------------------------------------------------------------------------
@@ -444,10 +442,8 @@ def cache_info() -> CacheInfo:
     files = _cache_files(directory)
     size = 0
     for file in files:
-        try:
+        with contextlib.suppress(OSError):
             size += file.stat().st_size
-        except OSError:
-            pass
     key = cache_key()
     current = directory / key.filename()
     hit = _load(current, key) if current.exists() else None

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._discovery import Candidate
 from ._errors import LockError
 from ._reasons import Reason
 from ._version import __version__
-from .discovery import Candidate
 from .settings import normalize_name
 
-__all__ = ["LockedPlugin", "LOCK_SCHEMA", "build_lock", "write_lock", "read_lock", "lock_checker"]
+__all__ = ["LOCK_SCHEMA", "LockedPlugin", "build_lock", "lock_checker", "read_lock", "write_lock"]
 
 LOCK_SCHEMA = 1
 
@@ -38,6 +38,7 @@ class LockedPlugin:
     ptx: dict[str, str]  # path -> sha256
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view."""
         return {"name": self.name, "distribution": self.distribution, "version": self.version,
                 "manifest_sha256": self.manifest_sha256, "ptx": dict(sorted(self.ptx.items()))}
 
@@ -60,7 +61,7 @@ def build_lock(candidates: Sequence[Candidate]) -> dict[str, Any]:
 def write_lock(document: dict[str, Any], path: Path) -> None:
     """Write atomically (temporary file + replace), so a reader never sees half a lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=path.parent)  # noqa: TID251 - until one module owns atomic writes
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2)
@@ -91,13 +92,13 @@ def read_lock(path: str | Path) -> dict[str, LockedPlugin]:
 
 
 def lock_checker(path: str | Path) -> Callable[[Candidate], Reason | None]:
-    """A check for :func:`trt_plugin_hub.decisions.decide`: ``None`` when a candidate matches."""
+    """A check for :func:`trt_plugin_hub._decisions.decide`: ``None`` when a candidate matches."""
     try:
         locked = read_lock(path)
     except LockError as exc:
         message = str(exc)
 
-        def unreadable(candidate: Candidate) -> Reason | None:
+        def unreadable(_candidate: Candidate) -> Reason | None:
             return Reason("LOCK_MISMATCH", f"{message}; no plugin activates until the lock is fixed")
 
         return unreadable

@@ -20,9 +20,8 @@ import pytest
 
 from _support import plugins
 from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
-from trt_plugin_hub import cache, environment
+from trt_plugin_hub._discovery import cache, scan_candidates
 from trt_plugin_hub.cli import main as cli_main
-from trt_plugin_hub.discovery import discover
 
 GROUP = "torch_tensorrt.plugins"
 
@@ -36,10 +35,10 @@ def counting(*args, **kwargs):
     scans.append(1)
     return real(*args, **kwargs)
 metadata.distributions = counting
-from trt_plugin_hub.loader import _discover
+from trt_plugin_hub._discovery import discover
 from trt_plugin_hub.settings import read_settings
 found = {}
-for c in _discover(read_settings()):
+for c in discover(read_settings()):
     found[c.entry_point.distribution] = {
         "version": c.entry_point.version,
         "problem": c.problem.code if c.problem else None,
@@ -356,10 +355,9 @@ def test_recently_changed_directory_is_not_cached_until_it_settles(tmp_path):
 
 CONCURRENT = """
 import json, sys, time
-from trt_plugin_hub import cache
-from trt_plugin_hub.discovery import discover
+from trt_plugin_hub._discovery import cache, scan_candidates
 directory = cache.cache_dir()
-expected = discover()
+expected = scan_candidates()
 key = cache.cache_key()
 path = directory / key.filename()
 deadline = float(sys.argv[1])
@@ -392,7 +390,7 @@ def test_concurrent_writers_leave_a_valid_cache(env):
 
 
 # ----------------------------------------------------------------------------------------------
-# In process: same answer as discover(), command line
+# In process: same answer as scan_candidates(), command line
 
 
 @pytest.fixture
@@ -422,9 +420,9 @@ def test_cached_discover_equals_discover_in_every_state(isolated, monkeypatch):
     (site / "broken" / "trt_plugin.json").write_text('{"schema_version": 1, "name": "broken-ops", "ops": 3}')
     settle(site)
     scans = []
-    real = cache.discover
-    monkeypatch.setattr(cache, "discover", lambda: scans.append(1) or real())
-    expected = discover()
+    real = cache.scan_candidates
+    monkeypatch.setattr(cache, "scan_candidates", lambda: scans.append(1) or real())
+    expected = scan_candidates()
     codes = {c.entry_point.distribution: c.problem.code if c.problem else None for c in expected}
     # Two distributions sharing a plugin name are settled by the decisions, not by discovery.
     assert codes == {"good-ops": None, "twin-a": None, "twin-b": None, "bare-ops": "MANIFEST_MISSING",
@@ -466,40 +464,3 @@ def test_key_costs_one_stat_per_sys_path_entry(isolated, monkeypatch):
     monkeypatch.setattr(cache.os, "stat", lambda p, *a, **k: calls.append(p) or real(p, *a, **k))
     cache.cache_key()
     assert len(calls) == len(sys.path) + 2  # + the hub's own discovery code (two files)
-
-
-# ----------------------------------------------------------------------------------------------
-# The environment probe's metadata lookup gives importlib.metadata's answer
-
-
-@pytest.mark.parametrize("names", [
-    ("torch",), ("pytest",), ("PyTest",), ("not-installed", "packaging"), ("not-installed",),
-    ("importlib-metadata",), ("importlib_metadata",), ("Jinja2",), ("typing-extensions",),
-])
-def test_fast_distribution_version_matches_importlib_metadata(names):
-    from importlib import metadata
-
-    expected: tuple[str | None, str | None] = (None, None)
-    for name in names:
-        try:
-            expected = (metadata.version(name), name)
-            break
-        except metadata.PackageNotFoundError:
-            continue
-    assert environment._scan_dist_version(names) == expected
-    assert environment._dist_version(names) == expected
-
-
-def test_fast_distribution_version_follows_sys_path_order(tmp_path, monkeypatch):
-    first, second = tmp_path / "first", tmp_path / "second"
-    make_dist(second, "tensorrt-cu12", "10.9.0")
-    make_dist(first, "tensorrt_cu12", "10.13.3.9")
-    make_dist(first, "Torch.TensorRT", "2.9.0")  # un-normalised folder names are matched too
-    monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path])
-    assert environment._dist_version(environment.TENSORRT_DISTRIBUTIONS) == ("10.13.3.9", "tensorrt-cu12")
-    assert environment._dist_version(("torch-tensorrt",)) == ("2.9.0", "torch-tensorrt")
-    (first / "tensorrt_cu12-10.13.3.9.dist-info" / "METADATA").write_text("Name: tensorrt-cu12\n\nno version\n")
-    # An unusual METADATA falls back to importlib.metadata, which gives the same answer as before.
-    from importlib import metadata
-
-    assert environment._dist_version(("tensorrt-cu12",)) == (metadata.version("tensorrt-cu12"), "tensorrt-cu12")

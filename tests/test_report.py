@@ -1,0 +1,94 @@
+"""The report of a plugin: its decision, merged with what activation did to each op; strict mode's findings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from _support.decisions import decided
+from _support.dists import jit_op
+from _support.plugins import add_plugin
+from trt_plugin_hub._activation import OpActivation, PluginActivation
+from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._report import findings_from, findings_of, mark_disabled, plugin_report
+
+
+def _acme(site):
+    """A plugin with two JIT ops, both available on the H100."""
+    add_plugin(site, "acme-ops", "acme", [jit_op("acme::add", "acme.qdp"), jit_op("acme::mul", "acme.qdp")])
+    return decided()["acme-ops"]
+
+
+def test_report_before_activation_is_the_decision(site):
+    decision = _acme(site)
+    report = plugin_report(decision)
+    assert report.status is Status.AVAILABLE and report.distribution == "acme-ops" and report.version == "1.0.0"
+    assert report.entry_point == "acme = acme" and report.location == str(site / "acme")
+    assert [(op.id, op.status, op.mode) for op in report.ops] == [("acme::add", "available", "jit"),
+                                                                   ("acme::mul", "available", "jit")]
+    assert report.checks == decision.checks and report.activation_ms is None
+    assert plugin_report(decision, None) == report
+
+
+def test_activated_ops_add_their_reasons_checks_and_time(site):
+    decision = _acme(site)
+    note = Reason("ALREADY_REGISTERED", "acme.conv:register already ran in this process")
+    activation = PluginActivation(
+        (OpActivation(Status.ACTIVE, (note,), (Check("import", True, "acme.qdp"),), 1.5), None), activation_ms=2.0)
+    report = plugin_report(decision, activation)
+    add, mul = report.ops
+    assert add.status is Status.ACTIVE and add.reasons == (note,) and add.activation_ms == 1.5
+    assert add.checks == (Check("import", True, "acme.qdp"),)
+    assert mul == plugin_report(decision).ops[1]  # not tried: as decided
+    assert report.status is Status.ACTIVE and report.reasons == () and report.activation_ms == 2.0
+
+
+def test_a_failed_op_fails_the_plugin_and_lifts_its_reason(site):
+    decision = _acme(site)
+    failed = Reason("IMPORT_FAILED", "importing acme.qdp for acme::add failed: RuntimeError: boom")
+    undeclared = Reason("UNDECLARED_OP", "acme-ops registered QDP op acme::extra, which its manifest does not declare")
+    activation = PluginActivation((OpActivation(Status.FAILED, (failed,)), OpActivation(Status.FAILED, (failed,))),
+                                  (undeclared,), 3.0)
+    report = plugin_report(decision, activation)
+    assert report.status is Status.FAILED and [op.status for op in report.ops] == ["failed", "failed"]
+    assert report.reasons == (undeclared, failed)  # each reason once
+    assert [(f.subject, f.code) for f in findings_of(report, {})] == [("acme-ops / acme::add", "IMPORT_FAILED"),
+                                                                     ("acme-ops", "UNDECLARED_OP")]
+
+
+def test_an_active_op_beside_a_rejected_one_keeps_the_plugin_active(site):
+    decision = _acme(site)
+    taken = Reason("OP_ALREADY_DEFINED", "acme::mul is already defined as a torch op before acme-ops imports acme.qdp")
+    activation = PluginActivation((OpActivation(Status.ACTIVE), OpActivation(Status.REJECTED, (taken,))))
+    report = plugin_report(decision, activation)
+    assert report.status is Status.ACTIVE and report.reasons == ()
+    assert [(f.subject, f.code) for f in findings_of(report, {})] == [("acme-ops / acme::mul", "OP_ALREADY_DEFINED")]
+
+
+def test_disabled_hub_marks_usable_plugins_and_keeps_rejections(site):
+    report = plugin_report(_acme(site))
+    disabled = mark_disabled(report)
+    assert disabled.status is Status.DISABLED and [r.code for r in disabled.reasons] == ["HUB_DISABLED"]
+    assert {op.status for op in disabled.ops} == {Status.DISABLED}
+    assert findings_of(disabled, {}) == []
+    rejected = replace(report, status=Status.REJECTED)
+    assert mark_disabled(rejected) is rejected
+
+
+def test_strict_findings_name_a_duplicate_by_its_distribution_and_carry_the_exception(site):
+    report = plugin_report(_acme(site))
+    duplicate = Reason("DUPLICATE_PLUGIN", "plugin name 'acme-ops' is claimed by 2 distributions")
+    rejected = replace(report, name="acme", status=Status.REJECTED, reasons=(duplicate,),
+                       ops=tuple(replace(op, status=Status.REJECTED) for op in report.ops))
+    assert [(f.subject, f.code) for f in findings_from([rejected])] == [("acme-ops", "DUPLICATE_PLUGIN")]
+    error = RuntimeError("boom")
+    failed = Reason("IMPORT_FAILED", "importing acme.qdp failed")
+    broken = replace(report, status=Status.FAILED, ops=(replace(report.ops[0], status=Status.FAILED, reasons=(failed,)),
+                                                        report.ops[1]))
+    (finding,) = findings_of(broken, {"acme::add": error})
+    assert finding.subject == "acme-ops / acme::add" and finding.exception is error
+
+
+def test_report_is_json_ready(site):
+    data = plugin_report(_acme(site)).to_dict()
+    assert data["status"] == "available" and data["activation_ms"] is None
+    assert [op["status"] for op in data["ops"]] == ["available", "available"]

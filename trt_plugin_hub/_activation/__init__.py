@@ -1,0 +1,187 @@
+"""The activation stage: import accepted plugins' QDP definitions, bind their PTX, generate converters.
+
+Per accepted op, in this order: refuse an op that already exists before its plugin's module is
+imported (a PyTorch op, or another package's); import the defining module; check the torch op
+and the QDP registration; refuse what TensorRT could not convert or build here; for AOT ops bind
+the verified PTX; resolve the capability validator; call ``_generate_plugin_converter`` with the
+declared values (legacy ops call the package's own registration function); confirm the
+overload is in ``DYNAMO_CONVERTERS``. Every call into plugin code goes through
+:mod:`trt_plugin_hub._guard`: nothing raises out of here except ``KeyboardInterrupt``.
+
+:func:`activate` returns what happened to each op (:class:`PluginActivation`); the report stage
+merges it into the plugin's report.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from trt_plugin_hub import _guard
+from trt_plugin_hub._decisions import OpDecision, PluginDecision
+from trt_plugin_hub._guard import Failure
+from trt_plugin_hub._reasons import Check, Reason, Status
+
+from .legacy import activate_legacy_op
+from .qdp import activate_qdp_op
+from .steps import REGISTERED, Outcome, log, registered_ops
+
+__all__ = ["ActivationContext", "OpActivation", "PluginActivation", "activate", "registered_ops"]
+
+
+@dataclass(frozen=True)
+class ActivationContext:
+    """What activating one plugin needs to know about the others and the user's settings.
+
+    ``owners`` maps every op id a plugin declares to that plugin's name; ``allowed_ops`` are the
+    op ids the user lets a plugin claim although they exist already (``TRT_PLUGIN_HUB_ALLOW_OPS``).
+    """
+
+    owners: Mapping[str, str] = field(default_factory=dict)
+    allowed_ops: Collection[str] = ()
+
+
+@dataclass(frozen=True)
+class OpActivation:
+    """What activating one accepted op did: the status it ends in, and the reasons and checks it adds."""
+
+    status: Status
+    reasons: tuple[Reason, ...] = ()
+    checks: tuple[Check, ...] = ()
+    activation_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class PluginActivation:
+    """What activating one plugin did, op by op, and the exceptions behind its failures.
+
+    ``ops`` follows the decision's ops; ``None`` for an op the decision did not accept (nothing
+    was tried). ``reasons`` are what activation found about the plugin as a whole (QDP ops it
+    registered without declaring them).
+    """
+
+    ops: tuple[OpActivation | None, ...]
+    reasons: tuple[Reason, ...] = ()
+    activation_ms: float | None = None
+    exceptions: tuple[tuple[str, BaseException], ...] = ()
+
+
+def activate(decision: PluginDecision, context: ActivationContext | None = None) -> PluginActivation | None:
+    """Activate the accepted ops of one plugin; ``None`` for a plugin the decisions did not make available."""
+    context = context or ActivationContext()
+    if decision.status is not Status.AVAILABLE:
+        return None
+    started = time.perf_counter()
+    exceptions: list[tuple[str, BaseException]] = []
+    imported: dict[str, Failure | None] = {}
+    plugin = decision.candidate.name
+    before = _qdp_ids()
+    preexisting = _preexisting_ops(decision, context)
+    declared = {op.op.id for op in decision.ops}
+    ops: list[OpActivation | None] = []
+    for op_decision in decision.ops:
+        if not op_decision.accepted:
+            ops.append(None)
+            continue
+        op_started = time.perf_counter()
+        if op_decision.op.id in preexisting:
+            outcome: Outcome = (Status.REJECTED, (preexisting[op_decision.op.id],), ())
+            failure = None
+        else:
+            outcome, failure = _activate_op(plugin, op_decision, imported)
+        elapsed = (time.perf_counter() - op_started) * 1000
+        if failure is not None:
+            exceptions.append((op_decision.op.id, failure.exception))
+        ops.append(OpActivation(outcome[0], outcome[1], outcome[2], elapsed))
+    undeclared = _undeclared(plugin, before, declared, context)
+    return PluginActivation(tuple(ops), tuple(undeclared), (time.perf_counter() - started) * 1000, tuple(exceptions))
+
+
+def _qdp_ids() -> set[str] | None:
+    try:
+        from trt_plugin_hub import _adapter
+
+        return set(_adapter.qdp_registry())
+    except Exception:  # noqa: BLE001 - no readable QDP registry: nothing to compare
+        return None
+
+
+def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> dict[str, Reason]:
+    """Accepted ops that exist before the module declared to define them is imported.
+
+    A plugin may only provide ops it brings: an op PyTorch already has (``aten::relu``), or one
+    another package defined, is refused unless the user allows that exact op id. An op whose
+    module is already imported (by the user, or by this plugin's own package) is not judged here:
+    its module has run already and cannot be told apart from the op's real definer.
+    """
+    from trt_plugin_hub import _adapter
+
+    found: dict[str, Reason] = {}
+    for op_decision in decision.ops:
+        op = op_decision.op
+        if not op_decision.accepted or op.id in context.allowed_ops or op.module in sys.modules:
+            continue
+        if (op.id, op.overload_name) in REGISTERED:
+            continue
+        try:
+            exists = _adapter.torch_op_exists(op.namespace, op.name)
+            qdp = _adapter.plugin_def(op.id) is not None if op.kind != "legacy" else False
+        except Exception:  # noqa: BLE001, S112 - an upstream that cannot be asked: the later steps report it
+            continue
+        if exists or qdp:
+            what = "torch op" if exists else "TensorRT QDP plugin"
+            found[op.id] = Reason("OP_ALREADY_DEFINED", (
+                f"{op.id} is already defined as a {what} before {decision.candidate.name} imports {op.module}: a "
+                "plugin may only provide ops it defines itself, not take over PyTorch's or another package's; "
+                f"if this is intended, allow it with TRT_PLUGIN_HUB_ALLOW_OPS={op.id}"))
+    return found
+
+
+def _undeclared(plugin: str, before: set[str] | None, declared: set[str], context: ActivationContext) -> list[Reason]:
+    """QDP ops the plugin registered without declaring them; those in another plugin's name are undone."""
+    from trt_plugin_hub import _adapter
+
+    after = _qdp_ids()
+    if before is None or after is None:
+        return []
+    reasons = []
+    for extra in sorted(after - before - declared):
+        owner = context.owners.get(extra)
+        if owner is not None and owner != plugin:
+            removed, _ = _guard.call(f"unregister {extra}", _adapter.unregister_qdp, extra)
+            tail = (f"; it belongs to {owner}, so the hub removed it from TensorRT's QDP registry"
+                    if removed else f"; it belongs to {owner}, which cannot register it now")
+        else:
+            tail = "; no converter was generated for it"
+        reasons.append(Reason("UNDECLARED_OP", f"{plugin} registered QDP op {extra}, which its manifest does not "
+                              f"declare{tail}"))
+    return reasons
+
+
+def _activate_op(plugin: str, op_decision: OpDecision,
+                 imported: dict[str, Failure | None]) -> tuple[Outcome, Failure | None]:
+    """Import the op's module (once per plugin), then activate the op the way its kind needs."""
+    op = op_decision.op
+    checks: list[Check] = []
+
+    def failed(code: str, message: str, failure: Failure | None = None,
+               status: Status = Status.FAILED) -> tuple[Outcome, Failure | None]:
+        if failure is not None:
+            message = f"{message}: {failure}"
+        log.warning("trt-plugin-hub: %s: %s", plugin, message)
+        checks.append(Check(code.lower(), False, message))
+        return (status, (Reason(code, message),), tuple(checks)), failure
+
+    # 1. The module that defines the torch op and its QDP (or legacy converter).
+    module_name = op.module
+    if module_name not in imported:
+        imported[module_name] = _guard.import_module(module_name)
+    error = imported[module_name]
+    if error is not None:
+        return failed("IMPORT_FAILED", f"importing {module_name} for {op.id} failed", error)
+    checks.append(Check("import", True, module_name))
+    if op.kind == "legacy":
+        return activate_legacy_op(plugin, op, checks, failed)
+    return activate_qdp_op(plugin, op_decision, checks, failed)

@@ -1,0 +1,26 @@
+"""The discovery stage: the installed plugin packages, from the cross-process cache or a fresh scan.
+
+:mod:`.scan` reads the ``torch_tensorrt.plugins`` entry points and each package's manifest
+without running any plugin code; :mod:`.cache` keeps the scan's result between processes and
+re-reads every manifest on each use.
+"""
+
+from __future__ import annotations
+
+from trt_plugin_hub.settings import Settings
+
+from .cache import cached_discover
+from .scan import ENTRY_POINT_GROUP, Candidate, EntryPointRecord, locate_package, scan_candidates, scan_entry_points
+
+__all__ = ["ENTRY_POINT_GROUP", "Candidate", "EntryPointRecord", "discover", "locate_package", "scan_candidates",
+           "scan_entry_points"]
+
+
+def discover(settings: Settings) -> tuple[Candidate, ...]:
+    """Every plugin package installed, as candidates; never raises for a plugin's fault.
+
+    Served from the cross-process cache unless ``settings`` bypass it (``TRT_PLUGIN_HUB_NO_CACHE``).
+    """
+    if settings.use_cache:
+        return cached_discover()
+    return scan_candidates()

@@ -1,0 +1,17 @@
+"""The environment stage: what is installed and which GPU is present, or another host's description.
+
+Found without importing TensorRT or initialising CUDA: :func:`probe_environment` reads versions
+from distribution metadata (or from a module that is already imported), the driver and GPU from
+NVML through ``ctypes`` (NVML does not create a CUDA context), and never raises.
+:func:`parse_target` builds the same :class:`Environment` for a host that is not this one, so the
+decisions can be asked about a production GPU from a laptop.
+"""
+
+from __future__ import annotations
+
+from .model import Environment
+from .probe import TENSORRT_DISTRIBUTIONS, TORCH_TENSORRT_DISTRIBUTIONS, probe_environment
+from .target import current_environment, parse_target
+
+__all__ = ["TENSORRT_DISTRIBUTIONS", "TORCH_TENSORRT_DISTRIBUTIONS", "Environment", "current_environment",
+           "parse_target", "probe_environment"]

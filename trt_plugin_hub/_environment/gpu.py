@@ -1,0 +1,85 @@
+"""The driver and the GPU, from NVML through ``ctypes`` (no CUDA context) or ``/proc``."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+__all__ = ["GpuInfo", "probe_gpu"]
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """What the probe found of the driver and the first visible GPU."""
+
+    driver: str | None = None
+    cuda: tuple[int, int] | None = None
+    cc: tuple[int, int] | None = None
+    name: str | None = None
+
+
+def probe_gpu(notes: list[str]) -> GpuInfo:
+    """The driver and the first visible GPU; never raises, never initialises CUDA."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")  # noqa: TID251 - read here until the settings own it
+    if visible is not None and visible.strip() in ("", "-1", "none", "NoDevFiles"):
+        notes.append("CUDA_VISIBLE_DEVICES hides every GPU")
+        return GpuInfo(driver=_proc_driver_version())
+    torch = sys.modules.get("torch")
+    try:
+        nvml = _nvml_query(visible)
+    except Exception as exc:  # noqa: BLE001 - NVML missing or failing is an ordinary state, not an error
+        notes.append(f"NVML unavailable ({type(exc).__name__}: {exc})")
+        nvml = GpuInfo(driver=_proc_driver_version())
+    if nvml.cc is None and torch is not None:
+        # Only ask torch if it already initialised CUDA: asking would otherwise initialise it.
+        try:
+            cuda = torch.cuda
+            if cuda.is_initialized():
+                major, minor = cuda.get_device_capability()
+                return replace(nvml, cc=(major, minor), name=cuda.get_device_name())
+        except Exception:  # noqa: BLE001, S110 - torch's answer is optional; NVML's stands
+            pass
+    return nvml
+
+
+def _proc_driver_version() -> str | None:
+    try:
+        text = Path("/proc/driver/nvidia/version").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"Kernel Module(?: for \S+)?\s+(\d+\.\d+(?:\.\d+)?)", text)
+    return match.group(1) if match else None
+
+
+def _nvml_query(visible: str | None) -> GpuInfo:
+    lib = ctypes.CDLL("libnvidia-ml.so.1") if sys.platform != "win32" else ctypes.WinDLL("nvml.dll")  # type: ignore[attr-defined]
+    if lib.nvmlInit_v2() != 0:
+        raise OSError("nvmlInit failed")
+    try:
+        buf = ctypes.create_string_buffer(96)
+        driver = buf.value.decode() if lib.nvmlSystemGetDriverVersion(buf, 96) == 0 else None
+        cuda_int = ctypes.c_int()
+        cuda = None
+        if lib.nvmlSystemGetCudaDriverVersion_v2(ctypes.byref(cuda_int)) == 0:
+            cuda = (cuda_int.value // 1000, (cuda_int.value % 1000) // 10)
+        handle = ctypes.c_void_p()
+        first = (visible or "0").split(",")[0].strip()
+        if first.startswith(("GPU-", "MIG-")):
+            status = lib.nvmlDeviceGetHandleByUUID(first.encode(), ctypes.byref(handle))
+        else:
+            status = lib.nvmlDeviceGetHandleByIndex_v2(int(first) if first.isdigit() else 0, ctypes.byref(handle))
+        if status != 0:
+            return GpuInfo(driver=driver, cuda=cuda)
+        major, minor = ctypes.c_int(), ctypes.c_int()
+        cc = None
+        if lib.nvmlDeviceGetCudaComputeCapability(handle, ctypes.byref(major), ctypes.byref(minor)) == 0:
+            cc = (major.value, minor.value)
+        name_buf = ctypes.create_string_buffer(96)
+        name = name_buf.value.decode() if lib.nvmlDeviceGetName(handle, name_buf, 96) == 0 else None
+        return GpuInfo(driver=driver, cuda=cuda, cc=cc, name=name)
+    finally:
+        lib.nvmlShutdown()

@@ -1,0 +1,77 @@
+"""The environment the decisions are made against: versions, driver and GPU."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trt_plugin_hub.ptx import max_isa_for_cuda
+
+__all__ = ["Environment"]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Versions and hardware the decisions are made against.
+
+    ``None`` means "not installed" for versions and "no GPU found" for the GPU fields. ``notes``
+    says where each value came from, for ``explain``.
+    """
+
+    python: str
+    tensorrt: str | None = None
+    tensorrt_distribution: str | None = None
+    tensorrt_has_qdp: bool = True
+    torch: str | None = None
+    torch_tensorrt: str | None = None
+    numpy: str | None = None
+    driver: str | None = None
+    cuda_driver_version: tuple[int, int] | None = None
+    compute_capability: tuple[int, int] | None = None
+    gpu_name: str | None = None
+    is_target: bool = False
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def max_ptx_isa(self) -> tuple[int, int] | None:
+        """Newest PTX ISA the driver loads, when the driver is known."""
+        if self.cuda_driver_version is None:
+            return None
+        return max_isa_for_cuda(self.cuda_driver_version)
+
+    @property
+    def driver_major(self) -> int | None:
+        """The driver branch (``580`` of ``580.65.06``)."""
+        if not self.driver:
+            return None
+        match = re.match(r"(\d+)", self.driver)
+        return int(match.group(1)) if match else None
+
+    @property
+    def arch(self) -> str | None:
+        """The GPU as an ``sm_XY`` name."""
+        if self.compute_capability is None:
+            return None
+        return f"sm_{self.compute_capability[0]}{self.compute_capability[1]}"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view."""
+        cc = self.compute_capability
+        isa = self.max_ptx_isa
+        cuda = self.cuda_driver_version
+        return {
+            "python": self.python,
+            "tensorrt": self.tensorrt,
+            "tensorrt_distribution": self.tensorrt_distribution,
+            "tensorrt_has_qdp": self.tensorrt_has_qdp,
+            "torch": self.torch,
+            "torch_tensorrt": self.torch_tensorrt,
+            "numpy": self.numpy,
+            "driver": self.driver,
+            "cuda_driver_version": f"{cuda[0]}.{cuda[1]}" if cuda else None,
+            "max_ptx_isa": f"{isa[0]}.{isa[1]}" if isa else None,
+            "compute_capability": f"{cc[0]}.{cc[1]}" if cc else None,
+            "gpu_name": self.gpu_name,
+            "is_target": self.is_target,
+            "notes": list(self.notes),
+        }

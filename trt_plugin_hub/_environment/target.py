@@ -1,0 +1,109 @@
+"""Targets: another host described in text (``sm_90, trt=10.13, driver=580``) on top of this one."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import replace
+
+from trt_plugin_hub._errors import TargetError
+from trt_plugin_hub.ptx import cuda_version_for_driver, parse_arch
+
+from .model import Environment
+from .probe import probe_environment
+
+__all__ = ["current_environment", "parse_target"]
+
+log = logging.getLogger("trt_plugin_hub")
+
+_TARGET_KEYS = {
+    "tensorrt": "tensorrt", "trt": "tensorrt",
+    "torch": "torch",
+    "torch_tensorrt": "torch_tensorrt", "torch-tensorrt": "torch_tensorrt", "tt": "torch_tensorrt",
+    "driver": "driver",
+    "python": "python",
+    "numpy": "numpy", "np": "numpy",
+    "cc": "cc", "sm": "cc", "gpu": "cc", "arch": "cc",
+}
+
+
+def parse_target(text: str, base: Environment | None = None) -> Environment:
+    """Describe another host from text such as ``"sm_90, trt=10.13, driver=580"``.
+
+    Items are separated by commas or spaces: an architecture (``sm_90``, ``cc=9.0``) and
+    ``tensorrt=`` (``trt=``), ``torch=``, ``torch_tensorrt=`` (``tt=``), ``numpy=``, ``driver=``,
+    ``python=``.
+    What the target does not name is taken from ``base`` (this host by default) and noted.
+    """
+    base = base or probe_environment()
+    values: dict[str, object] = {}
+    notes: list[str] = []
+    items = [item for item in re.split(r"[,\s]+", text.strip()) if item]
+    if not items:
+        raise TargetError("an empty target; give e.g. 'sm_90, trt=10.13, driver=580'")
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.lower()
+        if not sep:
+            key, value = "cc", item
+        if key not in _TARGET_KEYS or not value:
+            raise TargetError(f"unknown target item {item!r}; use sm_XY, trt=, torch=, tt=, numpy=, driver=, python=")
+        field_name = _TARGET_KEYS[key]
+        if field_name == "cc":
+            values["compute_capability"] = _parse_cc(value)
+        elif field_name == "driver":
+            if not re.fullmatch(r"\d{3}(\.\d+){0,2}", value):
+                raise TargetError(f"driver must look like 580 or 580.65.06, found {value!r}")
+            cuda = cuda_version_for_driver(int(value.split(".")[0]))
+            if cuda is None:
+                raise TargetError(f"driver {value} is older than any CUDA 11 driver")
+            values["driver"] = value
+            values["cuda_driver_version"] = cuda
+        else:
+            from trt_plugin_hub.versions import parse_version
+
+            if parse_version(value) is None:
+                raise TargetError(f"{key}={value!r} is not a version")
+            values[field_name] = value
+    if "tensorrt" in values:
+        values["tensorrt_distribution"] = "target"
+        values["tensorrt_has_qdp"] = True
+    for name in ("tensorrt", "torch", "torch_tensorrt", "numpy", "driver", "compute_capability"):
+        if name not in values:
+            shown = getattr(base, name)
+            notes.append(f"{name} not in the target: using this host's ({shown if shown is not None else 'none'})")
+    if "compute_capability" in values and "driver" not in values and base.driver is None:
+        notes.append("no driver in the target: PTX ISA versions are not checked")
+    if "compute_capability" in values:
+        values["gpu_name"] = None
+    return replace(base, is_target=True, notes=tuple(notes), **values)  # type: ignore[arg-type]
+
+
+def _parse_cc(value: str) -> tuple[int, int]:
+    value = value.strip().lower()
+    if re.fullmatch(r"\d+\.\d", value):
+        major, minor = value.split(".")
+        return int(major), int(minor)
+    try:
+        arch = parse_arch(value if value.startswith(("sm_", "compute_")) else f"sm_{value}")
+    except ValueError as exc:
+        raise TargetError(f"not a GPU architecture: {value!r} (use sm_90 or cc=9.0)") from exc
+    return arch.major, arch.minor
+
+
+def current_environment() -> Environment:
+    """This host, or the host ``TRT_PLUGIN_HUB_TARGET`` describes on top of it.
+
+    The variable takes the ``--target`` syntax; it serves build containers that cannot see the
+    GPU they build for. An unreadable value is logged and ignored, never raised from autoload.
+    """
+    env = probe_environment()
+    text = os.environ.get("TRT_PLUGIN_HUB_TARGET", "").strip()  # noqa: TID251 - read here until the settings own it
+    if not text:
+        return env
+    try:
+        return parse_target(text, base=env)
+    except TargetError as exc:
+        log.warning("trt-plugin-hub: ignoring TRT_PLUGIN_HUB_TARGET: %s", exc)
+        return env
