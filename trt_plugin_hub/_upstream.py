@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.machinery
 import inspect
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .versions import parse_version, release_at_least, release_tuple
@@ -29,6 +29,7 @@ __all__ = [
     "qdp_module_resolves",
     "scalar_attributes_broken",
     "scalar_attribute_names",
+    "aot_impl_call_args",
     "aot_impl_call_problem",
     "generator_keywords",
 ]
@@ -133,15 +134,25 @@ def scalar_attribute_names(input_attrs: Mapping[str, Any] | None) -> list[str]:
     return [name for name, annotation in (input_attrs or {}).items() if annotation in (int, float)]
 
 
+def aot_impl_call_args(input_tensor_names: Iterable[str], input_attrs: Iterable[str]) -> list[str]:
+    """The arguments TensorRT's engine build passes an ``aot_impl``, positionally, in this order.
+
+    ``aot_impl(*tensor_descs, *every_attribute, outputs, tactic)``: every input tensor, every
+    attribute in registration order, then ``outputs`` and ``tactic``, whatever parameters the
+    function declares.
+    """
+    return [*input_tensor_names, *input_attrs, "outputs", "tactic"]
+
+
 def aot_impl_call_problem(aot_impl: Any, input_tensor_names: Sequence[str],
                           input_attrs: Mapping[str, Any]) -> str | None:
     """Why TensorRT's call of ``aot_impl`` would fail, or ``None`` when it binds.
 
-    TensorRT's builder calls ``aot_impl(*tensor_descs, *every_attribute, outputs, tactic)``
-    positionally, whatever parameters the function declares, so an ``aot_impl`` that takes only
-    some of the attributes registers fine and fails with a TypeError during the engine build.
+    TensorRT's builder calls ``aot_impl`` as :func:`aot_impl_call_args` says, positionally, so an
+    ``aot_impl`` that takes only some of the attributes registers fine and fails with a TypeError
+    during the engine build.
     """
-    expected = [*input_tensor_names, *input_attrs, "outputs", "tactic"]
+    expected = aot_impl_call_args(input_tensor_names, input_attrs)
     try:
         signature = inspect.signature(aot_impl)
     except (TypeError, ValueError):

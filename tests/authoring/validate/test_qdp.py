@@ -118,3 +118,44 @@ def test_aot_impl_that_does_not_take_every_attribute_is_an_error(installed_copy:
     (finding,) = report.findings
     assert "(x, scale, outputs, tactic)" in finding.message and "example_plugin::scale_nvrtc" in finding.message
     assert finding.file.startswith("example_plugin_pkg/qdp.py:")
+
+
+#: aot_impl parameter lists for an op with tensors (x, y) and attributes (alpha: float, n: int).
+AOT_IMPL_PARAMETERS = [
+    "x, y, alpha, n, outputs, tactic",
+    "x, y, n, alpha, outputs, tactic",
+    "x, y, alpha, outputs, tactic",
+    "x, y, alpha, n, outputs",
+    "*args",
+    "x, y, alpha, n, outputs, tactic, extra=None",
+    "x, y, alpha, n, outputs, tactic, extra",
+    "x, y, alpha, n, outputs, tactic, *, key",
+    "x, y, alpha, n, outputs, tactic, *, key=1",
+    "x, y, alpha, n, outputs, /, tactic",
+    "x, y, alpha, n, outputs, tactic, **options",
+]
+
+
+@pytest.mark.parametrize("parameters", AOT_IMPL_PARAMETERS)
+def test_validate_and_activation_read_tensorrt_s_aot_impl_call_alike(parameters: str):
+    """validate reads the source, activation inspects the function: both against _upstream.aot_impl_call_args."""
+    import ast
+
+    from trt_plugin_hub import _upstream
+    from trt_plugin_hub.authoring._validate.model import Findings
+    from trt_plugin_hub.authoring._validate.qdp import Signature, _check_aot_impl_call
+    from trt_plugin_hub.authoring._validate.sources import Decorated, Source
+
+    text = f"def aot_impl({parameters}):\n    return None\n"
+    namespace: dict[str, object] = {}
+    exec(text, namespace)  # noqa: S102 - a fixed test signature
+    runtime = _upstream.aot_impl_call_problem(namespace["aot_impl"], ["x", "y"], {"alpha": float, "n": int})
+    function = ast.parse(text).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    ctx = Findings(Path("."))
+    entry = Decorated("aot_impl", "acme::op", function, False, Source(Path("qdp.py"), "qdp.py", None))
+    _check_aot_impl_call(ctx, "acme::op", entry, Signature(("x", "y"), (("alpha", "float"), ("n", "int")), 1))
+    assert [f.code for f in ctx.findings] == ([] if runtime is None else ["AOT_IMPL_SIGNATURE"])
+    expected = ", ".join(_upstream.aot_impl_call_args(["x", "y"], ["alpha", "n"]))
+    assert expected == "x, y, alpha, n, outputs, tactic"
+    assert all(f"({expected})" in f.message for f in ctx.findings)

@@ -11,6 +11,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trt_plugin_hub._upstream import aot_impl_call_args
 from trt_plugin_hub.manifest import MANIFEST_FILENAME, OpSpec
 
 from .model import Findings, Severity
@@ -314,12 +315,12 @@ def _check_impls(ctx: Findings, op: OpSpec, where: str, entry: Decorated, presen
 
 
 def _check_aot_impl_call(ctx: Findings, op_id: str, entry: Decorated, signature: Signature) -> None:
-    """TensorRT's builder calls ``aot_impl(*tensors, *every_attribute, outputs, tactic)`` positionally."""
+    """TensorRT's builder calls ``aot_impl`` positionally, in the order ``_upstream.aot_impl_call_args`` gives."""
     args = entry.function.args
     if args.vararg is not None:
         return
     positional = [*args.posonlyargs, *args.args]
-    expected = [*signature.tensors, *(name for name, _ in signature.attrs), "outputs", "tactic"]
+    expected = aot_impl_call_args(signature.tensors, (name for name, _ in signature.attrs))
     required_kwonly = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
     required = len(positional) - len(args.defaults)
     if required <= len(expected) <= len(positional) and not required_kwonly:
