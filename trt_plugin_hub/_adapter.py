@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
+from . import _guard
+from ._reasons import Check
+
 __all__ = [
+    "DebugCheck",
+    "debugging_checks",
+    "qdp_registry_check",
+    "converter_check",
+    "validator_check",
     "qdp_registry",
+    "qdp_ids",
     "plugin_def",
+    "plugin_def_or_none",
+    "runtime_versions",
     "torch_overload",
     "torch_op_exists",
     "unregister_qdp",
@@ -39,9 +52,33 @@ def qdp_registry() -> dict[str, Any]:
     return cast("dict[str, Any]", _lib.QDP_REGISTRY)
 
 
+def qdp_ids() -> set[str] | None:
+    """The op ids in TensorRT's QDP registry now, or ``None`` when the registry cannot be read."""
+    try:
+        return set(qdp_registry())
+    except Exception:  # noqa: BLE001 - no readable QDP registry: nothing to compare
+        return None
+
+
 def plugin_def(op_id: str) -> Any | None:
     """The registered QDP PluginDef for ``op_id``, or ``None``."""
     return qdp_registry().get(op_id)
+
+
+def plugin_def_or_none(op_id: str) -> Any | None:
+    """The registered QDP PluginDef for ``op_id``; ``None`` also when the registry cannot be read."""
+    definition, _ = _guard.call("QDP registry lookup", plugin_def, op_id)
+    return definition
+
+
+def runtime_versions() -> tuple[str | None, str | None]:
+    """The TensorRT and numpy this process really imported (``None`` for one it has not imported)."""
+    versions = []
+    for name in ("tensorrt", "numpy"):
+        module = sys.modules.get(name)
+        version = getattr(module, "__version__", None) if module is not None else None
+        versions.append(str(version) if version else None)
+    return versions[0], versions[1]
 
 
 def torch_op_exists(namespace: str, name: str) -> bool:
@@ -109,7 +146,21 @@ def supported_generator_options() -> frozenset[str]:
     return frozenset(inspect.signature(function).parameters)
 
 
+_QDP_SWITCH: list[str | None] = []
+
+
 def qdp_switched_off() -> str | None:
+    """Torch-TensorRT's own verdict when it switched QDP off in this process, else ``None``; read once per process.
+
+    ``None`` also when the flags cannot be read: the checks before and after it decide then.
+    """
+    if not _QDP_SWITCH:
+        verdict, _ = _guard.call("Torch-TensorRT feature flags", _read_qdp_switch)
+        _QDP_SWITCH.append(verdict)
+    return _QDP_SWITCH[0]
+
+
+def _read_qdp_switch() -> str | None:
     """Torch-TensorRT's own verdict when it switched QDP off in this process, else ``None``.
 
     Read from ``torch_tensorrt._features.ENABLED_FEATURES.qdp_plugin`` (2.8+). 2.10.0 reports QDP
@@ -195,3 +246,70 @@ def cdiv(numerator: Any, denominator: int) -> Any:
     import tensorrt.plugin as trtp
 
     return trtp.cdiv(numerator, denominator)
+
+
+@dataclass(frozen=True)
+class DebugCheck:
+    """One debugging check of Torch-TensorRT's plugin page, as this process's upstream state answers it.
+
+    ``passed`` is ``None`` when the state cannot be read, and ``error`` is what reading it raised.
+    ``found`` is what the check looked up: the QDP ``PluginDef`` (step 1), the torch overload (step 2).
+    """
+
+    name: str
+    passed: bool | None
+    detail: str
+    found: Any = field(default=None, repr=False, compare=False)
+    error: Exception | None = field(default=None, repr=False, compare=False)
+
+    def as_check(self) -> Check:
+        """The check as ``explain`` shows it."""
+        return Check(self.name, self.passed, self.detail)
+
+
+def qdp_registry_check(namespace: str, name: str) -> DebugCheck:
+    """Debugging check 1: the op's QDP definition is in ``tensorrt.plugin._lib.QDP_REGISTRY``."""
+    op_id = f"{namespace}::{name}"
+    label = f"1. {op_id} in QDP_REGISTRY"
+    try:
+        definition = plugin_def(op_id)
+    except Exception as exc:  # noqa: BLE001 - upstream state that cannot be read is reported
+        return DebugCheck(label, None, f"cannot read: {exc}", error=exc)
+    return DebugCheck(label, definition is not None, "tensorrt.plugin._lib.QDP_REGISTRY", found=definition)
+
+
+def converter_check(namespace: str, name: str, overload: str) -> DebugCheck:
+    """Debugging check 2: ``torch.ops.<namespace>.<name>.<overload>`` is in ``DYNAMO_CONVERTERS``."""
+    label = f"2. torch.ops.{namespace}.{name}.{overload} in DYNAMO_CONVERTERS"
+    try:
+        found = torch_overload(namespace, name, overload)
+        registered = converter_registered(found)
+        count = converter_candidates(found)
+    except Exception as exc:  # noqa: BLE001 - upstream state that cannot be read is reported
+        return DebugCheck(label, None, str(exc), error=exc)
+    return DebugCheck(label, registered, f"{count} converter candidate(s)", found=found)
+
+
+def validator_check(namespace: str, name: str, validator: str | None) -> DebugCheck:
+    """Debugging check 3: the op's capability validator, which activation resolved to ``validator``.
+
+    Torch-TensorRT calls it per node at compile time, so this process can only say that it resolved.
+    """
+    label = f"3. capability validator of {namespace}::{name}"
+    if validator is None:
+        return DebugCheck(label, True, "none declared: every node is accepted")
+    return DebugCheck(label, True, f"{validator} resolves to a callable; it runs per node at compile time (see a "
+                      "dryrun report)")
+
+
+def debugging_checks(namespace: str, name: str, overload: str, *,
+                     validator: str | None = None) -> tuple[DebugCheck, DebugCheck, DebugCheck]:
+    """The three debugging checks of Torch-TensorRT's plugin page for one QDP op, in the page's order.
+
+    1. the QDP definition is registered with TensorRT; 2. the overload has a converter in
+    ``DYNAMO_CONVERTERS``; 3. the capability validator (``validator``: the reference activation
+    resolved, ``None`` when none is declared). Activation runs checks 1 and 2 to decide an op's
+    status; ``explain`` runs all three again. Never raises for upstream state that cannot be read.
+    """
+    return (qdp_registry_check(namespace, name), converter_check(namespace, name, overload),
+            validator_check(namespace, name, validator))

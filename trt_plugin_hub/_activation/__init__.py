@@ -19,7 +19,7 @@ import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from trt_plugin_hub import _guard
+from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._decisions import OpDecision, PluginDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
@@ -77,7 +77,7 @@ def activate(decision: PluginDecision, context: ActivationContext | None = None)
     exceptions: list[tuple[str, BaseException]] = []
     imported: dict[str, Failure | None] = {}
     plugin = decision.candidate.name
-    before = _qdp_ids()
+    before = _adapter.qdp_ids()
     preexisting = _preexisting_ops(decision, context)
     declared = {op.op.id for op in decision.ops}
     ops: list[OpActivation | None] = []
@@ -99,15 +99,6 @@ def activate(decision: PluginDecision, context: ActivationContext | None = None)
     return PluginActivation(tuple(ops), tuple(undeclared), (time.perf_counter() - started) * 1000, tuple(exceptions))
 
 
-def _qdp_ids() -> set[str] | None:
-    try:
-        from trt_plugin_hub import _adapter
-
-        return set(_adapter.qdp_registry())
-    except Exception:  # noqa: BLE001 - no readable QDP registry: nothing to compare
-        return None
-
-
 def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> dict[str, Reason]:
     """Accepted ops that exist before the module declared to define them is imported.
 
@@ -116,8 +107,6 @@ def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> di
     module is already imported (by the user, or by this plugin's own package) is not judged here:
     its module has run already and cannot be told apart from the op's real definer.
     """
-    from trt_plugin_hub import _adapter
-
     found: dict[str, Reason] = {}
     for op_decision in decision.ops:
         op = op_decision.op
@@ -141,9 +130,7 @@ def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> di
 
 def _undeclared(plugin: str, before: set[str] | None, declared: set[str], context: ActivationContext) -> list[Reason]:
     """QDP ops the plugin registered without declaring them; those in another plugin's name are undone."""
-    from trt_plugin_hub import _adapter
-
-    after = _qdp_ids()
+    after = _adapter.qdp_ids()
     if before is None or after is None:
         return []
     reasons = []

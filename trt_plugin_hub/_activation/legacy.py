@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trt_plugin_hub import _guard
+from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub.manifest import OpSpec
@@ -31,15 +31,9 @@ def activate_legacy_op(plugin: str, op: OpSpec, checks: list[Check], failed: Fai
         return failed("LEGACY_REGISTER_FAILED", f"{register}() raised", failure)
     LEGACY_DONE[op.id] = register
     REGISTERED[key] = plugin
-    problem = scalar_attribute_problem(op.id, _safe_plugin_def(op.id))
+    problem = scalar_attribute_problem(op.id, _adapter.plugin_def_or_none(op.id))
     if problem is not None:
         return failed("NUMPY_SCALAR_ATTRIBUTES", f"{problem}; {register} registered a converter that will "
                       "fail when it runs")
     return confirm_converter(op, checks, failed)
 
-
-def _safe_plugin_def(op_id: str) -> object | None:
-    from trt_plugin_hub import _adapter
-
-    definition, _ = _guard.call("QDP registry lookup", _adapter.plugin_def, op_id)
-    return definition

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
-from .steps import REGISTERED, Failed, Outcome, confirm_converter
+from .steps import REGISTERED, Failed, Outcome, confirm_converter, upstream_check
 
 __all__ = ["activate_qdp_op", "scalar_attribute_problem"]
 
@@ -39,14 +38,15 @@ def activate_qdp_op(plugin: str, op_decision: OpDecision, checks: list[Check],  
     if failure is not None:
         return failed("OP_NOT_DEFINED", f"{module_name} did not define torch.ops.{op.namespace}.{op.name}."
                       f"{op.overload_name}", failure)
-    definition, failure = _guard.call("QDP registry lookup", _adapter.plugin_def, op.id)
-    if failure is not None:
+    registry, failure = upstream_check("QDP registry lookup", _adapter.qdp_registry_check, op.namespace, op.name)
+    if registry is None:
         return failed("QDP_NOT_REGISTERED", "TensorRT's QDP registry cannot be read", failure)
-    if definition is None:
+    if not registry.passed:
         return failed("QDP_NOT_REGISTERED", f"{module_name} did not register {op.id} with @trtp.register")
+    definition = registry.found
     checks.append(Check("qdp registry", True, f"{op.id} in QDP_REGISTRY"))
 
-    switched_off = _qdp_switched_off()
+    switched_off = _adapter.qdp_switched_off()
     if switched_off:
         return rejected("TENSORRT_NO_QDP", switched_off)
     problem = scalar_attribute_problem(op.id, definition)
@@ -114,23 +114,15 @@ def _bind_ptx(op_decision: OpDecision, definition: Any, checks: list[Check],
     return None
 
 
-def _runtime_versions() -> tuple[str | None, str | None]:
-    """The TensorRT and numpy this process really imported."""
-    versions = []
-    for name in ("tensorrt", "numpy"):
-        module = sys.modules.get(name)
-        version = getattr(module, "__version__", None) if module is not None else None
-        versions.append(str(version) if version else None)
-    return versions[0], versions[1]
-
-
 def scalar_attribute_problem(op_id: str, definition: object | None) -> str | None:
     """Why TensorRT here cannot hand this QDP definition its int/float attributes, or ``None``."""
+    from trt_plugin_hub import _adapter
+
     if definition is None:
         return None
     attrs = getattr(definition, "input_attrs", None)
     names = _upstream.scalar_attribute_names(attrs if isinstance(attrs, Mapping) else None)
-    trt_version, numpy_version = _runtime_versions()
+    trt_version, numpy_version = _adapter.runtime_versions()
     if not names or not _upstream.scalar_attributes_broken(trt_version, numpy_version):
         return None
     listed = ", ".join(repr(n) for n in names)
@@ -138,15 +130,3 @@ def scalar_attribute_problem(op_id: str, definition: object | None) -> str | Non
             f"{numpy_version} (add_plugin raises TypeError; fixed in TensorRT 11.2.1): install 'numpy<2.4' or "
             "TensorRT >= 11.2.1")
 
-
-_SWITCHED_OFF: list[str | None] = []
-
-
-def _qdp_switched_off() -> str | None:
-    """Torch-TensorRT's own QDP switch, read once per process."""
-    from trt_plugin_hub import _adapter
-
-    if not _SWITCHED_OFF:
-        verdict, _ = _guard.call("Torch-TensorRT feature flags", _adapter.qdp_switched_off)
-        _SWITCHED_OFF.append(verdict)
-    return _SWITCHED_OFF[0]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from trt_plugin_hub import _guard
+from trt_plugin_hub import _adapter, _guard
+from trt_plugin_hub._adapter import DebugCheck
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub.manifest import OpSpec
 
-__all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "confirm_converter", "log", "registered_ops"]
+__all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "confirm_converter", "log", "registered_ops",
+           "upstream_check"]
 
 log = logging.getLogger("trt_plugin_hub.activation")  # its name in logging configurations
 
@@ -31,19 +34,26 @@ def registered_ops() -> dict[tuple[str, str], str]:
     return dict(REGISTERED)
 
 
+def upstream_check(what: str, check: Callable[..., DebugCheck], *args: Any) -> tuple[DebugCheck | None, Failure | None]:
+    """One of ``_adapter``'s debugging checks, run as activation runs every call that may raise.
+
+    ``(check, None)`` when upstream's state could be read, else ``(None, failure)``: an exception
+    reading it is recorded as a failure, as one raised by plugin code is.
+    """
+    result, failure = _guard.call(what, check, *args)
+    if result is not None and result.error is not None:
+        return None, _guard.failure_of(result.error, what)
+    return result, failure
+
+
 def confirm_converter(op: OpSpec, checks: list[Check], failed: Failed,
                       mode: str | None = None) -> tuple[Outcome, Failure | None]:
-    """The op is active once its overload is in ``DYNAMO_CONVERTERS`` (debugging step 2 of the upstream page)."""
-    from trt_plugin_hub import _adapter
-
-    def registered() -> bool:
-        overload = _adapter.torch_overload(op.namespace, op.name, op.overload_name)
-        return bool(_adapter.converter_registered(overload))
-
-    found, failure = _guard.call("converter registry lookup", registered)
-    if failure is not None:
+    """The op is active once its overload is in ``DYNAMO_CONVERTERS`` (debugging check 2 of the upstream page)."""
+    converter, failure = upstream_check("converter registry lookup", _adapter.converter_check, op.namespace, op.name,
+                                        op.overload_name)
+    if converter is None:
         return failed("CONVERTER_NOT_REGISTERED", f"cannot confirm the converter of {op.id}", failure)
-    if not found:
+    if not converter.passed:
         return failed("CONVERTER_NOT_REGISTERED", f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} is not in "
                       "DYNAMO_CONVERTERS after registration")
     checks.append(Check("converter registered", True, f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} in "

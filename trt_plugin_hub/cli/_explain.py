@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from trt_plugin_hub._adapter import debugging_checks
 from trt_plugin_hub._reasons import Status
 
 from ._common import EXIT_OK, EXIT_PROBLEMS, TARGET_HELP, UsageError, environment_line, mark
@@ -60,44 +61,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _debug_checks(plugin: Any) -> list[Any]:
-    """The upstream page's three debugging checks, run for real where TensorRT is present."""
+    """The upstream page's three debugging checks of every active QDP op, run for real where TensorRT is present."""
     from trt_plugin_hub._reasons import Check
     from trt_plugin_hub.manifest import OpKind
 
-    checks = []
-    try:
-        from trt_plugin_hub import _adapter
-    except Exception as exc:  # noqa: BLE001 - explain reports what it cannot check
-        return [Check("debugging checks", None, f"unavailable: {exc}")]
+    checks: list[Check] = []
     for op in plugin.ops:
         if op.status is not Status.ACTIVE or op.kind is OpKind.LEGACY:
             continue
         ns, name = op.id.split("::")
-        try:
-            in_qdp = op.id in _adapter.qdp_registry()
-            checks.append(Check(f"1. {op.id} in QDP_REGISTRY", in_qdp, "tensorrt.plugin._lib.QDP_REGISTRY"))
-        except Exception as exc:  # noqa: BLE001 - upstream state that cannot be read is reported
-            checks.append(Check(f"1. {op.id} in QDP_REGISTRY", None, f"cannot read: {exc}"))
-        try:
-            overload = _adapter.torch_overload(ns, name, op.overload)
-            registered = _adapter.converter_registered(overload)
-            count = _adapter.converter_candidates(overload)
-            checks.append(Check(f"2. torch.ops.{ns}.{name}.{op.overload} in DYNAMO_CONVERTERS", registered,
-                                f"{count} converter candidate(s)"))
-        except Exception as exc:  # noqa: BLE001 - upstream state that cannot be read is reported
-            checks.append(Check(f"2. torch.ops.{ns}.{name}.{op.overload} in DYNAMO_CONVERTERS", None, str(exc)))
-        checks.append(_validator_check(op))
+        validator = next((c.detail for c in op.checks if c.name == "capability validator"), None)
+        checks.extend(c.as_check() for c in debugging_checks(ns, name, op.overload, validator=validator))
     return checks
-
-
-def _validator_check(op: Any) -> Any:
-    from trt_plugin_hub._reasons import Check
-
-    validator = next((c for c in op.checks if c.name == "capability validator"), None)
-    if validator is None:
-        return Check(f"3. capability validator of {op.id}", True, "none declared: every node is accepted")
-    return Check(f"3. capability validator of {op.id}", True,
-                 f"{validator.detail} resolves to a callable; it runs per node at compile time (see a dryrun report)")
 
 
 def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug: list[Any], out: TextIO) -> None:

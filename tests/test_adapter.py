@@ -1,0 +1,91 @@
+"""The upstream boundary's calls: the debugging checks, the QDP registry and the runtime versions, where
+upstream's state cannot be read (the real upstream layers are exercised by the integration tests)."""
+
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from trt_plugin_hub import _adapter
+
+
+def _unreadable(*args: object) -> object:
+    raise RuntimeError("no TensorRT here")
+
+
+def test_debugging_checks_are_the_upstream_page_s_three_in_order(monkeypatch: pytest.MonkeyPatch):
+    definition = object()
+    monkeypatch.setattr(_adapter, "qdp_registry", lambda: {"acme::add": definition})
+    monkeypatch.setattr(_adapter, "torch_overload", lambda ns, name, overload: ("overload", ns, name, overload))
+    monkeypatch.setattr(_adapter, "converter_registered", lambda overload: True)
+    monkeypatch.setattr(_adapter, "converter_candidates", lambda overload: 2)
+    first, second, third = _adapter.debugging_checks("acme", "add", "default", validator="acme_ops.qdp:ok")
+    assert first.as_check().to_dict() == {"name": "1. acme::add in QDP_REGISTRY", "passed": True,
+                                          "detail": "tensorrt.plugin._lib.QDP_REGISTRY"}
+    assert first.found is definition and first.error is None
+    assert second.as_check().to_dict() == {"name": "2. torch.ops.acme.add.default in DYNAMO_CONVERTERS",
+                                           "passed": True, "detail": "2 converter candidate(s)"}
+    assert second.found == ("overload", "acme", "add", "default")
+    assert third.as_check().to_dict() == {
+        "name": "3. capability validator of acme::add", "passed": True,
+        "detail": "acme_ops.qdp:ok resolves to a callable; it runs per node at compile time (see a dryrun report)"}
+    _, _, none_declared = _adapter.debugging_checks("acme", "add", "default")
+    assert none_declared.detail == "none declared: every node is accepted"
+
+
+def test_a_missing_definition_or_converter_fails_its_check(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_adapter, "qdp_registry", dict)
+    monkeypatch.setattr(_adapter, "torch_overload", lambda ns, name, overload: object())
+    monkeypatch.setattr(_adapter, "converter_registered", lambda overload: False)
+    monkeypatch.setattr(_adapter, "converter_candidates", lambda overload: 0)
+    registry, converter, _ = _adapter.debugging_checks("acme", "add", "default")
+    assert (registry.passed, registry.found, registry.error) == (False, None, None)
+    assert (converter.passed, converter.detail) == (False, "0 converter candidate(s)")
+
+
+def test_upstream_state_that_cannot_be_read_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_adapter, "qdp_registry", _unreadable)
+    monkeypatch.setattr(_adapter, "torch_overload", _unreadable)
+    registry, converter, validator = _adapter.debugging_checks("acme", "add", "default")
+    assert registry.as_check().to_dict() == {"name": "1. acme::add in QDP_REGISTRY", "passed": None,
+                                             "detail": "cannot read: no TensorRT here"}
+    assert isinstance(registry.error, RuntimeError)
+    assert converter.as_check().to_dict() == {"name": "2. torch.ops.acme.add.default in DYNAMO_CONVERTERS",
+                                              "passed": None, "detail": "no TensorRT here"}
+    assert isinstance(converter.error, RuntimeError)
+    assert validator.passed is True
+    assert _adapter.qdp_ids() is None
+    assert _adapter.plugin_def_or_none("acme::add") is None
+
+
+def test_qdp_ids_and_plugin_def_read_the_registry(monkeypatch: pytest.MonkeyPatch):
+    definition = object()
+    monkeypatch.setattr(_adapter, "qdp_registry", lambda: {"acme::add": definition, "acme::mul": object()})
+    assert _adapter.qdp_ids() == {"acme::add", "acme::mul"}
+    assert _adapter.plugin_def_or_none("acme::add") is definition
+    assert _adapter.plugin_def_or_none("acme::sub") is None
+
+
+def test_runtime_versions_are_those_of_the_imported_modules(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "tensorrt", SimpleNamespace(__version__="10.13.3.9"))
+    monkeypatch.setitem(sys.modules, "numpy", SimpleNamespace(__version__="2.4.0"))
+    assert _adapter.runtime_versions() == ("10.13.3.9", "2.4.0")
+    monkeypatch.delitem(sys.modules, "tensorrt")
+    monkeypatch.setitem(sys.modules, "numpy", SimpleNamespace())
+    assert _adapter.runtime_versions() == (None, None)
+
+
+def test_qdp_switch_is_read_once_per_process_even_when_it_cannot_be_read(monkeypatch: pytest.MonkeyPatch):
+    calls = []
+
+    def read() -> str | None:
+        calls.append(1)
+        raise ImportError("no torch_tensorrt")
+
+    monkeypatch.setattr(_adapter, "_QDP_SWITCH", [])
+    monkeypatch.setattr(_adapter, "_read_qdp_switch", read)
+    assert _adapter.qdp_switched_off() is None
+    assert _adapter.qdp_switched_off() is None
+    assert calls == [1]
