@@ -39,7 +39,7 @@ FORBIDDEN = {("authoring", "_activation"), ("authoring", "_pipeline"), ("verify"
 #: Modules whose group is not their own name: a module path (or its first component) -> group.
 GROUPS = {
     "__main__": "cli",
-    "loader": "_pipeline", "decisions": "_decisions", "environment": "_environment", "discovery": "_discovery",
+    "decisions": "_decisions",
     "manifest": "_manifest", "ptx": "_ptx", "settings": "_settings",
     "versions": "_versions",
 }

@@ -101,7 +101,7 @@ def test_every_approach_validates_and_converts_into_plugin_layers(every_kind, up
     assert [op.kind for op in report.packages[0].ops] == ["jit", "aot", "aot", "legacy"]
     code = """
 import json, torch, torch_tensorrt
-import trt_plugin_hub.loader as L
+import trt_plugin_hub._pipeline as L
 from drive import convert
 
 ops = torch.ops.zoo_ops

@@ -185,7 +185,7 @@ class CudaDevice:
 
 def host_environment(gpu: CudaDevice) -> Any:
     """This host's Environment for PTX selection, completed from the driver where NVML is silent."""
-    from trt_plugin_hub.environment import probe_environment
+    from trt_plugin_hub._environment import probe_environment
 
     env = probe_environment()
     if env.compute_capability is None:

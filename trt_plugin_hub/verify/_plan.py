@@ -43,9 +43,9 @@ def collect_packages(settings: VerifySettings) -> tuple[list[Package], list[str]
     if settings.packages:
         packages.extend(package_from_dir(text) for text in settings.packages)
         return packages, problems
-    from trt_plugin_hub.discovery import discover
+    from trt_plugin_hub._discovery import scan_candidates
 
-    for candidate in discover():
+    for candidate in scan_candidates():
         if candidate.manifest is None or candidate.package_dir is None or candidate.manifest_path is None:
             message = candidate.problem.message if candidate.problem else "no manifest"
             problems.append(f"{candidate.name}: {message}")

@@ -127,7 +127,7 @@ def _wheel_packages(ctx: Findings, root: Path, wheel: Path) -> list[tuple[str, P
 def _distribution_packages(ctx: Findings, name: str) -> tuple[Path, list[tuple[str, Path]]] | None:
     from importlib import metadata
 
-    from trt_plugin_hub.discovery import ENTRY_POINT_GROUP, discover, locate_package
+    from trt_plugin_hub._discovery import ENTRY_POINT_GROUP, locate_package, scan_candidates
     from trt_plugin_hub.settings import normalize_name
 
     try:
@@ -151,7 +151,7 @@ def _distribution_packages(ctx: Findings, name: str) -> tuple[Path, list[tuple[s
             packages.append((module, path))
         return (Path(str(dist.locate_file(""))), packages)
     wanted = normalize_name(name)
-    for candidate in discover():
+    for candidate in scan_candidates():
         if wanted in {normalize_name(n) for n in candidate.names} and candidate.package_dir is not None:
             return (import_root_of(candidate.package_dir)[0], [(candidate.module, candidate.package_dir)])
     return None
