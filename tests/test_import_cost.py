@@ -63,6 +63,13 @@ def test_autoload_hook_imports_nothing_heavy():
     assert hub == {"trt_plugin_hub", "trt_plugin_hub._version", "trt_plugin_hub._autoload"}
 
 
+def test_the_settings_import_only_the_standard_library():
+    names = imported_modules("import trt_plugin_hub._settings as s; s.read_settings(); s.autoload_enabled()")
+    assert {n for n in names if n.startswith("trt_plugin_hub")} == {"trt_plugin_hub", "trt_plugin_hub._version",
+                                                                     "trt_plugin_hub._settings"}
+    assert not [n for n in names if n.split(".")[0] == "packaging"] and heavy(names) == []
+
+
 @pytest.mark.parametrize("cached", [False, True])
 def test_deciding_imports_nothing_heavy(tmp_path: Path, cached: bool):
     """Discovery, manifests, the environment probe and decisions: still no torch or TensorRT."""

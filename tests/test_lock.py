@@ -32,7 +32,7 @@ from trt_plugin_hub._lock import (
     read_lock,
     write_lock,
 )
-from trt_plugin_hub.settings import read_settings
+from trt_plugin_hub._settings import read_settings
 
 H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution="tensorrt-cu12", torch="2.9.0",
                    torch_tensorrt="2.9.0", driver="580.65.06", cuda_driver_version=(13, 0),

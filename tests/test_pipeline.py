@@ -11,10 +11,10 @@ from _support.plugins import add_plugin
 from trt_plugin_hub import _pipeline
 from trt_plugin_hub._errors import StrictModeError
 from trt_plugin_hub._reasons import Status
-from trt_plugin_hub.settings import read_settings
+from trt_plugin_hub._settings import read_settings
 
 TARGET = "sm_90, trt=10.13, tt=2.9, torch=2.9, driver=580"
-SETTINGS = {"TRT_PLUGIN_HUB_NO_CACHE": "1"}
+SETTINGS = {"TRT_PLUGIN_HUB_NO_CACHE": "1", "TRT_PLUGIN_HUB_TARGET": TARGET}
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ def qdp_switched_off() -> str | None:
     """
     import torch_tensorrt
 
-    from .versions import release_tuple
+    from ._versions import release_tuple
 
     features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
     flag = getattr(features, "qdp_plugin", None)

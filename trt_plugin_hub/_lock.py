@@ -19,8 +19,8 @@ from typing import Any
 from ._discovery import Candidate
 from ._errors import LockError
 from ._reasons import Reason
+from ._settings import normalize_name
 from ._version import __version__
-from .settings import normalize_name
 
 __all__ = ["LOCK_SCHEMA", "LockedPlugin", "build_lock", "lock_checker", "read_lock", "write_lock"]
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._environment import Environment
 from ._errors import Finding
 from ._reasons import Check, Reason, Status
+from ._settings import normalize_name
 from .manifest import OpKind, Priority
 
 if TYPE_CHECKING:
@@ -107,8 +108,6 @@ class Report:
 
     def plugin(self, name: str) -> PluginReport | None:
         """Find a plugin by plugin name, distribution name or entry point name."""
-        from .settings import normalize_name
-
         wanted = normalize_name(name)
         for plugin in self.plugins:
             names = {plugin.name, plugin.distribution or "", plugin.entry_point.split("=")[0].strip()}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
-from trt_plugin_hub.settings import Settings, normalize_name
+from trt_plugin_hub._settings import Settings, normalize_name
 
 from .conflicts import resolve_conflicts
 from .model import LockCheck, OpDecision, PluginDecision

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from trt_plugin_hub._reasons import Reason, Status
-from trt_plugin_hub.settings import Settings, normalize_name
+from trt_plugin_hub._settings import Settings, normalize_name
 
 from .model import OpDecision, PluginDecision
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._lock import build_lock, lock_checker, read_lock, write_lock
-from trt_plugin_hub.settings import normalize_name
+from trt_plugin_hub._settings import normalize_name
 
 from ._common import EXIT_OK, EXIT_PROBLEMS
 

@@ -127,8 +127,8 @@ def _wheel_packages(ctx: Findings, root: Path, wheel: Path) -> list[tuple[str, P
 def _distribution_packages(ctx: Findings, name: str) -> tuple[Path, list[tuple[str, Path]]] | None:
     from importlib import metadata
 
+    from trt_plugin_hub._settings import normalize_name
     from trt_plugin_hub.discovery import ENTRY_POINT_GROUP, discover, locate_package
-    from trt_plugin_hub.settings import normalize_name
 
     try:
         dist = metadata.distribution(name)
