@@ -18,7 +18,15 @@ from ._discovery import discover
 from ._environment import Environment, current_environment, parse_target, probe_environment
 from ._errors import Finding, StrictModeError
 from ._reasons import Reason, Status
-from ._report import PluginReport, Report, findings_from, findings_of, mark_disabled, plugin_report
+from ._report import (
+    PluginReport,
+    Report,
+    findings_from,
+    findings_of,
+    mark_disabled,
+    note_autoload_off,
+    plugin_report,
+)
 from ._settings import Settings, read_settings
 
 __all__ = ["load", "load_on_import", "loaded_report", "report", "reset_for_tests"]
@@ -61,6 +69,8 @@ def report(*, target: str | Environment | None = None, settings: Settings | None
     plugins = tuple(plugin_report(d) for d in decisions)
     if settings.disabled:
         plugins = tuple(mark_disabled(p) for p in plugins)
+    elif not settings.autoload:
+        plugins = tuple(note_autoload_off(p) for p in plugins)
     return Report(plugins, env, activated=False, discovery_ms=discovery_ms, decision_ms=decision_ms,
                   settings=settings.to_dict())
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ._activation import PluginActivation
     from ._decisions import PluginDecision
 
-__all__ = ["OpReport", "PluginReport", "Report", "findings_from", "findings_of", "mark_disabled", "plugin_report"]
+__all__ = ["OpReport", "PluginReport", "Report", "findings_from", "findings_of", "mark_disabled", "note_autoload_off",
+           "plugin_report"]
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,15 @@ def mark_disabled(plugin: PluginReport) -> PluginReport:
     reason = Reason("HUB_DISABLED", "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off")
     return replace(plugin, status=Status.DISABLED, reasons=(reason, *plugin.reasons),
                    ops=tuple(replace(op, status=Status.DISABLED) for op in plugin.ops))
+
+
+def note_autoload_off(plugin: PluginReport) -> PluginReport:
+    """``plugin`` with the note ``AUTOLOAD_DISABLED`` if it would activate; its status stays."""
+    if plugin.status is not Status.AVAILABLE:
+        return plugin
+    reason = Reason("AUTOLOAD_DISABLED", "TRT_PLUGIN_HUB_AUTOLOAD=0: plugins activate only when "
+                    "trt_plugin_hub.load() is called")
+    return replace(plugin, reasons=(*plugin.reasons, reason))
 
 
 def findings_of(plugin: PluginReport, exceptions: dict[str, BaseException]) -> list[Finding]:
