@@ -9,13 +9,12 @@ difference. An unreadable lock rejects every plugin (fail closed).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._atomic import write_atomic
 from ._discovery import Candidate
 from ._errors import LockError
 from ._reasons import Reason
@@ -59,17 +58,8 @@ def build_lock(candidates: Sequence[Candidate]) -> dict[str, Any]:
 
 
 def write_lock(document: dict[str, Any], path: Path) -> None:
-    """Write atomically (temporary file + replace), so a reader never sees half a lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=path.parent)  # noqa: TID251 - until one module owns atomic writes
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically, so a reader never sees half a lock; the mode is what the umask gives a new file."""
+    write_atomic(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
 
 
 def read_lock(path: str | Path) -> dict[str, LockedPlugin]:

@@ -435,6 +435,21 @@ def test_cached_discover_equals_discover_in_every_state(isolated, monkeypatch):
     assert cache.cached_discover(settings) == expected and len(scans) == 1  # hit, same candidates
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_cache_file_is_private_and_leaves_no_temporary_file(isolated):
+    add_plugin(isolated, "good-ops", "good")
+    settle(isolated)
+    old = os.umask(0o022)
+    try:
+        cache.cached_discover(read_settings())
+    finally:
+        os.umask(old)
+    directory = read_settings().cache_dir
+    (path,) = cache_files(directory)
+    assert (path.stat().st_mode & 0o777, directory.stat().st_mode & 0o777) == (0o600, 0o700)
+    assert [p.name for p in directory.iterdir()] == [path.name]
+
+
 def test_cache_info_and_clear(isolated, capsys):
     add_plugin(isolated, "good-ops", "good")
     settle(isolated)

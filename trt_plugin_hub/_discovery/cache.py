@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from trt_plugin_hub._atomic import TMP_SUFFIX, write_atomic
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import Settings
@@ -67,7 +68,8 @@ log = logging.getLogger("trt_plugin_hub")
 CACHE_SCHEMA = 2
 _PREFIX = "discovery-"
 _SUFFIX = ".json"
-_TMP_SUFFIX = ".tmp"
+#: A writer's temporary file (``write_atomic``'s ``.NAME.<hex>.tmp``) starts with ``.`` + _PREFIX.
+_TMP_SUFFIX = TMP_SUFFIX
 #: A directory modified this recently may change again within one timestamp tick unnoticed.
 _SETTLE_NS = 2_000_000_000
 #: Each environment has one file; beyond this many the least recently written are removed.
@@ -320,24 +322,12 @@ def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Cand
         return
     payload = json.dumps({"schema": CACHE_SCHEMA, "hub": __version__, "state": list(key.state),
                           "candidates": items}, separators=(",", ":")).encode("utf-8")
-    tmp: str | None = None
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(  # noqa: TID251 - written here until one module owns atomic writes
-            prefix=f".{_PREFIX}", suffix=_TMP_SUFFIX, dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
-        tmp = None
+        # Private to this user (entry points name modules to import); readers see the old file or the new one.
+        write_atomic(path, payload, mode=0o600, dir_mode=0o700)
         _prune(directory)
     except OSError as exc:  # read-only, full, permission denied...: the cache is optional
         log.debug("trt-plugin-hub: not caching discovery in %s: %s", directory, exc)
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def _cache_files(directory: Path) -> list[Path]:
