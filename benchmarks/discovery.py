@@ -251,6 +251,7 @@ def _closure(names: Iterable[str]) -> list[Any]:
     from importlib import metadata
 
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     seen: dict[str, Any] = {}
     todo = list(names)
@@ -260,7 +261,7 @@ def _closure(names: Iterable[str]) -> list[Any]:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        key = dist.metadata["Name"].lower().replace("_", "-")
+        key = canonicalize_name(dist.metadata["Name"])
         if key in seen:
             continue
         seen[key] = dist

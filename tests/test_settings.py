@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
 
 from trt_plugin_hub import _settings
 from trt_plugin_hub._environment import current_environment
-from trt_plugin_hub._settings import ENV_VARS, Settings, autoload_enabled, read_settings
+from trt_plugin_hub._settings import ENV_VARS, Settings, autoload_enabled, canonical_name, read_settings
 
 PACKAGE = Path(_settings.__file__).resolve().parent
 DEFAULT_CACHE = Path.home() / ".cache" / "trt-plugin-hub"
@@ -205,3 +208,16 @@ def test_every_variable_the_package_names_is_in_env_vars():
 def test_settings_built_by_hand_take_the_unset_defaults():
     settings = Settings()
     assert settings.autoload and settings.prereleases and settings.cache_dir is None and settings.problems == ()
+
+
+NAMES = st.one_of(st.text(), st.from_regex(r"[A-Za-z0-9._-]{0,40}", fullmatch=True),
+                  st.text(alphabet="-_.aAzZ\u0130\u212a\u00df ", max_size=20))
+
+
+@given(NAMES)
+@example("Acme__Ops.-x")
+@example("\u0130stanbul_Ops")  # lower() changes the length
+@example("---")
+def test_canonical_name_is_packagings_canonicalize_name(name: str):
+    # The hub keeps this equivalent so that deciding never imports packaging.utils (and packaging.tags).
+    assert canonical_name(name) == canonicalize_name(name)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._environment import Environment
 from ._errors import Finding
 from ._reasons import Check, Reason, Status
-from ._settings import normalize_name
+from ._settings import canonical_name
 from .manifest import OpKind, Priority
 
 if TYPE_CHECKING:
@@ -109,10 +109,10 @@ class Report:
 
     def plugin(self, name: str) -> PluginReport | None:
         """Find a plugin by plugin name, distribution name or entry point name."""
-        wanted = normalize_name(name)
+        wanted = canonical_name(name)
         for plugin in self.plugins:
             names = {plugin.name, plugin.distribution or "", plugin.entry_point.split("=")[0].strip()}
-            if wanted in {normalize_name(n) for n in names if n}:
+            if wanted in {canonical_name(n) for n in names if n}:
                 return plugin
         return None
 

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["ENV_VARS", "Settings", "autoload_enabled", "normalize_name", "read_settings", "warn_invalid"]
+__all__ = ["ENV_VARS", "Settings", "autoload_enabled", "canonical_name", "read_settings", "warn_invalid"]
 
 #: Every environment variable the hub reads, with its meaning (``docs/environment.rst`` lists each).
 ENV_VARS: dict[str, str] = {
@@ -71,8 +71,14 @@ _LOG_LEVELS = frozenset({"CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO"
 _WARNED: set[str] = set()
 
 
-def normalize_name(name: str) -> str:
-    """PEP 503 normalisation: lower case, runs of ``-_.`` become ``-``."""
+def canonical_name(name: str) -> str:
+    """PEP 503 normalisation (lower case, runs of ``-_.`` become ``-``): ``packaging.utils.canonicalize_name``.
+
+    The same result on every string (the test suite checks it on arbitrary text), without
+    importing ``packaging.utils``: it imports ``packaging.tags`` and with it ``subprocess`` and
+    ``sysconfig``, about 6 ms on every ``report()`` in a fresh process, which otherwise never
+    needs them. Tools that import ``packaging.utils`` anyway call ``canonicalize_name``.
+    """
     value = name.lower().replace("_", "-").replace(".", "-")
     while "--" in value:
         value = value.replace("--", "-")
@@ -125,7 +131,7 @@ class Settings:
         """The first pattern matching any of ``names`` (normalised), else ``None``."""
         import fnmatch  # the autoload hook imports this module; only decisions match names
 
-        normalized = [normalize_name(n) for n in names if n]
+        normalized = [canonical_name(n) for n in names if n]
         for pattern in patterns:
             if any(fnmatch.fnmatchcase(n, pattern) for n in normalized):
                 return pattern
@@ -189,7 +195,7 @@ class _Reader:
 
     def names(self, name: str) -> tuple[str, ...] | None:
         items = self.items(name)
-        return None if items is None else tuple(normalize_name(item) for item in items)
+        return None if items is None else tuple(canonical_name(item) for item in items)
 
     def prefer(self) -> dict[str, str]:
         name = "TRT_PLUGIN_HUB_PREFER"
@@ -198,7 +204,7 @@ class _Reader:
         for item in self.items(name) or ():
             op_id, sep, plugin = item.rpartition("=")
             if sep and op_id.strip() and plugin.strip():
-                prefer[op_id.strip()] = normalize_name(plugin.strip())
+                prefer[op_id.strip()] = canonical_name(plugin.strip())
             else:
                 malformed.append(item)
         if malformed:
