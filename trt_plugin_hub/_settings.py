@@ -2,7 +2,7 @@
 
 :func:`read_settings` turns the environment (or a mapping given in its place) into
 :class:`Settings`; :func:`autoload_enabled` answers the one question the ``torch.backends`` hook
-asks. This module imports the standard library only, so the hook stays cheap.
+asks once ``torch_tensorrt`` is imported. This module imports the standard library only.
 
 One rule for every ``TRT_PLUGIN_HUB_*`` variable:
 
@@ -30,6 +30,8 @@ wildcards are allowed.
 
 from __future__ import annotations
 
+import fnmatch
+import logging
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -67,6 +69,8 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 #: The level names ``logging`` knows (``logging.getLevelNamesMapping()``), without importing it.
 _LOG_LEVELS = frozenset({"CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NOTSET"})
 
+log = logging.getLogger("trt_plugin_hub")
+
 #: The warnings given in this process: each invalid value is reported once.
 _WARNED: set[str] = set()
 
@@ -91,9 +95,7 @@ def warn_invalid(variable: str, value: str, problem: str) -> None:
     if message in _WARNED:
         return
     _WARNED.add(message)
-    import logging  # only to warn: the autoload hook imports this module at `import torch`
-
-    logging.getLogger("trt_plugin_hub").warning("%s", message)
+    log.warning("%s", message)
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,6 @@ class Settings:
 
     def matches(self, patterns: Iterable[str], names: Iterable[str]) -> str | None:
         """The first pattern matching any of ``names`` (normalised), else ``None``."""
-        import fnmatch  # the autoload hook imports this module; only decisions match names
-
         normalized = [canonical_name(n) for n in names if n]
         for pattern in patterns:
             if any(fnmatch.fnmatchcase(n, pattern) for n in normalized):
