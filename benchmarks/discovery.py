@@ -251,6 +251,7 @@ def _closure(names: Iterable[str]) -> list[Any]:
     from importlib import metadata
 
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     seen: dict[str, Any] = {}
     todo = list(names)
@@ -260,7 +261,7 @@ def _closure(names: Iterable[str]) -> list[Any]:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        key = dist.metadata["Name"].lower().replace("_", "-")
+        key = canonicalize_name(dist.metadata["Name"])
         if key in seen:
             continue
         seen[key] = dist
@@ -391,8 +392,8 @@ from trt_plugin_hub._discovery import scan
 from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
 real_probe = gpu_probe.probe_gpu
-def probe(notes):
-    found = real_probe(notes)  # the real probe runs (and costs what it costs) ...
+def probe(notes, visible):
+    found = real_probe(notes, visible)  # the real probe runs (and costs what it costs) ...
     return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])  # ... then the assumed GPU replaces its answer
 gpu_probe.probe_gpu = probe
@@ -446,8 +447,8 @@ t1 = time.perf_counter()
 from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])["gpu"]
 real_probe = gpu_probe.probe_gpu
-def probe(notes):
-    found = real_probe(notes)
+def probe(notes, visible):
+    found = real_probe(notes, visible)
     return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])
 gpu_probe.probe_gpu = probe

@@ -33,6 +33,19 @@ def test_list_json_has_the_documented_schema(plugin_site):
     assert op["id"] == "acme::add" and op["kind"] == "jit" and op["priority"] == "standard" and "status" in op
 
 
+def test_list_with_autoload_off_notes_it_and_keeps_the_status(plugin_site):
+    target = "sm_90, trt=10.13, tt=2.9, torch=2.9, driver=580"
+    off = {"TRT_PLUGIN_HUB_TARGET": target, "TRT_PLUGIN_HUB_AUTOLOAD": "0"}
+    proc = run_cli([plugin_site], "list", env=off)
+    assert proc.returncode == 0, proc.stderr
+    assert "available" in proc.stdout
+    assert ("why: [AUTOLOAD_DISABLED] TRT_PLUGIN_HUB_AUTOLOAD=0: plugins activate only when "
+            "trt_plugin_hub.load() is called") in proc.stdout
+    proc = run_cli([plugin_site], "list", "--json", env={**off, "TRT_PLUGIN_HUB_AUTOLOAD": ""})
+    (plugin,) = [p for p in json.loads(proc.stdout)["plugins"] if p["distribution"] == "acme-ops"]
+    assert plugin["status"] == "available" and plugin["reasons"] == []  # empty is unset: autoload on
+
+
 def test_list_table_says_why_nothing_activates_without_tensorrt(plugin_site):
     proc = run_cli([plugin_site], "list")
     assert "acme-ops" in proc.stdout and "1.2.3" in proc.stdout and "rejected" in proc.stdout

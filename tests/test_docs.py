@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from trt_plugin_hub._reasons import CODES
-from trt_plugin_hub.settings import ENV_VARS
+from trt_plugin_hub._settings import ENV_VARS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -2,7 +2,7 @@
 
 For any input each parser gives either a valid result or the package's own validation error
 (:class:`~trt_plugin_hub.ManifestError`, :class:`~trt_plugin_hub._errors.PtxFormatError`,
-:class:`~trt_plugin_hub.TargetError`, or a failed :class:`~trt_plugin_hub.versions.SpecCheck`),
+:class:`~trt_plugin_hub.TargetError`, or a failed :class:`~trt_plugin_hub._versions.SpecCheck`),
 never another exception. ``HUB_FUZZ_EXAMPLES`` sets the examples per property (300 by default);
 ``benchmarks/fuzz_long.py`` runs the same properties with 10,000 each and prints the outcomes.
 """
@@ -41,7 +41,7 @@ from trt_plugin_hub.ptx import (
     parse_ptx,
     select_ptx,
 )
-from trt_plugin_hub.versions import (
+from trt_plugin_hub._versions import (
     SpecCheck,
     check_specifier,
     parse_version,

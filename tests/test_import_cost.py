@@ -61,6 +61,22 @@ def test_autoload_hook_imports_nothing_heavy():
     # The hook needs nothing beyond the standard library modules torch has loaded anyway.
     hub = {n for n in names if n.startswith("trt_plugin_hub")}
     assert hub == {"trt_plugin_hub", "trt_plugin_hub._version", "trt_plugin_hub._autoload"}
+    assert [n for n in names if n.split(".")[0] == "packaging"] == []
+
+
+def test_deciding_does_not_import_packaging_utils():
+    """Names are normalised by ``_settings.canonical_name``: ``packaging.utils`` would bring ``packaging.tags``."""
+    if "packaging.utils" in imported_modules("import packaging.specifiers, packaging.version"):
+        pytest.skip("this packaging's specifiers import packaging.utils themselves")
+    names = imported_modules("import trt_plugin_hub; trt_plugin_hub.report()")
+    assert {"packaging.utils", "packaging.tags"} & set(names) == set()
+
+
+def test_the_settings_import_only_the_standard_library():
+    names = imported_modules("import trt_plugin_hub._settings as s; s.read_settings(); s.autoload_enabled()")
+    assert {n for n in names if n.startswith("trt_plugin_hub")} == {"trt_plugin_hub", "trt_plugin_hub._version",
+                                                                     "trt_plugin_hub._settings"}
+    assert not [n for n in names if n.split(".")[0] == "packaging"] and heavy(names) == []
 
 
 @pytest.mark.parametrize("cached", [False, True])

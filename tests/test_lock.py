@@ -9,7 +9,9 @@ every plugin.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -32,7 +34,7 @@ from trt_plugin_hub._lock import (
     read_lock,
     write_lock,
 )
-from trt_plugin_hub.settings import read_settings
+from trt_plugin_hub._settings import read_settings
 
 H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution="tensorrt-cu12", torch="2.9.0",
                    torch_tensorrt="2.9.0", driver="580.65.06", cuda_driver_version=(13, 0),
@@ -157,6 +159,21 @@ def test_lock_is_written_atomically_and_read_back_unchanged(tmp_path: Path, site
     write_lock({"schema": LOCK_SCHEMA, "plugins": []}, path)  # replacing keeps one file
     assert read_lock(path) == {}
     assert [p.name for p in path.parent.iterdir()] == ["plugins.lock"]
+
+
+@pytest.mark.skipif(not hasattr(os, "umask") or os.name != "posix", reason="POSIX permission bits")
+def test_lock_file_mode_follows_the_umask(tmp_path: Path):
+    # A lock is meant to be shared (committed, copied into images): it gets the mode any new file
+    # gets, 0644 under the usual umask 022, where it used to be 0600.
+    old = os.umask(0o022)
+    try:
+        write_lock({"schema": LOCK_SCHEMA, "plugins": []}, tmp_path / "shared.lock")
+        os.umask(0o077)
+        write_lock({"schema": LOCK_SCHEMA, "plugins": []}, tmp_path / "private.lock")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "shared.lock").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "private.lock").stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ from _support.plugins import add_plugin
 from trt_plugin_hub import _pipeline
 from trt_plugin_hub._errors import StrictModeError
 from trt_plugin_hub._reasons import Status
-from trt_plugin_hub.settings import read_settings
+from trt_plugin_hub._report import findings_from
+from trt_plugin_hub._settings import read_settings
 
 TARGET = "sm_90, trt=10.13, tt=2.9, torch=2.9, driver=580"
-SETTINGS = {"TRT_PLUGIN_HUB_NO_CACHE": "1"}
+SETTINGS = {"TRT_PLUGIN_HUB_NO_CACHE": "1", "TRT_PLUGIN_HUB_TARGET": TARGET}
 
 
 @pytest.fixture
@@ -47,6 +48,26 @@ def test_report_with_the_hub_disabled_marks_the_plugins_disabled(hub):
     result = _pipeline.report(settings=read_settings({**SETTINGS, "TRT_PLUGIN_HUB_DISABLE": "1"}))
     for plugin in _mine(result).values():
         assert plugin.status is Status.DISABLED and plugin.reasons[0].code == "HUB_DISABLED"
+
+
+def test_report_with_autoload_off_notes_it_on_the_plugins_that_would_activate(hub, site):
+    add_plugin(site, "gamma-ops", "gamma", [jit_op("gamma::op", "gamma.qdp")],
+               requires={"tensorrt": ">=99"})  # rejected: nothing to note
+    result = _pipeline.report(settings=read_settings({**SETTINGS, "TRT_PLUGIN_HUB_AUTOLOAD": "0"}))
+    mine = _mine(result)
+    for plugin in mine.values():
+        assert plugin.status is Status.AVAILABLE  # a note: the status stays
+        assert plugin.reasons[-1].code == "AUTOLOAD_DISABLED" and plugin.reasons[-1].is_note
+        assert "trt_plugin_hub.load()" in plugin.reasons[-1].message
+    gamma = result.plugin("gamma-ops")
+    assert gamma is not None and gamma.status is Status.REJECTED
+    assert "AUTOLOAD_DISABLED" not in {r.code for r in gamma.reasons}
+    assert not findings_from(mine.values())  # strict mode has nothing to say about a note
+    on = _pipeline.report(settings=read_settings(SETTINGS))
+    assert all(r.code != "AUTOLOAD_DISABLED" for p in _mine(on).values() for r in p.reasons)
+    off = _pipeline.report(settings=read_settings({**SETTINGS, "TRT_PLUGIN_HUB_AUTOLOAD": "0",
+                                                   "TRT_PLUGIN_HUB_DISABLE": "1"}))
+    assert [[r.code for r in p.reasons] for p in _mine(off).values()] == [["HUB_DISABLED"], ["HUB_DISABLED"]]
 
 
 def test_a_bug_while_activating_one_plugin_fails_only_that_plugin(hub, monkeypatch: pytest.MonkeyPatch):

@@ -168,7 +168,7 @@ def _read_qdp_switch() -> str | None:
     """
     import torch_tensorrt
 
-    from .versions import release_tuple
+    from ._versions import release_tuple
 
     features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
     flag = getattr(features, "qdp_plugin", None)

@@ -14,13 +14,14 @@ A marked spec notices the import system's final step (``spec._initializing = Fal
 activation runs exactly when ``torch_tensorrt`` has finished initialising and is in
 ``sys.modules``, and never after a failed import.
 
-``TRT_PLUGIN_HUB_AUTOLOAD=0`` (or ``TRT_PLUGIN_HUB_DISABLE=1``) switches this off.
+``TRT_PLUGIN_HUB_AUTOLOAD=0`` (or ``TRT_PLUGIN_HUB_DISABLE=1``) switches this off. The variables are
+read (by :func:`trt_plugin_hub._settings.autoload_enabled`) once ``torch_tensorrt`` has been imported,
+when the answer matters: ``import torch`` alone never pays for reading the settings.
 """
 
 from __future__ import annotations
 
 import importlib.machinery
-import os
 import sys
 import threading
 import types
@@ -34,17 +35,11 @@ _installed = False
 _triggered = False
 
 
-def _switched_off() -> bool:
-    autoload = os.environ.get("TRT_PLUGIN_HUB_AUTOLOAD", "1").strip().lower()
-    disabled = os.environ.get("TRT_PLUGIN_HUB_DISABLE", "0").strip().lower()
-    return autoload in ("0", "false", "no", "off") or disabled in ("1", "true", "yes", "on")
-
-
 def install() -> None:
     """The ``torch.backends`` entry point. Never raises: PyTorch would fail ``import torch``."""
     global _installed
     try:
-        if _installed or _switched_off():
+        if _installed:
             return
         _installed = True
         module = sys.modules.get(_TARGET)
@@ -64,7 +59,7 @@ def _initializing(module: types.ModuleType) -> bool:
 
 
 def _activate() -> None:
-    """Run ``load()`` once. Strict mode may raise (that is its purpose); nothing else escapes."""
+    """Run ``load()`` once if automatic loading is on. Strict mode may raise (its purpose); nothing else escapes."""
     global _triggered
     with _state_lock:
         if _triggered:
@@ -74,6 +69,10 @@ def _activate() -> None:
     from ._errors import StrictModeError
 
     try:
+        from ._settings import autoload_enabled
+
+        if not autoload_enabled():
+            return
         from ._pipeline import load_on_import
 
         load_on_import()
@@ -91,6 +90,9 @@ def _remove_finders() -> None:
 
 class _Finder:
     """Finds nothing itself; marks the spec of ``torch_tensorrt`` when it is imported."""
+
+    #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
+    transient = True
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != _TARGET:

@@ -9,18 +9,17 @@ difference. An unreadable lock rejects every plugin (fail closed).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._atomic import write_atomic
 from ._discovery import Candidate
 from ._errors import LockError
 from ._reasons import Reason
+from ._settings import canonical_name
 from ._version import __version__
-from .settings import normalize_name
 
 __all__ = ["LOCK_SCHEMA", "LockedPlugin", "build_lock", "lock_checker", "read_lock", "write_lock"]
 
@@ -59,17 +58,8 @@ def build_lock(candidates: Sequence[Candidate]) -> dict[str, Any]:
 
 
 def write_lock(document: dict[str, Any], path: Path) -> None:
-    """Write atomically (temporary file + replace), so a reader never sees half a lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=path.parent)  # noqa: TID251 - until one module owns atomic writes
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically, so a reader never sees half a lock; the mode is what the umask gives a new file."""
+    write_atomic(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
 
 
 def read_lock(path: str | Path) -> dict[str, LockedPlugin]:
@@ -87,7 +77,7 @@ def read_lock(path: str | Path) -> dict[str, LockedPlugin]:
                                   str(item["manifest_sha256"]), {str(k): str(v) for k, v in dict(item["ptx"]).items()})
         except (KeyError, TypeError, ValueError) as exc:
             raise LockError(f"{path}: malformed plugin entry {item!r}") from exc
-        result[normalize_name(plugin.name)] = plugin
+        result[canonical_name(plugin.name)] = plugin
     return result
 
 
@@ -104,7 +94,7 @@ def lock_checker(path: str | Path) -> Callable[[Candidate], Reason | None]:
         return unreadable
 
     def check(candidate: Candidate) -> Reason | None:
-        entry = locked.get(normalize_name(candidate.name))
+        entry = locked.get(canonical_name(candidate.name))
         if entry is None:
             return Reason("NOT_IN_LOCK", f"{candidate.name} ({candidate.entry_point.distribution} "
                           f"{candidate.entry_point.version}) is not in the lock file {path}")
@@ -112,7 +102,7 @@ def lock_checker(path: str | Path) -> Callable[[Candidate], Reason | None]:
         if current is None:  # pragma: no cover - decisions only ask about valid candidates
             return Reason("LOCK_MISMATCH", f"{candidate.name} has no valid manifest")
         differences = []
-        if normalize_name(current.distribution) != normalize_name(entry.distribution):
+        if canonical_name(current.distribution) != canonical_name(entry.distribution):
             differences.append(f"distribution {current.distribution}, lock has {entry.distribution}")
         if current.version != entry.version:
             differences.append(f"version {current.version}, lock has {entry.version}")

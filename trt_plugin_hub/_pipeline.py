@@ -15,11 +15,19 @@ from dataclasses import replace
 from ._activation import ActivationContext, activate
 from ._decisions import LockCheck, PluginDecision, decide
 from ._discovery import discover
-from ._environment import Environment, current_environment, parse_target
+from ._environment import Environment, current_environment, parse_target, probe_environment
 from ._errors import Finding, StrictModeError
 from ._reasons import Reason, Status
-from ._report import PluginReport, Report, findings_from, findings_of, mark_disabled, plugin_report
-from .settings import Settings, read_settings
+from ._report import (
+    PluginReport,
+    Report,
+    findings_from,
+    findings_of,
+    mark_disabled,
+    note_autoload_off,
+    plugin_report,
+)
+from ._settings import Settings, read_settings
 
 __all__ = ["load", "load_on_import", "loaded_report", "report", "reset_for_tests"]
 
@@ -43,7 +51,7 @@ def _decide(settings: Settings,
     started = time.perf_counter()
     candidates = discover(settings)
     discovered = time.perf_counter()
-    env = env or current_environment()
+    env = env or current_environment(settings)
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
     return decisions, env, (discovered - started) * 1000, (time.perf_counter() - discovered) * 1000
 
@@ -56,11 +64,13 @@ def report(*, target: str | Environment | None = None, settings: Settings | None
     if target is None and _loaded is not None and settings is None:
         return _loaded
     settings = settings or read_settings()
-    env = parse_target(target) if isinstance(target, str) else target
+    env = parse_target(target, probe_environment(settings)) if isinstance(target, str) else target
     decisions, env, discovery_ms, decision_ms = _decide(settings, env)
     plugins = tuple(plugin_report(d) for d in decisions)
     if settings.disabled:
         plugins = tuple(mark_disabled(p) for p in plugins)
+    elif not settings.autoload:
+        plugins = tuple(note_autoload_off(p) for p in plugins)
     return Report(plugins, env, activated=False, discovery_ms=discovery_ms, decision_ms=decision_ms,
                   settings=settings.to_dict())
 
@@ -114,15 +124,12 @@ def load_on_import() -> Report | None:
         _lock.release()
 
 
-def _configure_logging() -> None:
+def _configure_logging(settings: Settings) -> None:
     """Honour ``TRT_PLUGIN_HUB_LOG`` (a level name) with a stderr handler, once."""
-    import os
-
-    level_name = os.environ.get("TRT_PLUGIN_HUB_LOG", "").strip().upper()  # noqa: TID251 - until the settings own it
-    if not level_name or getattr(log, "_hub_configured", False):
+    if settings.log_level is None or getattr(log, "_hub_configured", False):
         return
-    level = logging.getLevelName(level_name)
-    if not isinstance(level, int):
+    level = logging.getLevelName(settings.log_level)
+    if not isinstance(level, int):  # pragma: no cover - the settings hold the names logging knows
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -132,7 +139,7 @@ def _configure_logging() -> None:
 
 
 def _run(settings: Settings) -> Report:
-    _configure_logging()
+    _configure_logging(settings)
 
     if settings.disabled:
         return report(settings=settings)

@@ -76,7 +76,10 @@ CODES: dict[str, tuple[CodeKind, str]] = {
     ),
     # Controls
     "HUB_DISABLED": (CodeKind.DISABLED, "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off."),
-    "AUTOLOAD_DISABLED": (CodeKind.DISABLED, "Automatic loading is switched off; call trt_plugin_hub.load()."),
+    "AUTOLOAD_DISABLED": (
+        CodeKind.NOTE,
+        "TRT_PLUGIN_HUB_AUTOLOAD=0: plugins activate only when trt_plugin_hub.load() is called.",
+    ),
     "DENIED": (CodeKind.DISABLED, "The plugin matches TRT_PLUGIN_HUB_DENY."),
     "NOT_ALLOWED": (CodeKind.DISABLED, "TRT_PLUGIN_HUB_ALLOW is set and does not name this plugin."),
     "LOCK_MISMATCH": (CodeKind.REJECTED, "The plugin differs from the configured lock file."),

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 from ._environment import Environment
 from ._errors import Finding
 from ._reasons import Check, Reason, Status
+from ._settings import canonical_name
 from .manifest import OpKind, Priority
 
 if TYPE_CHECKING:
     from ._activation import PluginActivation
     from ._decisions import PluginDecision
 
-__all__ = ["OpReport", "PluginReport", "Report", "findings_from", "findings_of", "mark_disabled", "plugin_report"]
+__all__ = ["OpReport", "PluginReport", "Report", "findings_from", "findings_of", "mark_disabled", "note_autoload_off",
+           "plugin_report"]
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,10 @@ class Report:
 
     def plugin(self, name: str) -> PluginReport | None:
         """Find a plugin by plugin name, distribution name or entry point name."""
-        from .settings import normalize_name
-
-        wanted = normalize_name(name)
+        wanted = canonical_name(name)
         for plugin in self.plugins:
             names = {plugin.name, plugin.distribution or "", plugin.entry_point.split("=")[0].strip()}
-            if wanted in {normalize_name(n) for n in names if n}:
+            if wanted in {canonical_name(n) for n in names if n}:
                 return plugin
         return None
 
@@ -213,6 +213,15 @@ def mark_disabled(plugin: PluginReport) -> PluginReport:
     reason = Reason("HUB_DISABLED", "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off")
     return replace(plugin, status=Status.DISABLED, reasons=(reason, *plugin.reasons),
                    ops=tuple(replace(op, status=Status.DISABLED) for op in plugin.ops))
+
+
+def note_autoload_off(plugin: PluginReport) -> PluginReport:
+    """``plugin`` with the note ``AUTOLOAD_DISABLED`` if it would activate; its status stays."""
+    if plugin.status is not Status.AVAILABLE:
+        return plugin
+    reason = Reason("AUTOLOAD_DISABLED", "TRT_PLUGIN_HUB_AUTOLOAD=0: plugins activate only when "
+                    "trt_plugin_hub.load() is called")
+    return replace(plugin, reasons=(*plugin.reasons, reason))
 
 
 def findings_of(plugin: PluginReport, exceptions: dict[str, BaseException]) -> list[Finding]:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .versions import parse_version, release_at_least, release_tuple
+from ._versions import parse_version, release_at_least, release_tuple
 
 __all__ = [
     "QDP_MIN_TENSORRT",

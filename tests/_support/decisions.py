@@ -8,7 +8,7 @@ from _support import manifests
 from trt_plugin_hub._decisions import PluginDecision, decide
 from trt_plugin_hub._discovery import scan_candidates
 from trt_plugin_hub._environment import Environment
-from trt_plugin_hub.settings import read_settings
+from trt_plugin_hub._settings import read_settings
 
 #: A production host: an H100 with TensorRT 10.13, Torch-TensorRT 2.9 and a CUDA 13 driver.
 H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution="tensorrt-cu12", torch="2.9.0",

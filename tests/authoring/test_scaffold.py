@@ -19,6 +19,7 @@ from trt_plugin_hub.authoring import (
     KINDS,
     ScaffoldError,
     create_project,
+    project_names,
     render_project,
     validate,
 )
@@ -148,6 +149,18 @@ def test_legacy_only_project_needs_no_build_to_validate(tmp_path: Path):
     report = validate(project)
     assert report.findings == ()
     assert '"triton' not in (project / "pyproject.toml").read_text()
+
+
+def test_the_readme_and_new_name_the_wheel_the_build_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    # A capitalised name: the wheel's file name is the normalised one, in lower case.
+    project = tmp_path / "Solo.Ops"
+    assert main(["new", "Solo-Ops", "--kind", "legacy", "--dir", str(project)]) == 0
+    printed = capsys.readouterr().out
+    assert project_names("Solo-Ops").wheel_name == "solo_ops"
+    assert "dist/solo_ops-0.1.0-py3-none-any.whl" in printed
+    wheel = build_wheel(project, tmp_path / "dist")
+    assert wheel.name == "solo_ops-0.1.0-py3-none-any.whl"
+    assert "dist/solo_ops-*.whl" in (project / "README.md").read_text()
 
 
 def test_rendering_picks_build_requirements_per_approach():

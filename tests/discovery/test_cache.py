@@ -21,6 +21,7 @@ import pytest
 from _support import plugins
 from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
 from trt_plugin_hub._discovery import cache, scan_candidates
+from trt_plugin_hub._settings import read_settings
 from trt_plugin_hub.cli import main as cli_main
 
 GROUP = "torch_tensorrt.plugins"
@@ -36,7 +37,7 @@ def counting(*args, **kwargs):
     return real(*args, **kwargs)
 metadata.distributions = counting
 from trt_plugin_hub._discovery import discover
-from trt_plugin_hub.settings import read_settings
+from trt_plugin_hub._settings import read_settings
 found = {}
 for c in discover(read_settings()):
     found[c.entry_point.distribution] = {
@@ -356,7 +357,8 @@ def test_recently_changed_directory_is_not_cached_until_it_settles(tmp_path):
 CONCURRENT = """
 import json, sys, time
 from trt_plugin_hub._discovery import cache, scan_candidates
-directory = cache.cache_dir()
+from trt_plugin_hub._settings import read_settings
+directory = read_settings().cache_dir
 expected = scan_candidates()
 key = cache.cache_key()
 path = directory / key.filename()
@@ -428,8 +430,24 @@ def test_cached_discover_equals_discover_in_every_state(isolated, monkeypatch):
     assert codes == {"good-ops": None, "twin-a": None, "twin-b": None, "bare-ops": "MANIFEST_MISSING",
                      "ghost-ops": "ENTRY_POINT_NOT_FOUND", "weird-ops": "ENTRY_POINT_INVALID",
                      "broken-ops": "MANIFEST_INVALID"}
-    assert cache.cached_discover() == expected and len(scans) == 1  # miss, written
-    assert cache.cached_discover() == expected and len(scans) == 1  # hit, same candidates
+    settings = read_settings()
+    assert cache.cached_discover(settings) == expected and len(scans) == 1  # miss, written
+    assert cache.cached_discover(settings) == expected and len(scans) == 1  # hit, same candidates
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_cache_file_is_private_and_leaves_no_temporary_file(isolated):
+    add_plugin(isolated, "good-ops", "good")
+    settle(isolated)
+    old = os.umask(0o022)
+    try:
+        cache.cached_discover(read_settings())
+    finally:
+        os.umask(old)
+    directory = read_settings().cache_dir
+    (path,) = cache_files(directory)
+    assert (path.stat().st_mode & 0o777, directory.stat().st_mode & 0o777) == (0o600, 0o700)
+    assert [p.name for p in directory.iterdir()] == [path.name]
 
 
 def test_cache_info_and_clear(isolated, capsys):
@@ -438,7 +456,7 @@ def test_cache_info_and_clear(isolated, capsys):
     assert cli_main(["cache", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["files"] == 0 and info["current_valid"] is False and info["bypassed"] is False
-    cache.cached_discover()
+    cache.cached_discover(read_settings())
     assert cli_main(["cache", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["files"] == 1 and info["current_valid"] is True and info["current_plugins"] == 1
@@ -450,12 +468,6 @@ def test_cache_info_and_clear(isolated, capsys):
     assert not list(Path(info["directory"]).glob("discovery-*"))
     assert cli_main(["cache", "clear"]) == 0 and "Removed 0" in capsys.readouterr().out
 
-
-def test_default_location_follows_xdg(tmp_path):
-    assert cache.cache_dir({"TRT_PLUGIN_HUB_CACHE_DIR": str(tmp_path)}) == tmp_path
-    if sys.platform != "win32":
-        assert cache.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "trt-plugin-hub"
-        assert cache.cache_dir({"XDG_CACHE_HOME": "relative/ignored"}) == Path.home() / ".cache" / "trt-plugin-hub"
 
 
 def test_key_costs_one_stat_per_sys_path_entry(isolated, monkeypatch):

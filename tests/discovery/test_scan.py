@@ -51,7 +51,7 @@ def test_missing_and_invalid_manifests_are_rejections(site):
 def _decisions(**env):
     from trt_plugin_hub._decisions import decide
     from trt_plugin_hub._environment import Environment
-    from trt_plugin_hub.settings import read_settings
+    from trt_plugin_hub._settings import read_settings
 
     host = Environment(python="3.11.7")
     return {d.candidate.entry_point.distribution: d for d in decide(scan_candidates(), host, read_settings(env))}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
-from trt_plugin_hub.settings import Settings, normalize_name
+from trt_plugin_hub._settings import Settings, canonical_name
 
 from .conflicts import resolve_conflicts
 from .model import LockCheck, OpDecision, PluginDecision
@@ -39,7 +39,7 @@ def decide(
     claims: dict[str, list[int]] = {}
     for index, candidate in enumerate(candidates):
         if decisions[index] is None:
-            claims.setdefault(normalize_name(candidate.name), []).append(index)
+            claims.setdefault(canonical_name(candidate.name), []).append(index)
     for indexes in claims.values():
         if len(indexes) > 1:
             for index in indexes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from trt_plugin_hub._reasons import Reason, Status
-from trt_plugin_hub.settings import Settings, normalize_name
+from trt_plugin_hub._settings import Settings, canonical_name
 
 from .model import OpDecision, PluginDecision
 
@@ -64,14 +64,14 @@ def _pick_winner(op_id: str, holders: list[tuple[int, int]], decisions: list[Plu
     preferred = settings.prefer.get(op_id)
     if preferred:
         for p_index, _ in holders:
-            names = {normalize_name(n) for n in decisions[p_index].candidate.names}
+            names = {canonical_name(n) for n in decisions[p_index].candidate.names}
             if preferred in names:
                 return p_index, "TRT_PLUGIN_HUB_PREFER names it"
     def key(holder: tuple[int, int]) -> tuple[int, str, str, str]:
         p_index, o_index = holder
         candidate = decisions[p_index].candidate
         high = decisions[p_index].ops[o_index].op.priority == "high"
-        return (0 if high else 1, normalize_name(candidate.name), candidate.entry_point.distribution or "",
+        return (0 if high else 1, canonical_name(candidate.name), candidate.entry_point.distribution or "",
                 candidate.entry_point.version or "")
     ordered = sorted(holders, key=key)
     first, second = key(ordered[0]), key(ordered[1])

@@ -8,10 +8,10 @@ from trt_plugin_hub import _upstream
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT
+from trt_plugin_hub._versions import release_at_least
 from trt_plugin_hub.manifest import OpKind, OpSpec
-from trt_plugin_hub.settings import Settings
-from trt_plugin_hub.versions import release_at_least
 
 from .model import OpDecision
 from .ptx import resolve_ptx

@@ -7,7 +7,7 @@ re-reads every manifest on each use.
 
 from __future__ import annotations
 
-from trt_plugin_hub.settings import Settings
+from trt_plugin_hub._settings import Settings
 
 from .cache import cached_discover
 from .scan import ENTRY_POINT_GROUP, Candidate, EntryPointRecord, locate_package, scan_candidates, scan_entry_points
@@ -19,8 +19,7 @@ __all__ = ["ENTRY_POINT_GROUP", "Candidate", "EntryPointRecord", "discover", "lo
 def discover(settings: Settings) -> tuple[Candidate, ...]:
     """Every plugin package installed, as candidates; never raises for a plugin's fault.
 
-    Served from the cross-process cache unless ``settings`` bypass it (``TRT_PLUGIN_HUB_NO_CACHE``).
+    Served from the cross-process cache unless ``settings`` bypass it (``TRT_PLUGIN_HUB_NO_CACHE``)
+    or know no place for it.
     """
-    if settings.use_cache:
-        return cached_discover()
-    return scan_candidates()
+    return cached_discover(settings)

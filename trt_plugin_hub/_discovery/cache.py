@@ -38,16 +38,17 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from trt_plugin_hub._atomic import TMP_SUFFIX, write_atomic
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._reasons import Reason
+from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._version import __version__
 from trt_plugin_hub.manifest import MANIFEST_FILENAME, read_manifest
-from trt_plugin_hub.settings import read_settings
 
 from .scan import Candidate, EntryPointRecord, foreign_reason, locate_package, scan_candidates
 
@@ -55,7 +56,6 @@ __all__ = [
     "CACHE_SCHEMA",
     "CacheInfo",
     "CacheKey",
-    "cache_dir",
     "cache_info",
     "cache_key",
     "cached_discover",
@@ -68,7 +68,8 @@ log = logging.getLogger("trt_plugin_hub")
 CACHE_SCHEMA = 2
 _PREFIX = "discovery-"
 _SUFFIX = ".json"
-_TMP_SUFFIX = ".tmp"
+#: A writer's temporary file (``write_atomic``'s ``.NAME.<hex>.tmp``) starts with ``.`` + _PREFIX.
+_TMP_SUFFIX = TMP_SUFFIX
 #: A directory modified this recently may change again within one timestamp tick unnoticed.
 _SETTLE_NS = 2_000_000_000
 #: Each environment has one file; beyond this many the least recently written are removed.
@@ -121,31 +122,6 @@ class CacheInfo:
 
 
 # ----------------------------------------------------------------------------------------------
-# Location
-
-
-def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
-    r"""The cache directory: ``TRT_PLUGIN_HUB_CACHE_DIR``, else the user cache directory.
-
-    That is ``$XDG_CACHE_HOME/trt-plugin-hub`` or ``~/.cache/trt-plugin-hub`` (on Windows
-    ``%LOCALAPPDATA%\\trt-plugin-hub\\Cache``); ``None`` when no home directory is known.
-    """
-    env = os.environ if env is None else env  # noqa: TID251 - read here until the settings own it
-    explicit = env.get("TRT_PLUGIN_HUB_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    if sys.platform == "win32" and env.get("LOCALAPPDATA"):
-        return Path(env["LOCALAPPDATA"]) / "trt-plugin-hub" / "Cache"
-    xdg = env.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):  # the XDG spec says to ignore relative values
-        return Path(xdg) / "trt-plugin-hub"
-    try:
-        return Path.home() / ".cache" / "trt-plugin-hub"
-    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry
-        return None
-
-
-# ----------------------------------------------------------------------------------------------
 # Key
 
 
@@ -161,12 +137,12 @@ def _stamp(path: str) -> int | list[int] | None:
 
 
 def _finder_names() -> list[str]:
-    # A finder that serves modules or metadata changes what discovery sees; the hub's own
-    # autoload finders find nothing and come and go, so they are left out.
+    # A finder that serves modules or metadata changes what discovery sees; finders marked
+    # ``transient`` (the autoload hook's, which find nothing) come and go, so they are left out.
     names = []
     for finder in sys.meta_path:
         kind = finder if isinstance(finder, type) else type(finder)
-        if kind.__module__ == "trt_plugin_hub._autoload":
+        if getattr(kind, "transient", False) is True:
             continue
         names.append(f"{kind.__module__}.{kind.__qualname__}")
     return names
@@ -206,18 +182,17 @@ def cache_key() -> CacheKey:
 # Reading and writing
 
 
-def cached_discover() -> tuple[Candidate, ...]:
-    """:func:`.scan_candidates`, served from the cache when it is current.
+def cached_discover(settings: Settings) -> tuple[Candidate, ...]:
+    """:func:`.scan_candidates`, served from the cache in ``settings.cache_dir`` when it is current.
 
     Never raises for a cache problem: a missing, unreadable, corrupt, foreign or outdated file
-    means a fresh discovery (and, where the location is writable, a new file).
+    means a fresh discovery (and, where the location is writable, a new file). Without a cache
+    directory, or with the cache bypassed (``TRT_PLUGIN_HUB_NO_CACHE``), always a fresh one.
     """
-    if not read_settings().use_cache:
+    directory = settings.cache_dir
+    if not settings.use_cache or directory is None:
         return scan_candidates()
     try:
-        directory = cache_dir()
-        if directory is None:
-            return scan_candidates()
         key = cache_key()
         path = directory / key.filename()
         hit = _load(path, key)
@@ -347,24 +322,12 @@ def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Cand
         return
     payload = json.dumps({"schema": CACHE_SCHEMA, "hub": __version__, "state": list(key.state),
                           "candidates": items}, separators=(",", ":")).encode("utf-8")
-    tmp: str | None = None
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(  # noqa: TID251 - written here until one module owns atomic writes
-            prefix=f".{_PREFIX}", suffix=_TMP_SUFFIX, dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
-        tmp = None
+        # Private to this user (entry points name modules to import); readers see the old file or the new one.
+        write_atomic(path, payload, mode=0o600, dir_mode=0o700)
         _prune(directory)
     except OSError as exc:  # read-only, full, permission denied...: the cache is optional
         log.debug("trt-plugin-hub: not caching discovery in %s: %s", directory, exc)
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def _cache_files(directory: Path) -> list[Path]:
@@ -402,11 +365,8 @@ def _prune(directory: Path) -> None:
 # Management
 
 
-def clear_cache(directory: Path | None = None) -> int:
-    """Remove every cache file (and leftover temporary file); returns how many were removed."""
-    directory = directory or cache_dir()
-    if directory is None:
-        return 0
+def clear_cache(directory: Path) -> int:
+    """Remove every cache file (and leftover temporary file) in ``directory``; returns how many were removed."""
     removed = 0
     try:
         entries = list(directory.iterdir())
@@ -433,10 +393,10 @@ def _writable(directory: Path) -> bool:
     return os.access(probe, os.W_OK | os.X_OK)
 
 
-def cache_info() -> CacheInfo:
-    """Where the cache is, how big, and whether this environment's file is current."""
-    directory = cache_dir()
-    bypassed = not read_settings().use_cache
+def cache_info(settings: Settings) -> CacheInfo:
+    """Where the cache of ``settings`` is, how big, and whether this environment's file is current."""
+    directory = settings.cache_dir
+    bypassed = not settings.use_cache
     if directory is None:
         return CacheInfo(None, bypassed, False, 0, 0, None, False, None)
     files = _cache_files(directory)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._reasons import Reason
+from trt_plugin_hub._settings import canonical_name
 from trt_plugin_hub.manifest import MANIFEST_FILENAME, PluginManifest, read_manifest
 
 __all__ = ["ENTRY_POINT_GROUP", "Candidate", "EntryPointRecord", "foreign_reason", "locate_package", "scan_candidates",
@@ -90,7 +91,7 @@ def scan_entry_points() -> tuple[EntryPointRecord, ...]:
         name: str | None
         try:
             name = dist.metadata["Name"]
-            key = _normalize_dist(name) if isinstance(name, str) else None
+            key = canonical_name(name) if isinstance(name, str) else None
         except Exception:  # noqa: BLE001 - unreadable METADATA: look at its entry points anyway
             name = key = None
         if key is not None:
@@ -116,10 +117,6 @@ def scan_entry_points() -> tuple[EntryPointRecord, ...]:
             records.append(EntryPointRecord(ep.name, ep.value, name, version, manifest_file, editable))
     records.sort(key=lambda r: (r.name, r.distribution or "", r.value))
     return tuple(records)
-
-
-def _normalize_dist(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _describe(exc: BaseException) -> str:

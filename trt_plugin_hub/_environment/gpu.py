@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -22,9 +21,8 @@ class GpuInfo:
     name: str | None = None
 
 
-def probe_gpu(notes: list[str]) -> GpuInfo:
-    """The driver and the first visible GPU; never raises, never initialises CUDA."""
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")  # noqa: TID251 - read here until the settings own it
+def probe_gpu(notes: list[str], visible: str | None) -> GpuInfo:
+    """The driver and the first GPU ``visible`` (``CUDA_VISIBLE_DEVICES``) shows; never raises or initialises CUDA."""
     if visible is not None and visible.strip() in ("", "-1", "none", "NoDevFiles"):
         notes.append("CUDA_VISIBLE_DEVICES hides every GPU")
         return GpuInfo(driver=_proc_driver_version())

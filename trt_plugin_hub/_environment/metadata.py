@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import importlib.machinery
 import os
-import re
 import sys
 from typing import cast
+
+from trt_plugin_hub._settings import canonical_name
 
 __all__ = ["scan_dist_version"]
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 #: Per directory: (mtime_ns, its listing joined by newlines, the same in lower case).
 _LISTINGS: dict[str, tuple[int, str, str]] = {}
-
-
-def _normalize_dist(name: str) -> str:
-    # importlib.metadata's rule for metadata folder names: PEP 503, with '_' for the separator.
-    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def _listing(directory: str, mtime_ns: int) -> tuple[str, str] | None:
@@ -55,7 +51,7 @@ def _metadata_folders(listing: tuple[str, str], normalized: str) -> list[str]:
         if line.endswith(_METADATA_SUFFIXES):
             project = line.rpartition(".")[0].partition("-")[0]
             if "." in project or "__" in project:  # installers write most names normalised already
-                project = _normalize_dist(project)
+                project = _folder_name(project)
             if project == normalized:
                 found.append(original[at + 1:end])
         at = low.find(needle, end)
@@ -89,13 +85,18 @@ def scan_dist_version(names: tuple[str, ...]) -> tuple[str | None, str | None] |
             return None
         listings.append((directory, listing))
     for name in names:
-        normalized = _normalize_dist(name)
+        normalized = _folder_name(name)
         for directory, listing in listings:
             folders = _metadata_folders(listing, normalized)
             if folders:
                 version = _header_version(os.path.join(directory, folders[0]))
                 return None if version is None else (version, name)
     return None, None
+
+
+def _folder_name(name: str) -> str:
+    # importlib.metadata's rule for metadata folder names: PEP 503, with '_' for the separator.
+    return canonical_name(name).replace("-", "_")
 
 
 def _header_version(folder: str) -> str | None:

@@ -14,6 +14,7 @@ from importlib import metadata as _metadata
 from pathlib import Path
 
 from trt_plugin_hub import _upstream
+from trt_plugin_hub._settings import Settings, read_settings
 
 from . import gpu
 from .metadata import scan_dist_version
@@ -34,14 +35,18 @@ TENSORRT_DISTRIBUTIONS = (
 TORCH_TENSORRT_DISTRIBUTIONS = ("torch-tensorrt", "torch_tensorrt")
 
 
-def probe_environment() -> Environment:
-    """Describe this host. Never raises; never imports TensorRT; never initialises CUDA."""
+def probe_environment(settings: Settings | None = None) -> Environment:
+    """Describe this host. Never raises; never imports TensorRT; never initialises CUDA.
+
+    ``settings`` (read from the environment by default) say which GPU is visible.
+    """
+    settings = settings or read_settings()
     notes: list[str] = []
     trt_version, trt_dist, has_qdp = _probe_tensorrt(notes)
     torch_version = _module_version("torch") or _dist_version(("torch",))[0]
     tt_version = _module_version("torch_tensorrt") or _dist_version(TORCH_TENSORRT_DISTRIBUTIONS)[0]
     numpy_version = _module_version("numpy") or _dist_version(("numpy",))[0]
-    found = gpu.probe_gpu(notes)
+    found = gpu.probe_gpu(notes, settings.visible_devices)
     return Environment(
         python=platform.python_version(),
         tensorrt=trt_version,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import re
 from dataclasses import replace
 
 from trt_plugin_hub._errors import TargetError
+from trt_plugin_hub._settings import Settings, warn_invalid
 from trt_plugin_hub.ptx import cuda_version_for_driver, parse_arch
 
 from .model import Environment
 from .probe import probe_environment
 
 __all__ = ["current_environment", "parse_target"]
-
-log = logging.getLogger("trt_plugin_hub")
 
 _TARGET_KEYS = {
     "tensorrt": "tensorrt", "trt": "tensorrt",
@@ -61,7 +58,7 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
             values["driver"] = value
             values["cuda_driver_version"] = cuda
         else:
-            from trt_plugin_hub.versions import parse_version
+            from trt_plugin_hub._versions import parse_version
 
             if parse_version(value) is None:
                 raise TargetError(f"{key}={value!r} is not a version")
@@ -92,18 +89,18 @@ def _parse_cc(value: str) -> tuple[int, int]:
     return arch.major, arch.minor
 
 
-def current_environment() -> Environment:
-    """This host, or the host ``TRT_PLUGIN_HUB_TARGET`` describes on top of it.
+def current_environment(settings: Settings) -> Environment:
+    """This host, or the host ``TRT_PLUGIN_HUB_TARGET`` (``settings.target``) describes on top of it.
 
     The variable takes the ``--target`` syntax; it serves build containers that cannot see the
-    GPU they build for. An unreadable value is logged and ignored, never raised from autoload.
+    GPU they build for. An unreadable value is ignored and logged once per process, never raised
+    from autoload.
     """
-    env = probe_environment()
-    text = os.environ.get("TRT_PLUGIN_HUB_TARGET", "").strip()  # noqa: TID251 - read here until the settings own it
-    if not text:
+    env = probe_environment(settings)
+    if settings.target is None:
         return env
     try:
-        return parse_target(text, base=env)
+        return parse_target(settings.target, base=env)
     except TargetError as exc:
-        log.warning("trt-plugin-hub: ignoring TRT_PLUGIN_HUB_TARGET: %s", exc)
+        warn_invalid("TRT_PLUGIN_HUB_TARGET", settings.target, str(exc))
         return env

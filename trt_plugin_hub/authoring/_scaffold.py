@@ -64,6 +64,13 @@ class ProjectNames:
     namespace: str
     plugin: str
 
+    @property
+    def wheel_name(self) -> str:
+        """How the distribution's wheel files begin (``acme_ops`` in ``acme_ops-0.1.0-py3-none-any.whl``)."""
+        from packaging.utils import canonicalize_name  # imports packaging.tags: `new` only
+
+        return canonicalize_name(self.dist).replace("-", "_")
+
 
 def project_names(name: str) -> ProjectNames:
     """``acme-ops`` -> distribution ``acme-ops``, package and op namespace ``acme_ops``."""
@@ -144,7 +151,7 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
     op_lines = "\n".join(f"* {_OP_LINES[k].format(ns=names.namespace)}" for k in kinds)
     values = {
         "dist": names.dist, "package": pkg, "namespace": names.namespace, "build_requires": build_requires,
-        "op_lines": op_lines, "wheel_glob": f"{re.sub(r'[-_.]+', '_', names.dist)}-*.whl",
+        "op_lines": op_lines, "wheel_glob": f"{names.wheel_name}-*.whl",
         "hub_import": "from trt_plugin_hub.aot import launch\n\n" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "",
         "typing_names": "List, Tuple, Union" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "List, Tuple",
     }

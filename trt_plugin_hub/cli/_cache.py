@@ -6,7 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from trt_plugin_hub._discovery.cache import cache_dir, cache_info, clear_cache
+from trt_plugin_hub._discovery.cache import cache_info, clear_cache
+from trt_plugin_hub._settings import read_settings
 
 from ._common import EXIT_OK
 
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
 
 
 def _clear(args: argparse.Namespace) -> int:  # noqa: ARG001 - every command takes its arguments
-    directory = cache_dir()
+    directory = read_settings().cache_dir
     if directory is None:
         print("No cache directory (no home directory and TRT_PLUGIN_HUB_CACHE_DIR is not set).")
         return EXIT_OK
@@ -36,7 +37,7 @@ def _clear(args: argparse.Namespace) -> int:  # noqa: ARG001 - every command tak
 
 
 def _info(args: argparse.Namespace) -> int:
-    info = cache_info()
+    info = cache_info(read_settings())
     if args.json:
         print(json.dumps(info.to_dict(), indent=2))
         return EXIT_OK

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._lock import build_lock, lock_checker, read_lock, write_lock
-from trt_plugin_hub.settings import normalize_name
 
 from ._common import EXIT_OK, EXIT_PROBLEMS
 
@@ -32,11 +31,13 @@ def run(args: argparse.Namespace) -> int:
 
     candidates = scan_candidates()
     if args.check:
+        from packaging.utils import canonicalize_name  # imports packaging.tags: only when checking a lock
+
         checker = lock_checker(args.check)
         problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None
                     and (r := checker(c)) is not None]
         locked_names = set(read_lock(args.check)) if Path(args.check).exists() else set()
-        installed = {normalize_name(c.name) for c in candidates}
+        installed = {canonicalize_name(c.name) for c in candidates}
         missing = sorted(locked_names - installed)
         if args.json:
             print(json.dumps({"matches": not problems and not missing,

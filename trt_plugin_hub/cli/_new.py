@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
               f"approaches: {', '.join(k for k in KINDS if k in kinds)}):\n")
     for path in sorted(written):
         out.write(f"  {path.relative_to(directory).as_posix()}\n")
-    wheel = f"dist/{re.sub(r'[-_.]+', '_', names.dist)}-0.1.0-py3-none-any.whl"
+    wheel = f"dist/{names.wheel_name}-0.1.0-py3-none-any.whl"
     out.write("\nNext:\n"
               f"  cd {directory}\n"
               "  pip wheel --no-deps -w dist .        # compiles the AOT kernels to PTX (no GPU needed)\n"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._settings import read_settings
 from trt_plugin_hub.ptx import max_isa_for_cuda
 
 __all__ = ["Ptxas", "find_ptxas", "assemble"]
@@ -54,8 +54,9 @@ def _probe(path: str) -> Ptxas | None:
 
 def _candidates() -> list[str]:
     paths = []
-    if os.environ.get(PTXAS_ENV):
-        paths.append(os.environ[PTXAS_ENV])
+    chosen = read_settings().ptxas
+    if chosen:
+        paths.append(chosen)
     # Triton's bundled assembler; located without importing triton (slow, and maybe absent).
     spec = importlib.util.find_spec("triton")
     if spec is not None and spec.origin:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trt_plugin_hub._atomic import write_atomic
 from trt_plugin_hub._errors import PtxBuildError
 from trt_plugin_hub.ptx import max_isa_for_cuda
 
@@ -190,26 +189,6 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
     return results
 
 
-def _write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; return whether it wrote."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
 def _ordered_entries(op: AotOpBuild, old: object, built: Iterable[BuiltPtx], keep_old: bool) -> list[dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
     if keep_old and isinstance(old, list):
@@ -305,7 +284,7 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
             continue
         items = built[op.index]
         for item, data in items:
-            _write_atomic(package_dir / item.path, data)
+            write_atomic(package_dir / item.path, data, mode=0o644, skip_if_same=True)
         if wanted is None:
             for rel in _stale_files(package_dir, op, {item.path for item, _ in items}):
                 (package_dir / rel).unlink()
@@ -315,7 +294,7 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
         op_json["ptx"] = _ordered_entries(op, op_json.get("ptx"), (i for i, _ in items), keep_old=wanted is not None)
 
     new_text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
-    changed = _write_atomic(manifest_path, new_text.encode("utf-8")) if new_text != text else False
+    changed = new_text != text and write_atomic(manifest_path, new_text.encode("utf-8"), mode=0o644, skip_if_same=True)
     artifacts = tuple(item for op in ops for item, _ in built.get(op.index, ()))
     seconds = time.perf_counter() - started
     log(f"built {len(artifacts)} PTX file(s) for {len(built)} AOT op(s) in {seconds:.1f} s "

@@ -230,11 +230,10 @@ def _find_ptxas(isa: tuple[int, int]) -> tuple[Any, str] | None:
     Preference: ``TRT_PLUGIN_HUB_PTXAS``, then the one on ``PATH`` (what the author would run by
     hand), then the one bundled with Triton (the build prefers Triton's, which wrote the PTX).
     """
-    import os
-
+    from trt_plugin_hub._settings import read_settings
     from trt_plugin_hub.authoring._ptxbuild._ptxas import PTXAS_ENV, _candidates, _probe
 
-    chosen = os.environ.get(PTXAS_ENV)  # noqa: TID251 - ranks the author's choice first, as the build's search does
+    chosen = read_settings().ptxas
     on_path = shutil.which("ptxas")
 
     def rank(path: str) -> int:

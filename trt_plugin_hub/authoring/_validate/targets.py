@@ -127,8 +127,9 @@ def _wheel_packages(ctx: Findings, root: Path, wheel: Path) -> list[tuple[str, P
 def _distribution_packages(ctx: Findings, name: str) -> tuple[Path, list[tuple[str, Path]]] | None:
     from importlib import metadata
 
+    from packaging.utils import canonicalize_name  # imports packaging.tags: only when looking a name up
+
     from trt_plugin_hub._discovery import ENTRY_POINT_GROUP, locate_package, scan_candidates
-    from trt_plugin_hub.settings import normalize_name
 
     try:
         dist = metadata.distribution(name)
@@ -150,9 +151,9 @@ def _distribution_packages(ctx: Findings, name: str) -> tuple[Path, list[tuple[s
                 continue
             packages.append((module, path))
         return (Path(str(dist.locate_file(""))), packages)
-    wanted = normalize_name(name)
+    wanted = canonicalize_name(name)
     for candidate in scan_candidates():
-        if wanted in {normalize_name(n) for n in candidate.names} and candidate.package_dir is not None:
+        if wanted in {canonicalize_name(n) for n in candidate.names} and candidate.package_dir is not None:
             return (import_root_of(candidate.package_dir)[0], [(candidate.module, candidate.package_dir)])
     return None
 
