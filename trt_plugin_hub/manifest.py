@@ -19,6 +19,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ._errors import ManifestError
+from ._launch import LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
 
 __all__ = [
     "MANIFEST_FILENAME",
@@ -78,7 +79,6 @@ _ARCH = re.compile(r"sm_(\d{2,3})([af]?)\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 _ISA = re.compile(r"\d+\.\d+\Z")
 _CC = re.compile(r"\d+\.\d\Z")
-_EXTRA = re.compile(r"(numel|attr:[A-Za-z_][A-Za-z0-9_]*)\Z")
 _REQUIREMENT_KEYS = ("tensorrt", "torch", "torch_tensorrt", "python", "cuda_driver")
 
 
@@ -126,21 +126,6 @@ class PtxArtifact:
     kernel: str
     sha256: str
     isa: str | None = None
-
-
-@dataclass(frozen=True)
-class LaunchSpec:
-    """How TensorRT launches an elementwise AOT kernel.
-
-    ``grid.x = ceil(numel / elements_per_block)`` where ``numel`` counts the elements of the first
-    input; ``extras`` are the int32 scalars passed after the input pointers: ``"numel"`` or
-    ``"attr:NAME"`` (an attribute; a float travels as its int32 bit pattern).
-    """
-
-    block_threads: int
-    elements_per_block: int
-    extras: tuple[str, ...] = ()
-    shared_mem: int = 0
 
 
 @dataclass(frozen=True)
@@ -435,18 +420,12 @@ def _ptx_list(data: object, package: str, where: str) -> tuple[PtxArtifact, ...]
 
 def _launch(data: object, package: str, where: str) -> LaunchSpec:
     obj = _object(data, package, where)
-    _no_unknown(obj, package, where, {"block_threads", "elements_per_block", "extras", "shared_mem"})
-    ints = {}
-    for key, low, high in (("block_threads", 1, 1024), ("elements_per_block", 1, 1 << 24),
-                           ("shared_mem", 0, 1 << 20)):
-        value = obj.get(key, 0 if key == "shared_mem" else None)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ManifestError(package, f"{where}.{key}", f"an integer from {low} to {high}", value)
-        ints[key] = value
-    extras = obj.get("extras", [])
-    if not isinstance(extras, list) or not all(isinstance(e, str) and _EXTRA.match(e) for e in extras):
-        raise ManifestError(package, f"{where}.extras", "a list of 'numel' or 'attr:NAME'", extras)
-    return LaunchSpec(extras=tuple(extras), **ints)
+    _no_unknown(obj, package, where, set(LAUNCH_KEYS))
+    problems = launch_problems(obj)
+    if problems:
+        first = problems[0]
+        raise ManifestError(package, f"{where}.{first.key}", first.expected, first.found)
+    return launch_spec(obj)
 
 
 # ----------------------------------------------------------------------------------------------

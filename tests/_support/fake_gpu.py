@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from trt_plugin_hub.manifest import LaunchSpec
-from trt_plugin_hub.verify import KernelArg
+from trt_plugin_hub._launch import KernelArg, LaunchSpec
 
 Kernel = Callable[[int, LaunchSpec, Sequence[KernelArg]], None]
 

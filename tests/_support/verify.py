@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from trt_plugin_hub._launch import LaunchSpec
 from trt_plugin_hub.environment import Environment
-from trt_plugin_hub.manifest import LaunchSpec
 from trt_plugin_hub.verify import OpResult, SizeResult, VerifyReport, VerifySettings, parse_sizes
 from trt_plugin_hub.verify._plan import Package
 

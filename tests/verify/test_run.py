@@ -12,11 +12,10 @@ import pytest
 
 from _support.verify import H100, SMALL, fake_report, op_of
 from trt_plugin_hub import verify
-from trt_plugin_hub.aot import float_bits
+from trt_plugin_hub._launch import KernelArg, LaunchSpec, float_bits
 from trt_plugin_hub.cli import EXIT_OK, EXIT_PROBLEMS, main
 from trt_plugin_hub.environment import parse_target
-from trt_plugin_hub.manifest import LaunchSpec
-from trt_plugin_hub.verify import KernelArg, VerifyReport
+from trt_plugin_hub.verify import VerifyReport
 from trt_plugin_hub.verify._plan import Package
 from trt_plugin_hub.verify._run import verify_op
 

@@ -14,22 +14,11 @@ from dataclasses import replace
 from typing import Any
 
 from trt_plugin_hub._errors import HubError
-from trt_plugin_hub.manifest import LaunchSpec, OpSpec
+from trt_plugin_hub._launch import INT32_MAX, LaunchSpec, check_kernel_params, encode_extras, grid_x, pack_kernel_args
+from trt_plugin_hub.manifest import OpSpec
 
 from . import _device
-from ._model import (
-    INT32_MAX,
-    OpResult,
-    SizeResult,
-    VerifyReport,
-    VerifySettings,
-    VerifyStatus,
-    check_kernel_params,
-    extra_values,
-    grid_x,
-    numel_of,
-    pack_kernel_args,
-)
+from ._model import OpResult, SizeResult, VerifyReport, VerifySettings, VerifyStatus, numel_of
 from ._plan import OpPlan, Package, collect_packages, plan_op, raw_op
 
 __all__ = ["POISON_BITS", "run_verify", "verify_op"]
@@ -114,7 +103,7 @@ def _verify_shape(gpu: _device.CudaDevice, function: Any, launch: LaunchSpec, pa
                 # contract makes output 0 like input 0, and so does the reference).
                 buffers = [torch.empty(t.numel() + guard, dtype=t.dtype, device=gpu.tensor_device) for t in expected]
                 outputs = [b[: t.numel()].view(t.shape) for b, t in zip(buffers, expected, strict=True)]
-                extras = extra_values(launch, numel, plan.attrs)
+                extras = encode_extras(launch, numel, plan.attrs)
                 args = pack_kernel_args([t.data_ptr() for t in inputs], extras, [t.data_ptr() for t in outputs])
                 problem = check_kernel_params(params, args)
                 if problem is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trt_plugin_hub._launch import ParamKind, ptx_param_kind
+
 __all__ = [
     "PtxParam",
     "PtxEntry",
@@ -41,13 +43,9 @@ class PtxParam:
         return int(digits) if digits and "x" not in self.ptx_type else 0
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ParamKind:
         """``ptr`` for 64-bit integers (device addresses), ``i32`` for 32-bit integers, else ``other``."""
-        if self.ptx_type in (".u64", ".s64", ".b64"):
-            return "ptr"
-        if self.ptx_type in (".u32", ".s32", ".b32"):
-            return "i32"
-        return "other"
+        return ptx_param_kind(self.ptx_type)
 
 
 @dataclass(frozen=True)

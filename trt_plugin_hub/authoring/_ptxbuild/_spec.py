@@ -13,9 +13,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._launch import LaunchSpec, launch_problems, launch_spec, signature_order_problem
 
 __all__ = [
-    "LaunchInfo",
     "TritonRecipe",
     "NvrtcRecipe",
     "AotOpBuild",
@@ -29,19 +29,6 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 _ARCH = re.compile(r"sm_(\d{2,3})(a?)\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SOURCE_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
-_EXTRA = re.compile(r"numel\Z|attr:[A-Za-z_]\w*\Z")
-# Triton scalar types TensorRT can pass: it only hands int32 extras to an AOT kernel.
-_TRITON_POINTER = re.compile(r"\*(?:fp16|bf16|fp32|fp64|i8|i16|i32|i64|u8|u16|u32|u64|i1|fp8e4nv|fp8e5)\Z")
-
-
-@dataclass(frozen=True)
-class LaunchInfo:
-    """How TensorRT will launch the kernel (the ``launch`` section)."""
-
-    block_threads: int
-    elements_per_block: int
-    extras: tuple[str, ...]
-    shared_mem: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +82,7 @@ class AotOpBuild:
     compiler: str
     archs: tuple[str, ...]
     output_dir: str
-    launch: LaunchInfo
+    launch: LaunchSpec
     recipe: Recipe
 
     @property
@@ -132,41 +119,26 @@ def _relative_dir(text: object, what: str, op_id: str) -> str:
     return path.as_posix()
 
 
-def _launch(data: object, op_id: str) -> LaunchInfo:
+def _launch(data: object, op_id: str) -> LaunchSpec:
+    """The launch section, within the bounds every host checks (the manifest reader's)."""
     obj = _object(data, "launch", op_id)
-    extras = obj.get("extras", [])
-    if not isinstance(extras, list) or not all(isinstance(e, str) and _EXTRA.match(e) for e in extras):
-        raise _fail(f"launch.extras must list 'numel' or 'attr:NAME', found {extras!r}", op_id)
-    return LaunchInfo(
-        block_threads=_positive_int(obj, "block_threads", "launch", op_id),
-        elements_per_block=_positive_int(obj, "elements_per_block", "launch", op_id),
-        extras=tuple(extras),
-        shared_mem=_positive_int(obj, "shared_mem", "launch", op_id, default=0),
-    )
+    problems = launch_problems(obj)
+    if problems:
+        first = problems[0]
+        raise _fail(f"launch.{first.key} must be {first.expected}, found {first.found!r}", op_id)
+    return launch_spec(obj)
 
 
-def _check_param_order(signature: Mapping[str, str], n_extras: int, op_id: str) -> None:
-    """TensorRT passes input pointers, then the int32 extras, then output pointers."""
-    pattern = "".join("p" if t.startswith("*") else ("i" if t == "i32" else "?") for t in signature.values())
-    if not re.match(rf"p*i{{{n_extras}}}p+\Z", pattern):
-        raise _fail(
-            f"build.signature {dict(signature)!r} does not follow TensorRT's AOT argument order: "
-            f"input pointers, then {n_extras} int32 extra(s) (one per launch.extras entry), then at "
-            "least one output pointer", op_id)
-
-
-def _triton(build: Mapping[str, Any], launch: LaunchInfo, op_id: str) -> TritonRecipe:
+def _triton(build: Mapping[str, Any], launch: LaunchSpec, op_id: str) -> TritonRecipe:
     source = build.get("source")
     if not isinstance(source, str) or not _SOURCE_REF.match(source):
         raise _fail(f"build.source must be 'package.module:kernel_function', found {source!r}", op_id)
     signature = _object(build.get("signature"), "build.signature", op_id)
     if not signature:
         raise _fail("build.signature must list the kernel's parameters", op_id)
-    for name, kind in signature.items():
-        if not isinstance(kind, str) or not (kind == "i32" or _TRITON_POINTER.match(kind)):
-            raise _fail(f"build.signature[{name!r}] must be a pointer type such as '*fp32' or 'i32' "
-                        f"(TensorRT passes only pointers and int32 scalars), found {kind!r}", op_id)
-    _check_param_order(signature, len(launch.extras), op_id)
+    problem = signature_order_problem(signature, len(launch.extras))
+    if problem is not None:
+        raise _fail(problem, op_id)
     constexprs = _object(build.get("constexprs", {}), "build.constexprs", op_id)
     for name, value in constexprs.items():
         if name in signature:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._launch import param_order_problem
 from trt_plugin_hub.ptx import max_isa_for_cuda
 
 from ._isa import IsaLimit, format_isa, isa_limit_for_driver
@@ -119,9 +120,8 @@ def _check_params(ptx: str, compiled: CompiledKernel, op: AotOpBuild, arch: str)
     if declared is not None and len(entry.params) != declared:
         raise PtxBuildError(f"kernel {entry.name!r} has {len(entry.params)} PTX parameters, the manifest declares "
                             f"{declared}", op_id=op.op_id, arch=arch)
-    kinds = "".join({"ptr": "p", "i32": "i"}.get(p.kind, "?") for p in entry.params)
     n_extras = len(op.launch.extras)
-    if not re.fullmatch(rf"p*i{{{n_extras}}}p+", kinds):
+    if param_order_problem([p.kind for p in entry.params], n_extras):
         shown = ", ".join(f"{p.ptx_type} {p.name}" for p in entry.params)
         raise PtxBuildError(
             f"kernel {entry.name!r} takes ({shown}); TensorRT passes input pointers, then {n_extras} int32 "

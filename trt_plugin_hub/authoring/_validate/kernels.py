@@ -9,13 +9,12 @@ that reads its ISA is found.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
+from trt_plugin_hub._launch import INT32_ATTR_TYPES, param_kinds, signature_kinds, signature_split
 from trt_plugin_hub.manifest import MANIFEST_FILENAME, OpSpec, PtxArtifact
 
 from .model import BUILD_FIX, REBUILD_FIX, Findings, Severity
@@ -28,46 +27,38 @@ if TYPE_CHECKING:
 __all__ = ["check_launch", "check_ptx", "expected_params", "ptxas_summary"]
 
 
-# Attribute types TensorRT can hand an AOT kernel as an int32 extra (a float as its bits).
-_INT32_PASSABLE = ("int", "float", "bool")
-
-
-def _triton_split(build: Mapping[str, Any] | None) -> tuple[int, int, int] | None:
-    """(input pointers, int32 scalars, output pointers) of a Triton build.signature."""
-    if not build or build.get("compiler") != "triton" or not isinstance(build.get("signature"), dict):
-        return None
-    kinds = "".join("p" if str(t).startswith("*") else "i" for t in build["signature"].values())
-    match = re.fullmatch(r"(p*)(i*)(p*)", kinds)
-    if not match:
-        return None
-    return len(match.group(1)), len(match.group(2)), len(match.group(3))
-
-
 def expected_params(ctx: Findings, op: OpSpec, where: str, signature: Signature | None,
                     manifest_file: str) -> list[tuple[str, str]] | None:
     """TensorRT's launch order for the op's kernel as (kind, label) pairs, or None if unknown."""
     if op.launch is None:
         return None
     extras = list(op.launch.extras)
-    split = _triton_split(op.build)
     n_in = len(signature.tensors) if signature is not None else None
     n_out = signature.outputs if signature is not None else None
-    if split is not None:
-        if n_in is not None and n_out is not None and (split[0], split[1], split[2]) != (n_in, len(extras), n_out):
+    build = op.build
+    if build and build.get("compiler") == "triton" and isinstance(build.get("signature"), dict):
+        kinds = signature_kinds(build["signature"])
+        split = signature_split(kinds, len(extras), n_in)
+        if n_in is not None and n_out is not None and split != (n_in, len(extras), n_out):
+            has = (f"{split[0]} input pointer(s), {split[1]} int32 scalar(s) and {split[2]} output pointer(s)"
+                   if split is not None else
+                   f"parameters ({', '.join(kinds)}) that are not input pointers, {len(extras)} int32 scalar(s), "
+                   "then output pointers")
             ctx.add(Severity.ERROR, "BUILD_SIGNATURE_MISMATCH", manifest_file, f"{where}.build.signature",
-                    f"{op.id}: build.signature has {split[0]} input pointer(s), {split[1]} int32 scalar(s) and "
-                    f"{split[2]} output pointer(s); the plugin has {n_in} input(s), {len(extras)} launch extra(s) "
-                    f"and {n_out} output(s)",
+                    f"{op.id}: build.signature has {has}; the plugin has {n_in} input(s), {len(extras)} launch "
+                    f"extra(s) and {n_out} output(s)",
                     "make build.signature list input pointers, then one i32 per launch.extras entry, then output "
                     "pointers")
-        n_in = split[0] if n_in is None else n_in
-        n_out = split[2] if n_out is None else n_out
+        if split is not None:
+            n_in = split[0] if n_in is None else n_in
+            n_out = split[2] if n_out is None else n_out
     if n_in is None or n_out is None:
         return None
     names = list(signature.tensors) if signature is not None else [f"input {i}" for i in range(n_in)]
-    return ([("ptr", f"{name} (input pointer)") for name in names[:n_in]]
-            + [("i32", f"{extra} (int32)") for extra in extras]
-            + [("ptr", f"outputs[{i}] (output pointer)") for i in range(n_out)])
+    kinds_in_order = param_kinds(n_in, len(extras), n_out)
+    labels = ([f"{name} (input pointer)" for name in names[:n_in]] + [f"{extra} (int32)" for extra in extras]
+              + [f"outputs[{i}] (output pointer)" for i in range(n_out)])
+    return list(zip(kinds_in_order, labels, strict=True))
 
 
 def check_launch(ctx: Findings, op: OpSpec, where: str, signature: Signature | None, manifest_file: str,
@@ -88,7 +79,7 @@ def check_launch(ctx: Findings, op: OpSpec, where: str, signature: Signature | N
             ctx.add(Severity.ERROR, "LAUNCH_ATTR_UNKNOWN", manifest_file, f"{where}.launch.extras[{index}]",
                     f"{op.id}: launch extra {extra!r} names no attribute of the plugin (attributes: "
                     f"{', '.join(types) or 'none'})", "name one of the @trtp.register attributes")
-        elif types.get(name) is not None and types[name] not in _INT32_PASSABLE:
+        elif types.get(name) is not None and types[name] not in INT32_ATTR_TYPES:
             ctx.add(Severity.ERROR, "LAUNCH_ATTR_TYPE", manifest_file, f"{where}.launch.extras[{index}]",
                     f"{op.id}: attribute {name!r} is {types[name]}; TensorRT passes AOT kernels int32 extras only",
                     "pass an int, bool or float attribute (a float travels as its int32 bits), or bake the value "
