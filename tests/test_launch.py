@@ -16,6 +16,7 @@ from _support.manifests import aot_op
 from _support.validate import qdp_package
 from _support.verify import EXAMPLE
 from trt_plugin_hub._errors import ManifestError, PtxBuildError
+from trt_plugin_hub._ptx import parse_ptx
 from trt_plugin_hub._launch import (
     ExtraError,
     LaunchSpec,
@@ -33,7 +34,6 @@ from trt_plugin_hub._launch import (
 from trt_plugin_hub.authoring import validate
 from trt_plugin_hub.authoring._ptxbuild._spec import aot_op_builds
 from trt_plugin_hub.manifest import parse_manifest
-from trt_plugin_hub.ptx import parse_ptx
 
 # ---- argument packing ----------------------------------------------------------------------------
 
@@ -86,7 +86,7 @@ def test_kernel_params_of_the_shipped_ptx_match_tensorrt_order():
         header = parse_ptx((EXAMPLE / "ptx" / f"{name}.ptx").read_bytes())
         (entry,) = header.entries
         args = pack_kernel_args([1], [1] * len(extras), [2])
-        assert check_kernel_params(entry.params, args) is None
+        assert check_kernel_params(entry.types, args) is None
 
 
 def test_kernel_param_mismatches_are_named():

@@ -39,8 +39,8 @@ FORBIDDEN = {("authoring", "_activation"), ("authoring", "_pipeline"), ("verify"
 #: Modules whose group is not their own name: a module path (or its first component) -> group.
 GROUPS = {
     "__main__": "cli",
-    "loader": "_pipeline", "decisions": "_decisions", "environment": "_environment", "discovery": "_discovery",
-    "manifest": "_manifest", "ptx": "_ptx", "settings": "_settings",
+    "loader": "_pipeline", "environment": "_environment", "discovery": "_discovery",
+    "manifest": "_manifest", "settings": "_settings",
     "versions": "_versions",
 }
 

@@ -20,6 +20,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ._errors import ManifestError
 from ._launch import LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
+from ._ptx import ARCH, PtxArtifact
 
 __all__ = [
     "MANIFEST_FILENAME",
@@ -75,7 +76,6 @@ class Priority(str, enum.Enum):
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PLUGIN_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
-_ARCH = re.compile(r"sm_(\d{2,3})([af]?)\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 _ISA = re.compile(r"\d+\.\d+\Z")
 _CC = re.compile(r"\d+\.\d\Z")
@@ -115,17 +115,6 @@ class Requirements:
     def specifiers(self) -> dict[str, str]:
         """The declared specifiers by requirement name, absent ones left out."""
         return {key: value for key in _REQUIREMENT_KEYS if (value := getattr(self, key))}
-
-
-@dataclass(frozen=True)
-class PtxArtifact:
-    """One prebuilt PTX file of an AOT op, for one architecture."""
-
-    arch: str
-    path: str
-    kernel: str
-    sha256: str
-    isa: str | None = None
 
 
 @dataclass(frozen=True)
@@ -397,7 +386,7 @@ def _ptx_list(data: object, package: str, where: str) -> tuple[PtxArtifact, ...]
         obj = _object(item, package, at)
         _no_unknown(obj, package, at, {"arch", "path", "kernel", "sha256", "isa"})
         arch = _string(obj, "arch", package, at)
-        if not _ARCH.match(arch):
+        if not ARCH.match(arch):
             raise ManifestError(package, f"{at}.arch", "an architecture such as 'sm_80' or 'sm_90a'", arch)
         if arch in seen:
             raise ManifestError(package, f"{at}.arch", "one PTX file per architecture", arch)

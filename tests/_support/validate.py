@@ -32,9 +32,9 @@ def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, alpha: float) -> Tuple[trtp.Te
 
 def ptxas_available() -> bool:
     """Whether a ``ptxas`` reading PTX ISA 8.7 (the example's) is found the way ``validate`` looks."""
-    from trt_plugin_hub.authoring._validate.kernels import _find_ptxas
+    from trt_plugin_hub._ptx import find_ptxas
 
-    return _find_ptxas((8, 7)) is not None
+    return find_ptxas((8, 7), prefer="path") is not None
 
 
 def qdp_package(root: Path, qdp: str, ops: str = "", ops_entries: list[dict] | None = None,

@@ -15,6 +15,7 @@ from typing import Any
 
 from trt_plugin_hub._errors import HubError
 from trt_plugin_hub._launch import INT32_MAX, LaunchSpec, check_kernel_params, encode_extras, grid_x, pack_kernel_args
+from trt_plugin_hub._ptx import resolve_ptx
 from trt_plugin_hub.manifest import OpSpec
 
 from . import _device
@@ -30,13 +31,11 @@ POISON_BITS = 0x7FC00000
 def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, settings: VerifySettings,
               rng: random.Random) -> OpResult:
     """Load, launch, compare and time one AOT op at every shape."""
-    from trt_plugin_hub.decisions import resolve_ptx
-    from trt_plugin_hub.ptx import parse_ptx
-
     result = OpResult(plugin=package.name, op=op.id, status=VerifyStatus.ERROR, launch=op.launch)
     if op.launch is None:
         return replace(result, error="the op declares no 'launch' section, so how TensorRT launches it is unknown")
-    resolution = resolve_ptx(op, package.package_dir, env)
+    resolution = resolve_ptx(op.id, op.ptx, package.package_dir, cc=env.compute_capability, max_isa=env.max_ptx_isa,
+                             driver=env.driver)
     artifact = resolution.artifact
     if artifact is not None:
         result = replace(result, arch=artifact.arch, kernel=artifact.kernel, ptx=artifact.path,
@@ -52,7 +51,7 @@ def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, s
     dtype = getattr(gpu.torch, plan.dtype, None)
     if not isinstance(dtype, gpu.torch.dtype) or not dtype.is_floating_point:
         return replace(result, error=f"x-verify.dtype {plan.dtype!r} is not a torch floating-point dtype")
-    entry = parse_ptx(resolution.data).entry(artifact.kernel)
+    entry = resolution.text.entry(artifact.kernel) if resolution.text is not None else None
     if entry is None:  # resolve_ptx checked it
         return replace(result, error=f"{artifact.path}: no entry {artifact.kernel}")
     try:
@@ -62,7 +61,7 @@ def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, s
     sizes: list[SizeResult] = []
     try:
         for shape in settings.shapes:
-            sizes.append(_verify_shape(gpu, function, op.launch, entry.params, plan, dtype, shape, settings, rng))
+            sizes.append(_verify_shape(gpu, function, op.launch, entry.types, plan, dtype, shape, settings, rng))
             if sizes[-1].error and "illegal" in sizes[-1].error.lower():
                 break  # the context is unusable after a fault: later shapes would only repeat it
     finally:

@@ -37,7 +37,7 @@ from _support.example import (  # noqa: E402
 )
 from trt_plugin_hub.authoring import BuildResult, PtxBuildError, build_ptx  # noqa: E402
 from trt_plugin_hub.authoring._ptxbuild import MANIFEST_NAME  # noqa: E402
-from trt_plugin_hub.authoring._ptxbuild._ptxtext import find_entry  # noqa: E402
+from trt_plugin_hub._ptx import find_entry  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
 from trt_plugin_hub._launch import LaunchSpec, launch_problems, launch_spec, signature_order_problem
+from trt_plugin_hub._ptx import ARCH, Arch, parse_arch
 
 __all__ = [
     "TritonRecipe",
@@ -21,12 +22,12 @@ __all__ = [
     "AotOpBuild",
     "CompiledKernel",
     "aot_op_builds",
+    "triton_family_problem",
     "SUPPORTED_SCHEMA_VERSIONS",
 ]
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 
-_ARCH = re.compile(r"sm_(\d{2,3})(a?)\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SOURCE_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
 
@@ -179,11 +180,18 @@ def _archs(build: Mapping[str, Any], op_id: str) -> tuple[str, ...]:
     if not isinstance(archs, list) or not archs:
         raise _fail(f"build.archs must be a non-empty list such as ['sm_80', 'sm_90'], found {archs!r}", op_id)
     for arch in archs:
-        if not isinstance(arch, str) or not _ARCH.match(arch):
-            raise _fail(f"build.archs: {arch!r} is not an architecture such as 'sm_80' or 'sm_90a'", op_id)
+        if not isinstance(arch, str) or not ARCH.match(arch):
+            raise _fail(f"build.archs: {arch!r} is not an architecture such as 'sm_80', 'sm_90a' or 'sm_100f'",
+                        op_id)
     if len(set(archs)) != len(archs):
         raise _fail(f"build.archs lists an architecture twice: {archs!r}", op_id)
     return tuple(archs)
+
+
+def triton_family_problem(target: Arch) -> str:
+    """Why Triton cannot build a family target such as ``sm_100f``."""
+    return (f"build.archs: Triton cannot build the family target {target}: it writes {target.base} or the "
+            f"architecture-specific {target.base}a; list {target.base} for Triton, or build this kernel with NVRTC")
 
 
 def aot_op_builds(manifest: Mapping[str, Any]) -> tuple[AotOpBuild, ...]:
@@ -221,7 +229,11 @@ def aot_op_builds(manifest: Mapping[str, Any]) -> tuple[AotOpBuild, ...]:
         if (output_dir, stem) in stems:
             raise _fail(f"its PTX files would overwrite those of {stems[(output_dir, stem)]}", op_id)
         stems[(output_dir, stem)] = op_id
-        builds.append(AotOpBuild(index=index, op_id=op_id, stem=stem, compiler=compiler,
-                                 archs=_archs(build, op_id), output_dir=output_dir, launch=launch,
-                                 recipe=recipe))
+        archs = _archs(build, op_id)
+        if isinstance(recipe, TritonRecipe):
+            family = next((parse_arch(a) for a in archs if parse_arch(a).suffix == "f"), None)
+            if family is not None:
+                raise _fail(triton_family_problem(family), op_id)
+        builds.append(AotOpBuild(index=index, op_id=op_id, stem=stem, compiler=compiler, archs=archs,
+                                 output_dir=output_dir, launch=launch, recipe=recipe))
     return tuple(builds)

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,13 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
 from trt_plugin_hub._launch import param_order_problem
-from trt_plugin_hub.ptx import max_isa_for_cuda
+from trt_plugin_hub._ptx import (
+    ARCH,
+    IsaLimit,
+    Ptxas,
+    assemble,
+    find_entries,
+    find_ptxas,
+    format_isa,
+    isa_limit_for_driver,
+    max_isa_for_cuda,
+    parse_arch,
+    ptx_isa,
+    ptx_target,
+    target_matches,
+)
 
-from ._isa import IsaLimit, format_isa, isa_limit_for_driver
-from ._ptxas import Ptxas, assemble, find_ptxas
-from ._ptxtext import find_entries, find_entry, ptx_isa, ptx_target
 from ._spec import AotOpBuild, CompiledKernel, TritonRecipe, aot_op_builds
 from .edit import machine_path_problems
 
@@ -102,15 +112,19 @@ def _check_target(ptx: str, op: AotOpBuild, arch: str) -> str:
     target = ptx_target(ptx)
     # Triton always writes the architecture-specific target ('a') from sm_90 on; that PTX only
     # runs on that exact architecture, which is what the manifest then records.
-    if target not in (arch, arch + "a"):
+    if target is None or not target_matches(arch, target):
         raise PtxBuildError(f"asked for {arch}, the PTX says .target {target}", op_id=op.op_id, arch=arch)
     return target
 
 
 def _check_params(ptx: str, compiled: CompiledKernel, op: AotOpBuild, arch: str) -> None:
-    entry = find_entry(ptx, compiled.kernel)
+    try:
+        entries = find_entries(ptx)
+    except PtxFormatError as exc:
+        raise PtxBuildError(f"the PTX's entries cannot be read: {exc}", op_id=op.op_id, arch=arch) from exc
+    entry = next((e for e in entries if e.name == compiled.kernel), None)
     if entry is None:
-        names = [e.name for e in find_entries(ptx)]
+        names = [e.name for e in entries]
         hint = ""
         if any(compiled.kernel in n for n in names):
             hint = " (its name is C++-mangled: declare the kernel extern \"C\")"
@@ -141,7 +155,7 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
         fn = load_triton_kernel(package_dir, recipe, op_id=op.op_id)
 
         def compile_one(arch: str) -> CompiledKernel:
-            return compile_triton(fn, recipe, arch, isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
+            return compile_triton(fn, recipe, parse_arch(arch), isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
     else:
         from .nvrtc import compile_nvrtc, nvrtc_version
 
@@ -216,11 +230,9 @@ def _ordered_entries(op: AotOpBuild, old: object, built: Iterable[BuiltPtx], kee
         entries.update({e["arch"]: e for e in old if isinstance(e, dict) and isinstance(e.get("arch"), str)})
     for item in built:
         entries[item.arch] = item.manifest_entry()
-    order = {arch: i for i, arch in enumerate(op.archs)}
-
-    def rank(arch: str) -> tuple[int, str]:
-        base = arch[:-1] if arch.endswith("a") else arch
-        return (order.get(arch, order.get(base, len(order))), arch)
+    def rank(target: str) -> tuple[int, str]:
+        # Where the architecture it was built for is declared (Triton writes sm_90a for sm_90).
+        return (next((i for i, arch in enumerate(op.archs) if target_matches(arch, target)), len(op.archs)), target)
 
     return [entries[a] for a in sorted(entries, key=rank)]
 
@@ -229,11 +241,13 @@ def _stale_files(package_dir: Path, op: AotOpBuild, keep: set[str]) -> list[str]
     directory = package_dir / op.output_dir
     if not directory.is_dir():
         return []
-    pattern = re.compile(rf"{re.escape(op.stem)}\.sm_\d+a?\.ptx\Z")
+    prefix, suffix = f"{op.stem}.", ".ptx"
     found = []
     for path in sorted(directory.iterdir()):
         rel = f"{op.output_dir}/{path.name}"
-        if pattern.match(path.name) and rel not in keep:
+        name = path.name
+        if (name.startswith(prefix) and name.endswith(suffix) and ARCH.match(name[len(prefix):-len(suffix)])
+                and rel not in keep):
             found.append(rel)
     return found
 

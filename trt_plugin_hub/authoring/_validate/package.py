@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from trt_plugin_hub._errors import ManifestError, PtxBuildError
+from trt_plugin_hub._ptx import IsaLimit, isa_limit_for_driver
 from trt_plugin_hub.manifest import (
     MANIFEST_FILENAME,
     MAX_MANIFEST_BYTES,
@@ -149,12 +149,10 @@ def _read_manifest(ctx: Findings, package_dir: Path, dotted: str,
     return manifest, unbuilt
 
 
-def _isa_limit(ctx: Findings, manifest: PluginManifest, manifest_file: str) -> Any:
+def _isa_limit(ctx: Findings, manifest: PluginManifest, manifest_file: str) -> IsaLimit | None:
     """The newest PTX ISA the declared drivers load, where the package has AOT ops (None otherwise)."""
     if not any(op.kind == "aot" for op in manifest.ops):
         return None
-    from trt_plugin_hub.authoring._ptxbuild._isa import isa_limit_for_driver
-
     try:
         return isa_limit_for_driver(manifest.requires.cuda_driver)
     except PtxBuildError as exc:
