@@ -15,7 +15,7 @@ import pytest
 from _support.dists import DRIVE, run_python
 from _support.upstream.drive import attribute_value
 
-from trt_plugin_hub.manifest import parse_manifest
+from trt_plugin_hub._manifest import parse_manifest
 
 pytestmark = pytest.mark.slow
 

@@ -10,24 +10,31 @@ never another exception. ``HUB_FUZZ_EXAMPLES`` sets the examples per property (3
 from __future__ import annotations
 
 import atexit
+import copy
+import dataclasses
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from _support import manifest_oracle
+
 from trt_plugin_hub._environment import Environment, parse_target
 from trt_plugin_hub._errors import LockError, ManifestError, PtxFormatError, TargetError
 from trt_plugin_hub._reasons import CODES
 from trt_plugin_hub._lock import LockedPlugin, read_lock
-from trt_plugin_hub.manifest import (
+from trt_plugin_hub._manifest import (
     MAX_MANIFEST_BYTES,
+    NOT_BUILT,
+    ManifestDraft,
     PluginManifest,
     parse_manifest,
     read_manifest,
@@ -269,6 +276,80 @@ def test_manifest_file_reader_gives_a_manifest_or_its_own_error_for_any_bytes(ra
         return
     assert manifest.sha256 == hashlib.sha256(raw).hexdigest()
     tally("manifest: file bytes", "valid")
+
+
+# ----------------------------------------------------------------------------------------------
+# Manifests: the strict reader against its regression oracle, and draft mode against strict mode
+
+
+def _outcome(read: Callable[[], Any]) -> tuple[Any, ...]:
+    """What a reader did: the manifest as plain data, or the error's code, field, expectation and text."""
+    try:
+        manifest = read()
+    except ManifestError as exc:
+        return ("error", exc.code, exc.field, exc.expected, repr(exc.found), str(exc), type(exc.__cause__).__name__)
+    data = dataclasses.asdict(manifest)
+    data.pop("extensions", None)
+    for op in data["ops"]:
+        op.pop("extensions", None)
+        op.pop("recipe", None)
+    return ("manifest", repr(data))
+
+
+def _compare_with_oracle(prop: str, data: Any) -> None:
+    new = _outcome(lambda: parse_manifest(copy.deepcopy(data), "fuzz-pkg"))
+    assert new == _outcome(lambda: manifest_oracle.parse_manifest(copy.deepcopy(data), "fuzz-pkg"))
+    _compare_draft(new, parse_manifest(copy.deepcopy(data), "fuzz-pkg", draft=True))
+    tally(prop, new[1] if new[0] == "error" else "same manifest")
+
+
+def _compare_draft(strict: tuple[Any, ...], draft: ManifestDraft) -> None:
+    """Draft mode's first error is strict mode's error; where strict mode reads a manifest, so does
+    draft mode, unless a build section (which strict mode keeps opaque) has errors."""
+    if strict[0] == "error":
+        assert draft.errors and _outcome(lambda: _raise(draft.errors[0])) == strict
+        assert draft.manifest is None or all(e.rule == NOT_BUILT for e in draft.errors)
+        return
+    assert all(e.rule.startswith("build.") for e in draft.errors), draft.errors
+    if not draft.errors:
+        assert _outcome(lambda: draft.manifest) == strict
+
+
+def _raise(error: ManifestError) -> Any:
+    raise error
+
+
+@FUZZ
+@given(json_values)
+def test_strict_reader_gives_the_oracle_s_first_error_for_any_json_value(data: Any):
+    _compare_with_oracle("manifest oracle: any JSON value", data)
+
+
+@FUZZ
+@given(mutated_manifests())
+def test_strict_reader_gives_the_oracle_s_first_error_for_edited_valid_manifests(data: Any):
+    _compare_with_oracle("manifest oracle: edited valid manifests", data)
+
+
+@FUZZ
+@given(valid_manifests())
+def test_strict_reader_reads_the_oracle_s_manifest_from_valid_manifests(data: Any):
+    _compare_with_oracle("manifest oracle: valid manifests", json.loads(json.dumps(data)))
+
+
+@FUZZ
+@given(manifest_bytes)
+@example(b"[" * 100_000 + b"]" * 100_000)
+@example(b'{"schema_version": 1, "name": "a", "ops": [], "name": "b"}')
+@example(b" " * (MAX_MANIFEST_BYTES + 1))
+def test_strict_file_reader_gives_the_oracle_s_result_for_any_bytes(raw: bytes):
+    path = _SCRATCH / "oracle" / "trt_plugin.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(raw)
+    new = _outcome(lambda: read_manifest(path, "fuzz-pkg"))
+    assert new == _outcome(lambda: manifest_oracle.read_manifest(path, "fuzz-pkg"))
+    _compare_draft(new, read_manifest(path, "fuzz-pkg", draft=True))
+    tally("manifest oracle: file bytes", new[1] if new[0] == "error" else "same manifest")
 
 
 # ----------------------------------------------------------------------------------------------

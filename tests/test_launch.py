@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import struct
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,8 @@ from trt_plugin_hub._launch import (
     signature_split,
 )
 from trt_plugin_hub.authoring import validate
-from trt_plugin_hub.authoring._ptxbuild._spec import aot_op_builds
-from trt_plugin_hub.manifest import parse_manifest
+from trt_plugin_hub.authoring._ptxbuild.plan import plan_builds
+from trt_plugin_hub._manifest import parse_manifest
 
 # ---- argument packing ----------------------------------------------------------------------------
 
@@ -132,9 +133,9 @@ def test_signature_order_problem_names_the_type_or_the_order():
     assert signature_order_problem({"x": "*fp32", "n": "i32", "y": "*fp16"}, 1) is None
     assert signature_order_problem({"x": "*fp32", "y": "*fp32"}, 0) is None
     problem = signature_order_problem({"x": "*fp32", "s": "fp32", "y": "*fp32"}, 1)
-    assert problem is not None and "build.signature['s']" in problem and "pointer type" in problem
+    assert problem is not None and problem.key == "signature.s" and "pointer type" in problem.expected
     problem = signature_order_problem({"x": "*fp32", "y": "*fp32", "n": "i32"}, 1)
-    assert problem is not None and "TensorRT's AOT argument order" in problem
+    assert problem is not None and problem.key == "signature" and "TensorRT's AOT argument order" in problem.expected
 
 
 # ---- one table of launch sections, three readers -------------------------------------------------------
@@ -196,10 +197,11 @@ def _reader_verdict(data: dict[str, Any]) -> str | None:
 
 def _planner_verdict(data: dict[str, Any]) -> str | None:
     try:
-        aot_op_builds(data)
+        plan_builds(parse_manifest(data, "acme", draft=True))
     except PtxBuildError as exc:
-        assert str(exc).startswith("acme::op: launch."), exc
-        return str(exc).removeprefix("acme::op: launch.").split(" ")[0]
+        match = re.match(r"acme: field 'ops\[0\]\.launch\.(\w+)'", str(exc))
+        assert match, exc
+        return match.group(1)
     return None
 
 

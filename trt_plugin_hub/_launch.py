@@ -261,20 +261,21 @@ def signature_split(kinds: Sequence[str], extras: int, inputs: int | None = None
     return inputs, 0, len(kinds) - inputs
 
 
-def signature_order_problem(signature: Mapping[str, object], extras: int) -> str | None:
+def signature_order_problem(signature: Mapping[str, object], extras: int) -> LaunchProblem | None:
     """Why a Triton ``build.signature`` cannot be TensorRT's launch order, or ``None``.
 
-    Every type must be a pointer such as ``*fp32`` or ``i32``; in order: input pointers, one
-    ``i32`` per extra, at least one output pointer.
+    Every type must be a pointer such as ``*fp32`` or ``i32`` (the problem's key is then
+    ``signature.NAME``); in order: input pointers, one ``i32`` per extra, at least one output
+    pointer (the key is ``signature``).
     """
     for name, kind in signature.items():
         if triton_param_kind(kind) == "other":
-            return (f"build.signature[{name!r}] must be a pointer type such as '*fp32' or 'i32' "
-                    f"(TensorRT passes only pointers and int32 scalars), found {kind!r}")
+            return LaunchProblem(f"signature.{name}", "a pointer type such as '*fp32' or 'i32' (TensorRT passes only "
+                                 "pointers and int32 scalars)", kind)
     if param_order_problem(signature_kinds(signature), extras):
-        return (f"build.signature {dict(signature)!r} does not follow TensorRT's AOT argument order: "
-                f"input pointers, then {extras} int32 extra(s) (one per launch.extras entry), then at "
-                "least one output pointer")
+        return LaunchProblem("signature", f"TensorRT's AOT argument order: input pointers, then {extras} int32 "
+                             "extra(s) (one per launch.extras entry), then at least one output pointer",
+                             dict(signature))
     return None
 
 

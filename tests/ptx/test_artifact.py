@@ -13,7 +13,7 @@ import pytest
 from _support.manifests import aot_op, ptx_text, rehash
 from trt_plugin_hub._ptx import PtxArtifact, artifact_problems, resolve_ptx, safe_package_path
 from trt_plugin_hub.authoring import validate
-from trt_plugin_hub.manifest import read_manifest
+from trt_plugin_hub._manifest import read_manifest
 
 RELATIVE = "ptx/op.sm_90.ptx"
 

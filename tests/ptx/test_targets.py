@@ -21,8 +21,8 @@ from trt_plugin_hub._ptx import (
     select_arch,
     target_matches,
 )
-from trt_plugin_hub.authoring._ptxbuild._spec import aot_op_builds
-from trt_plugin_hub.manifest import parse_manifest
+from trt_plugin_hub.authoring._ptxbuild.plan import plan_builds
+from trt_plugin_hub._manifest import parse_manifest
 
 HOST = Environment(python="3.12.0", driver="580.65.06", cuda_driver_version=(13, 0), compute_capability=(9, 0))
 
@@ -65,7 +65,7 @@ def _reader_accepts(arch: str) -> bool:
 
 def _planner_accepts(arch: str) -> bool:
     try:
-        aot_op_builds(_manifest_with(arch))
+        plan_builds(parse_manifest(_manifest_with(arch), "acme", draft=True))
     except PtxBuildError as exc:
         assert "build.archs" in str(exc), exc
         return False
@@ -106,11 +106,12 @@ def test_triton_refuses_a_family_target_clearly():
     data = _manifest_with("sm_100f")
     data["ops"][0]["build"] = {"compiler": "triton", "source": "acme.kernels:relu_kernel",
                                "signature": {"x": "*fp32", "n": "i32", "y": "*fp32"}, "archs": ["sm_90", "sm_100f"]}
-    with pytest.raises(PtxBuildError, match=r"Triton cannot build the family target sm_100f.*list sm_100 for Triton"):
-        aot_op_builds(data)
+    with pytest.raises(PtxBuildError, match=r"'ops\[0\]\.build\.archs'.*cannot build the family target sm_100f; list "
+                       r"sm_100 for Triton"):
+        plan_builds(parse_manifest(data, "acme", draft=True))
     nvrtc = copy.deepcopy(data)
     nvrtc["ops"][0]["build"] = {"compiler": "nvrtc", "source": "k.cu", "kernel": "k", "archs": ["sm_90", "sm_100f"]}
-    (build,) = aot_op_builds(nvrtc)
+    (build,) = plan_builds(parse_manifest(nvrtc, "acme", draft=True))
     assert build.archs == ("sm_90", "sm_100f")
 
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from trt_plugin_hub import _upstream
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
+from trt_plugin_hub._manifest import OpKind, OpSpec
 from trt_plugin_hub._ptx import resolve_ptx
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT
-from trt_plugin_hub.manifest import OpKind, OpSpec
 from trt_plugin_hub.settings import Settings
 from trt_plugin_hub.versions import release_at_least
 

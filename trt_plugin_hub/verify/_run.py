@@ -15,12 +15,12 @@ from typing import Any
 
 from trt_plugin_hub._errors import HubError
 from trt_plugin_hub._launch import INT32_MAX, LaunchSpec, check_kernel_params, encode_extras, grid_x, pack_kernel_args
+from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._ptx import resolve_ptx
-from trt_plugin_hub.manifest import OpSpec
 
 from . import _device
 from ._model import OpResult, SizeResult, VerifyReport, VerifySettings, VerifyStatus, numel_of
-from ._plan import OpPlan, Package, collect_packages, plan_op, raw_op
+from ._plan import OpPlan, Package, collect_packages, plan_op
 
 __all__ = ["POISON_BITS", "run_verify", "verify_op"]
 
@@ -44,7 +44,7 @@ def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, s
         message = resolution.problem.message if resolution.problem else "no PTX"
         return replace(result, error=f"[{resolution.problem.code if resolution.problem else 'PTX_MISSING'}] {message}")
     try:
-        plan = plan_op(package, op, raw_op(package, op), settings)
+        plan = plan_op(package, op, settings)
     except ValueError as exc:
         return replace(result, error=str(exc))
     result = replace(result, reference=plan.reference_name, attrs=dict(plan.attrs), dtype=plan.dtype, rtol=plan.rtol)

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._manifest import NvrtcRecipe
 from trt_plugin_hub._ptx import parse_arch
 
-from ._spec import CompiledKernel, NvrtcRecipe
+from .plan import CompiledKernel
 
 __all__ = ["compile_nvrtc", "nvrtc_version"]
 

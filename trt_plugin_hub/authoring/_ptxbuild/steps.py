@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
 from trt_plugin_hub._launch import param_order_problem
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, TritonRecipe, read_manifest
 from trt_plugin_hub._ptx import (
     ARCH,
     IsaLimit,
@@ -31,15 +33,12 @@ from trt_plugin_hub._ptx import (
     target_matches,
 )
 
-from ._spec import AotOpBuild, CompiledKernel, TritonRecipe, aot_op_builds
 from .edit import machine_path_problems
+from .plan import AotOpBuild, CompiledKernel, plan_builds
 
-__all__ = ["MANIFEST_NAME", "BuiltPtx", "BuildResult", "build_ptx"]
+__all__ = ["BuildResult", "BuiltPtx", "build_ptx"]
 
 logger = logging.getLogger(__name__)
-
-#: The manifest file at the root of a plugin package.
-MANIFEST_NAME = "trt_plugin.json"
 
 Log = Callable[[str], object]
 
@@ -263,20 +262,6 @@ def _arch_filter(archs: Sequence[str] | None, ops: Sequence[AotOpBuild]) -> set[
     return wanted
 
 
-def _read_manifest(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise PtxBuildError(f"no {MANIFEST_NAME} in {path.parent}") from exc
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PtxBuildError(f"{MANIFEST_NAME} is not valid JSON: {exc}") from exc
-    if not isinstance(obj, dict):
-        raise PtxBuildError(f"{MANIFEST_NAME} must hold a JSON object")
-    return text, obj
-
-
 def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, log: Log = print) -> BuildResult:
     """Build the PTX of every AOT op of the plugin package at ``package_dir``.
 
@@ -291,16 +276,17 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
     """
     started = time.perf_counter()
     package_dir = Path(package_dir).resolve()
-    manifest_path = package_dir / MANIFEST_NAME
-    text, manifest = _read_manifest(manifest_path)
-    ops = aot_op_builds(manifest)
+    manifest_path = package_dir / MANIFEST_FILENAME
+    if not manifest_path.is_file():
+        raise PtxBuildError(f"no {MANIFEST_FILENAME} in {package_dir}")
+    draft = read_manifest(manifest_path, package_dir.name, draft=True)
+    ops = plan_builds(draft)
     wanted = _arch_filter(archs, ops)
     if not ops:
         log(f"{package_dir.name}: no AOT ops, no PTX to build")
         return BuildResult(package_dir=package_dir, manifest_path=manifest_path, artifacts=(),
                            seconds=time.perf_counter() - started)
-    requires = manifest.get("requires")
-    limit = isa_limit_for_driver(requires.get("cuda_driver") if isinstance(requires, Mapping) else None)
+    limit = isa_limit_for_driver(draft.manifest.requires.cuda_driver if draft.manifest is not None else None)
     forbidden = tuple(str(p) for p in (package_dir, package_dir.parent) if len(p.parts) > 2)
 
     built: dict[int, list[tuple[BuiltPtx, bytes]]] = {}
@@ -313,7 +299,9 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
 
     # Everything compiled and checked: only now touch the package.
     removed: list[str] = []
-    ops_json = manifest["ops"]
+    # The manifest as written, with only the ptx lists replaced: other keys keep their order.
+    document = copy.deepcopy(dict(draft.raw or {}))
+    ops_json = document["ops"]
     for op in ops:
         if op.index not in built:
             continue
@@ -328,13 +316,13 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
         op_json = ops_json[op.index]
         op_json["ptx"] = _ordered_entries(op, op_json.get("ptx"), (i for i, _ in items), keep_old=wanted is not None)
 
-    new_text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
-    changed = _write_atomic(manifest_path, new_text.encode("utf-8")) if new_text != text else False
+    new_text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    changed = _write_atomic(manifest_path, new_text.encode("utf-8"))
     artifacts = tuple(item for op in ops for item, _ in built.get(op.index, ()))
     seconds = time.perf_counter() - started
     log(f"built {len(artifacts)} PTX file(s) for {len(built)} AOT op(s) in {seconds:.1f} s "
         f"(PTX ISA <= {format_isa(limit.isa)} for driver {limit.spec}); "
-        f"{MANIFEST_NAME} {'updated' if changed else 'unchanged'}")
+        f"{MANIFEST_FILENAME} {'updated' if changed else 'unchanged'}")
     return BuildResult(package_dir=package_dir, manifest_path=manifest_path, artifacts=artifacts,
                        removed=tuple(removed), isa_limit=format_isa(limit.isa), manifest_changed=changed,
                        seconds=seconds)

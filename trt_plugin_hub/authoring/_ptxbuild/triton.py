@@ -18,10 +18,11 @@ from typing import Any
 
 from trt_plugin_hub import _guard
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
+from trt_plugin_hub._manifest import TritonRecipe
 from trt_plugin_hub._ptx import Arch, find_entry
 
-from ._spec import CompiledKernel, TritonRecipe, triton_family_problem
 from .edit import body_references, drop_trailing_params
+from .plan import CompiledKernel
 
 __all__ = ["compile_triton", "default_isa", "load_triton_kernel", "triton_version"]
 
@@ -151,8 +152,8 @@ def compile_triton(fn: Any, recipe: TritonRecipe, target: Arch, isa: tuple[int, 
     from triton.compiler import compile as triton_compile
 
     arch = str(target)
-    if target.suffix == "f":
-        raise PtxBuildError(triton_family_problem(target), op_id=op_id, arch=arch)
+    if target.suffix == "f":  # the manifest reader refuses it already; never hand it to Triton
+        raise PtxBuildError(f"Triton cannot build the family target {arch}", op_id=op_id, arch=arch)
     signature = _ast_signature(fn, recipe, op_id)
     source = ASTSource(fn, signature=signature, constexprs=dict(recipe.constexprs))
     options = {"num_warps": recipe.num_warps, "ptx_version": isa[0] * 10 + isa[1]}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError
 from trt_plugin_hub._launch import INT32_ATTR_TYPES, param_kinds, signature_kinds, signature_split
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec, TritonRecipe
 from trt_plugin_hub._ptx import (
     ArtifactCheck,
     ArtifactProblem,
@@ -23,7 +24,6 @@ from trt_plugin_hub._ptx import (
     find_ptxas,
 )
 from trt_plugin_hub._ptx.ptxas import PTXAS_ENV
-from trt_plugin_hub.manifest import MANIFEST_FILENAME, OpSpec
 
 from .model import BUILD_FIX, REBUILD_FIX, Findings, Severity
 from .qdp import Signature
@@ -39,9 +39,8 @@ def expected_params(ctx: Findings, op: OpSpec, where: str, signature: Signature 
     extras = list(op.launch.extras)
     n_in = len(signature.tensors) if signature is not None else None
     n_out = signature.outputs if signature is not None else None
-    build = op.build
-    if build and build.get("compiler") == "triton" and isinstance(build.get("signature"), dict):
-        kinds = signature_kinds(build["signature"])
+    if isinstance(op.recipe, TritonRecipe):
+        kinds = signature_kinds(dict(op.recipe.signature))
         split = signature_split(kinds, len(extras), n_in)
         if n_in is not None and n_out is not None and split != (n_in, len(extras), n_out):
             has = (f"{split[0]} input pointer(s), {split[1]} int32 scalar(s) and {split[2]} output pointer(s)"
