@@ -468,8 +468,8 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
-import trt_plugin_hub.aot as aot  # the plugins' own modules import it for their aot_impl
-from trt_plugin_hub.manifest import LaunchSpec
+import trt_plugin_hub.aot  # the plugins' own modules import it for their aot_impl
+from trt_plugin_hub._launch import LaunchSpec, PackagedKernel, bind
 from torch_tensorrt.dynamo.conversion.plugins._generate_plugin_converter import _generate_plugin_converter
 from torch_tensorrt.dynamo.conversion._ConverterRegistry import ConverterPriority, DYNAMO_CONVERTERS
 t1 = time.perf_counter()
@@ -479,8 +479,8 @@ for module, package_dir, ops in plan:
     for namespace, name, kind, kernel, ptx, sha256 in ops:
         if kind == "aot":
             data = Path(package_dir, ptx).read_bytes()
-            aot.bind(aot.PackagedKernel(f"{namespace}::{name}", kernel, data, "sm_90", ptx, sha256,
-                                        LaunchSpec(block_threads=128, elements_per_block=1024, extras=("numel",))))
+            bind(PackagedKernel(f"{namespace}::{name}", kernel, data, "sm_90", ptx, sha256,
+                                LaunchSpec(block_threads=128, elements_per_block=1024, extras=("numel",))))
         _generate_plugin_converter(namespace, name, overload=None, capability_validator=None,
                                    priority=ConverterPriority.STANDARD, supports_dynamic_shapes=True,
                                    requires_output_allocator=False, use_aot_if_available=kind == "aot")

@@ -1,5 +1,6 @@
 """Shared fixtures: isolated site directories, the private discovery cache, the built example wheel and
-the real upstream layers. Shared builders live in :mod:`_support`."""
+the real upstream layers. Shared builders live in :mod:`_support`.
+"""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def upstream_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def failure_matrix_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One site directory with the good plugin, every case of the failure matrix and a plugin whose
-    capability validator raises (built once: several test modules read it)."""
+    capability validator raises (built once: several test modules read it).
+    """
     from _support.cases import build_site, validator_raising_plugin
 
     return build_site(tmp_path_factory.mktemp("matrix"), extra=[validator_raising_plugin()])

@@ -1,5 +1,6 @@
 """The upstream boundary's calls: the debugging checks, the QDP registry and the runtime versions, where
-upstream's state cannot be read (the real upstream layers are exercised by the integration tests)."""
+upstream's state cannot be read (the real upstream layers are exercised by the integration tests).
+"""
 
 from __future__ import annotations
 

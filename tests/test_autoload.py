@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _support.dists import run_python
+
 from trt_plugin_hub._settings import read_settings
 
 # A stand-in torch_tensorrt and a recording load_on_import: what the hook does, without plugins.

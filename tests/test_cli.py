@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _support.cli import run_cli
 from _support.dists import jit_op, make_dist, manifest, run_python
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from _support.dists import REPO
 
 torch = pytest.importorskip("torch")

@@ -2,7 +2,8 @@
 pip, listed without TensorRT, and activated on the real upstream Python layers with every approach
 (QDP JIT, Triton AOT, NVRTC AOT and the package's own hand-written converter). Each op is converted
 the way Torch-TensorRT's interpreter does and AOT plugins are driven the way TensorRT's builder
-calls them (``tests/_support/upstream/drive.py``)."""
+calls them (``tests/_support/upstream/drive.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from _support.dists import DRIVE, run_python
 from _support.upstream.drive import attribute_value
 
-from trt_plugin_hub.manifest import parse_manifest
+from trt_plugin_hub._manifest import parse_manifest
 
 pytestmark = pytest.mark.slow
 

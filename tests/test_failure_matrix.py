@@ -37,7 +37,7 @@ from _support.plugins import (
 )
 from packaging.utils import canonicalize_name
 
-from trt_plugin_hub._decisions import safe_package_path
+from trt_plugin_hub._ptx import safe_package_path
 from trt_plugin_hub._reasons import CODES
 
 pytestmark = pytest.mark.slow

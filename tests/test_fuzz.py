@@ -10,37 +10,43 @@ never another exception. ``HUB_FUZZ_EXAMPLES`` sets the examples per property (3
 from __future__ import annotations
 
 import atexit
+import copy
+import dataclasses
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _support import manifest_oracle
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from trt_plugin_hub._decisions import safe_package_path
 from trt_plugin_hub._environment import Environment, parse_target
 from trt_plugin_hub._errors import LockError, ManifestError, PtxFormatError, TargetError
-from trt_plugin_hub._reasons import CODES
 from trt_plugin_hub._lock import LockedPlugin, read_lock
-from trt_plugin_hub.manifest import (
+from trt_plugin_hub._manifest import (
     MAX_MANIFEST_BYTES,
+    NOT_BUILT,
+    ManifestDraft,
     PluginManifest,
     parse_manifest,
     read_manifest,
 )
-from trt_plugin_hub.ptx import (
+from trt_plugin_hub._ptx import (
     Arch,
-    PtxHeader,
-    arch_runs_on,
+    PtxText,
     parse_arch,
     parse_ptx,
-    select_ptx,
+    runs_on,
+    safe_package_path,
+    select_arch,
 )
+from trt_plugin_hub._reasons import CODES
 from trt_plugin_hub._versions import (
     SpecCheck,
     check_specifier,
@@ -272,6 +278,81 @@ def test_manifest_file_reader_gives_a_manifest_or_its_own_error_for_any_bytes(ra
 
 
 # ----------------------------------------------------------------------------------------------
+# Manifests: the strict reader against its regression oracle, and draft mode against strict mode
+
+
+def _outcome(read: Callable[[], Any]) -> tuple[Any, ...]:
+    """What a reader did: the manifest as plain data, or the error's code, field, expectation and text."""
+    try:
+        manifest = read()
+    except ManifestError as exc:
+        return ("error", exc.code, exc.field, exc.expected, repr(exc.found), str(exc), type(exc.__cause__).__name__)
+    data = dataclasses.asdict(manifest)
+    data.pop("extensions", None)
+    for op in data["ops"]:
+        op.pop("extensions", None)
+        op.pop("recipe", None)
+    return ("manifest", repr(data))
+
+
+def _compare_with_oracle(prop: str, data: Any) -> None:
+    new = _outcome(lambda: parse_manifest(copy.deepcopy(data), "fuzz-pkg"))
+    assert new == _outcome(lambda: manifest_oracle.parse_manifest(copy.deepcopy(data), "fuzz-pkg"))
+    _compare_draft(new, parse_manifest(copy.deepcopy(data), "fuzz-pkg", draft=True))
+    tally(prop, new[1] if new[0] == "error" else "same manifest")
+
+
+def _compare_draft(strict: tuple[Any, ...], draft: ManifestDraft) -> None:
+    """Draft mode's first error is strict mode's error; where strict mode reads a manifest, so does
+    draft mode, unless a build section (which strict mode keeps opaque) has errors.
+    """
+    if strict[0] == "error":
+        assert draft.errors and _outcome(lambda: _raise(draft.errors[0])) == strict
+        assert draft.manifest is None or all(e.rule == NOT_BUILT for e in draft.errors)
+        return
+    assert all(e.rule.startswith("build.") for e in draft.errors), draft.errors
+    if not draft.errors:
+        assert _outcome(lambda: draft.manifest) == strict
+
+
+def _raise(error: ManifestError) -> Any:
+    raise error
+
+
+@FUZZ
+@given(json_values)
+def test_strict_reader_gives_the_oracle_s_first_error_for_any_json_value(data: Any):
+    _compare_with_oracle("manifest oracle: any JSON value", data)
+
+
+@FUZZ
+@given(mutated_manifests())
+def test_strict_reader_gives_the_oracle_s_first_error_for_edited_valid_manifests(data: Any):
+    _compare_with_oracle("manifest oracle: edited valid manifests", data)
+
+
+@FUZZ
+@given(valid_manifests())
+def test_strict_reader_reads_the_oracle_s_manifest_from_valid_manifests(data: Any):
+    _compare_with_oracle("manifest oracle: valid manifests", json.loads(json.dumps(data)))
+
+
+@FUZZ
+@given(manifest_bytes)
+@example(b"[" * 100_000 + b"]" * 100_000)
+@example(b'{"schema_version": 1, "name": "a", "ops": [], "name": "b"}')
+@example(b" " * (MAX_MANIFEST_BYTES + 1))
+def test_strict_file_reader_gives_the_oracle_s_result_for_any_bytes(raw: bytes):
+    path = _SCRATCH / "oracle" / "trt_plugin.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(raw)
+    new = _outcome(lambda: read_manifest(path, "fuzz-pkg"))
+    assert new == _outcome(lambda: manifest_oracle.read_manifest(path, "fuzz-pkg"))
+    _compare_draft(new, read_manifest(path, "fuzz-pkg", draft=True))
+    tally("manifest oracle: file bytes", new[1] if new[0] == "error" else "same manifest")
+
+
+# ----------------------------------------------------------------------------------------------
 # Specifiers and versions
 
 
@@ -330,13 +411,13 @@ ptx_lines = st.one_of(
 ptx_documents = st.lists(ptx_lines, max_size=10).map("\n".join)
 
 
-def _check_ptx(prop: str, data: bytes | str) -> PtxHeader | None:
+def _check_ptx(prop: str, data: bytes | str) -> PtxText | None:
     try:
         header = parse_ptx(data)
     except PtxFormatError:
         tally(prop, "PtxFormatError")
         return None
-    assert isinstance(header, PtxHeader)
+    assert isinstance(header, PtxText)
     parse_arch(header.target)  # what the parser accepted is a readable architecture
     tally(prop, "header")
     return header
@@ -356,14 +437,14 @@ def test_ptx_parser_reads_the_first_version_and_target_of_ptx_like_text(text: st
         first_version = next(line for line in text.splitlines() if line.strip().startswith(".version"))
         assert header.isa_text == first_version.split()[1]
         for entry in header.entries:
-            assert all(p.startswith(".") for p in entry.params)
+            assert all(p.ptx_type.startswith(".") for p in entry.params)
 
 
 @FUZZ
 @given(st.one_of(st.text(max_size=12), archs, st.builds(lambda a: a.replace("sm_", "compute_"), archs)))
 def test_arch_parser_round_trips_or_raises_its_own_error(text: str):
     try:
-        arch = parse_arch(text)
+        arch = parse_arch(text, virtual=True)
     except PtxFormatError:
         tally("ptx: architecture", "PtxFormatError")
         return
@@ -375,18 +456,18 @@ def test_arch_parser_round_trips_or_raises_its_own_error(text: str):
 @FUZZ
 @given(st.lists(st.one_of(archs, st.text(max_size=8)), max_size=6), st.tuples(st.integers(1, 12), st.integers(0, 9)))
 def test_ptx_selection_only_ever_picks_a_declared_file_that_runs_on_the_gpu(names: list[str], cc: tuple[int, int]):
-    chosen = select_ptx(names, cc)
+    chosen = select_arch(names, cc)
     if chosen is None:
         runnable = []
         for name in names:
             try:
-                runnable.append(arch_runs_on(parse_arch(name), cc))
+                runnable.append(runs_on(parse_arch(name), cc))
             except PtxFormatError:
                 pass
         assert not any(runnable)
         tally("ptx: selection", "none runs")
         return
-    assert chosen in names and arch_runs_on(parse_arch(chosen), cc)
+    assert chosen in names and runs_on(parse_arch(chosen), cc)
     tally("ptx: selection", "chosen")
 
 

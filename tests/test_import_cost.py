@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _support.dists import jit_op, make_dist, manifest
 
 HEAVY = ("torch", "tensorrt", "torch_tensorrt", "triton", "numpy")

@@ -39,8 +39,7 @@ FORBIDDEN = {("authoring", "_activation"), ("authoring", "_pipeline"), ("verify"
 #: Modules whose group is not their own name: a module path (or its first component) -> group.
 GROUPS = {
     "__main__": "cli",
-    "decisions": "_decisions",
-    "manifest": "_manifest", "ptx": "_ptx", "settings": "_settings",
+    "manifest": "_manifest", "settings": "_settings",
     "versions": "_versions",
 }
 

@@ -26,7 +26,6 @@ from trt_plugin_hub._decisions import decide
 from trt_plugin_hub._discovery import scan_candidates
 from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._errors import LockError
-from trt_plugin_hub._pipeline import report
 from trt_plugin_hub._lock import (
     LOCK_SCHEMA,
     build_lock,
@@ -34,6 +33,7 @@ from trt_plugin_hub._lock import (
     read_lock,
     write_lock,
 )
+from trt_plugin_hub._pipeline import report
 from trt_plugin_hub._settings import read_settings
 
 H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution="tensorrt-cu12", torch="2.9.0",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from _support.dists import jit_op
 from _support.plugins import add_plugin
+
 from trt_plugin_hub import _pipeline
 from trt_plugin_hub._errors import StrictModeError
 from trt_plugin_hub._reasons import Status
@@ -74,7 +74,7 @@ def test_a_bug_while_activating_one_plugin_fails_only_that_plugin(hub, monkeypat
     def activate(decision, context):
         if decision.candidate.name == "alpha-ops":
             raise RuntimeError("a bug in the hub")
-        return None  # nothing activated: the plugin's report is its decision
+        # nothing activated: the plugin's report is its decision
 
     monkeypatch.setattr(_pipeline, "activate", activate)
     result = _pipeline.load(settings=read_settings(SETTINGS))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from _support.decisions import decided
 from _support.dists import jit_op
 from _support.plugins import add_plugin
+
 from trt_plugin_hub._activation import OpActivation, PluginActivation
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub._report import findings_from, findings_of, mark_disabled, plugin_report

@@ -195,7 +195,7 @@ def test_cache_dir_follows_the_platform_conventions(tmp_path: Path):
 
 
 def test_log_levels_are_the_ones_logging_knows():
-    assert _settings._LOG_LEVELS == set(logging._nameToLevel)
+    assert set(logging._nameToLevel) == _settings._LOG_LEVELS
 
 
 def test_every_variable_the_package_names_is_in_env_vars():

@@ -17,12 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from trt_plugin_hub.manifest import read_manifest
 from _support.dists import DRIVE, REPO, build_wheel, manifest, pip_install, write_plugin_source
 from _support.upstream import Cell, RegistryUnavailable, assemble, cell_paths, run_in_cell
-from _support.upstream.matrix import CALLS, CELL_SCRIPT, CELLS, TARGET, TARGET_ARCHES, expected, matrix_plugins, parse_output
-from _support.upstream.matrix import render_docs
+from _support.upstream.matrix import (
+    CALLS,
+    CELL_SCRIPT,
+    CELLS,
+    TARGET,
+    TARGET_ARCHES,
+    expected,
+    matrix_plugins,
+    parse_output,
+    render_docs,
+)
+
+from trt_plugin_hub._manifest import read_manifest
 
 pytestmark = pytest.mark.slow
 

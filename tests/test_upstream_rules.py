@@ -82,13 +82,13 @@ def test_only_int_and_float_attributes_are_scalar_ones():
 
 
 def test_aot_impl_that_skips_an_attribute_cannot_be_called_as_tensorrt_calls_it():
-    def full(x, scale, outputs, tactic):  # noqa: ANN001, ANN202
+    def full(x, scale, outputs, tactic):
         return None
 
-    def partial(x, outputs, tactic):  # noqa: ANN001, ANN202
+    def partial(x, outputs, tactic):
         return None
 
-    def star(*args):  # noqa: ANN002, ANN202
+    def star(*args):
         return None
 
     attrs = {"scale": float}

@@ -18,10 +18,10 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._environment import Environment, parse_target, probe_environment
     from ._errors import HubError, LockError, ManifestError, StrictModeError, TargetError
+    from ._manifest import PluginManifest, read_manifest
     from ._pipeline import load, report
     from ._reasons import Check, Reason
     from ._report import OpReport, PluginReport, Report
-    from .manifest import PluginManifest, read_manifest
 
 __all__ = [
     "__version__",
@@ -55,8 +55,8 @@ _LAZY = {
     "Environment": "_environment",
     "probe_environment": "_environment",
     "parse_target": "_environment",
-    "PluginManifest": "manifest",
-    "read_manifest": "manifest",
+    "PluginManifest": "_manifest",
+    "read_manifest": "_manifest",
     "HubError": "_errors",
     "ManifestError": "_errors",
     "StrictModeError": "_errors",

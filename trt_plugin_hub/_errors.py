@@ -32,7 +32,9 @@ class ManifestError(HubError, ValueError):
     """A plugin manifest does not follow the schema.
 
     Carries the package it came from, the dotted field at fault and what was expected, so a
-    plugin author can fix the file without reading the hub's source.
+    plugin author can fix the file without reading the hub's source. ``rule`` names the rule
+    broken with a stable id (``op.id.reserved_namespace``, ``launch.block_threads``...), so a tool
+    can word it its own way; ``op_id`` is the id of the op the field belongs to, where one is read.
     """
 
     def __init__(
@@ -43,12 +45,16 @@ class ManifestError(HubError, ValueError):
         found: object = None,
         *,
         code: str = "MANIFEST_INVALID",
+        rule: str = "",
+        op_id: str | None = None,
     ) -> None:
         self.package = package
         self.code = code
         self.field = field
         self.expected = expected
         self.found = found
+        self.rule = rule
+        self.op_id = op_id
         where = f"{package}: field {field!r}" if field else package
         text = f"{where}: expected {expected}"
         if found is not None:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._environment import Environment
 from ._errors import Finding
+from ._manifest import OpKind, Priority
 from ._reasons import Check, Reason, Status
 from ._settings import canonical_name
-from .manifest import OpKind, Priority
 
 if TYPE_CHECKING:
     from ._activation import PluginActivation

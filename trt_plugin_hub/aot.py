@@ -1,6 +1,6 @@
 """Runtime helpers for plugin authors' ``@trtp.aot_impl`` functions.
 
-The hub chooses the packaged PTX for the GPU, verifies its sha256 and binds it here *before* the
+The hub chooses the packaged PTX for the GPU, verifies its sha256 and binds it *before* the
 converter is generated (upstream decides AOT vs JIT at generation time). An ``aot_impl`` then
 returns what TensorRT needs in one line::
 
@@ -13,44 +13,13 @@ Authors never select architectures, read files or hash anything themselves.
 
 from __future__ import annotations
 
-import struct
-import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ._errors import HubError
-from .manifest import LaunchSpec
+from ._launch import ExtraError, PackagedKernel, bound_kernel, bound_ops, encode_extras, float_bits
 
-__all__ = ["PackagedKernel", "packaged_kernel", "launch", "float_bits", "bound_ops"]
-
-_lock = threading.Lock()
-_BOUND: dict[str, PackagedKernel] = {}
-
-
-@dataclass(frozen=True)
-class PackagedKernel:
-    """The verified PTX of one AOT op for this GPU."""
-
-    op_id: str
-    kernel_name: str
-    ptx: bytes
-    arch: str
-    path: str
-    sha256: str
-    launch: LaunchSpec | None = None
-
-
-def bind(kernel: PackagedKernel) -> None:
-    """Make ``kernel`` the PTX of its op (called by the loader after verifying it)."""
-    with _lock:
-        _BOUND[kernel.op_id] = kernel
-
-
-def bound_ops() -> tuple[str, ...]:
-    """Ids of the ops whose PTX is bound in this process."""
-    with _lock:
-        return tuple(sorted(_BOUND))
+__all__ = ["PackagedKernel", "bound_ops", "float_bits", "launch", "packaged_kernel"]
 
 
 def packaged_kernel(op_id: str) -> PackagedKernel:
@@ -59,23 +28,7 @@ def packaged_kernel(op_id: str) -> PackagedKernel:
     Raises :class:`~trt_plugin_hub.HubError` when the op was not activated through the hub
     (for example when its module was imported by hand), rather than guessing a file.
     """
-    with _lock:
-        kernel = _BOUND.get(op_id)
-    if kernel is None:
-        raise HubError(
-            f"no packaged PTX is bound for {op_id}: activate plugins with trt_plugin_hub.load() "
-            "(or `import torch_tensorrt` with autoload on) before building the engine"
-        )
-    return kernel
-
-
-def float_bits(value: float) -> int:
-    """The int32 whose bits are the float32 ``value``.
-
-    TensorRT passes only int32 extras to AOT kernels; a kernel reads this back with
-    ``__int_as_float`` (CUDA) or ``x.to(tl.float32, bitcast=True)`` (Triton).
-    """
-    return int(struct.unpack("<i", struct.pack("<f", float(value)))[0])
+    return bound_kernel(op_id)
 
 
 def launch(op_id: str, inputs: Sequence[Any], attrs: Mapping[str, Any] | None = None) -> tuple[Any, Any, Any, Any]:
@@ -83,6 +36,7 @@ def launch(op_id: str, inputs: Sequence[Any], attrs: Mapping[str, Any] | None = 
 
     ``grid.x = cdiv(numel, elements_per_block)`` with ``numel`` the element count of the first
     input; extras in declared order: ``numel`` or ``attr:NAME`` (floats as their int32 bits).
+    Raises :class:`~trt_plugin_hub.HubError` when an attribute is missing or does not fit an int32.
     """
     from . import _adapter
 
@@ -91,19 +45,15 @@ def launch(op_id: str, inputs: Sequence[Any], attrs: Mapping[str, Any] | None = 
     if spec is None:
         raise HubError(f"{op_id} declares no 'launch' section; return the launch parameters yourself")
     numel = inputs[0].shape_expr.numel()
+    try:
+        extras = encode_extras(spec, numel, attrs)
+    except ExtraError as exc:
+        if exc.missing:
+            raise HubError(f"{op_id}: launch extra {exc.extra!r} needs attrs[{exc.attribute!r}]") from exc
+        raise HubError(f"{op_id}: {exc}") from exc
     params = _adapter.kernel_launch_params(
         grid=(_adapter.cdiv(numel, spec.elements_per_block), 1, 1),
         block=(spec.block_threads, 1, 1),
         shared_mem=spec.shared_mem,
     )
-    values: list[Any] = []
-    for extra in spec.extras:
-        if extra == "numel":
-            values.append(_adapter.sym_int32(numel))
-        else:
-            name = extra.split(":", 1)[1]
-            if attrs is None or name not in attrs:
-                raise HubError(f"{op_id}: launch extra {extra!r} needs attrs[{name!r}]")
-            value = attrs[name]
-            values.append(_adapter.sym_int32(float_bits(value) if isinstance(value, float) else int(value)))
-    return kernel.kernel_name, kernel.ptx, params, _adapter.sym_int_exprs(values)
+    return kernel.kernel_name, kernel.ptx, params, _adapter.sym_int_exprs([_adapter.sym_int32(v) for v in extras])

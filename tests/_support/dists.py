@@ -149,7 +149,8 @@ def write_plugin_source(root: Path, dist: str, package: str, manifest_text: str,
 
 def build_wheel(project: Path, out: Path) -> Path:
     """``pip wheel`` the project as its author would, minus build isolation (the test environment has
-    setuptools and the compilers); returns the wheel built last."""
+    setuptools and the compilers); returns the wheel built last.
+    """
     out.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",

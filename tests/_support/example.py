@@ -1,5 +1,6 @@
 """The example plugin project (``example_plugin_pkg``) as the PTX build tests use it: clean copies
-without built PTX, and the NVRTC that is installed here."""
+without built PTX, and the NVRTC that is installed here.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from _support.dists import REPO
-from trt_plugin_hub.authoring._ptxbuild import MANIFEST_NAME
+from trt_plugin_hub._manifest import MANIFEST_FILENAME
 
 EXAMPLE_PROJECT = REPO / "example_plugin_pkg"
 PACKAGE = "example_plugin_pkg"
@@ -49,7 +50,7 @@ def copy_example_project(dest: Path, *, with_nvrtc: bool = NVRTC_FITS_DRIVER) ->
     project = dest / "project"
     shutil.copytree(EXAMPLE_PROJECT, project,
                     ignore=shutil.ignore_patterns("build", "*.egg-info", "ptx", "__pycache__"))
-    manifest_path = project / PACKAGE / MANIFEST_NAME
+    manifest_path = project / PACKAGE / MANIFEST_FILENAME
     manifest = read_json(manifest_path)
     for op in manifest["ops"]:
         if op["kind"] == "aot":

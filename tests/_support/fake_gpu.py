@@ -1,5 +1,6 @@
 """A stand-in for ``verify``'s GPU: CPU tensors, and "kernels" that are Python functions reading the
-packed parameters exactly as TensorRT passes them. Imports torch and numpy: skip before importing it."""
+packed parameters exactly as TensorRT passes them. Imports torch and numpy: skip before importing it.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from trt_plugin_hub.manifest import LaunchSpec
-from trt_plugin_hub.verify import KernelArg
+from trt_plugin_hub._launch import KernelArg, LaunchSpec
 
 Kernel = Callable[[int, LaunchSpec, Sequence[KernelArg]], None]
 

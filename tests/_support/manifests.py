@@ -32,7 +32,7 @@ def aot_op(op_id: str, module: str, files: dict[str, str | bytes], *, package: s
 
     The files go to ``package`` (by default the first component of ``module``).
     """
-    package = package or module.split(".")[0]
+    package = package or module.split(".", maxsplit=1)[0]
     name = op_id.split("::")[1]
     entries = []
     for arch in archs:

@@ -122,7 +122,8 @@ def add_plugin(site: Path, dist: str, package: str, ops: Sequence[Mapping[str, A
                files: Mapping[str, str | bytes] | None = None, init: str = "", entry_value: str | None = None,
                with_manifest: bool = True) -> Path:
     """One plugin laid down as an installer would: package ``package`` of distribution ``dist``, its
-    manifest (``manifest_text``, else one listing ``ops``) and ``files``; returns its ``.dist-info``."""
+    manifest (``manifest_text``, else one listing ``ops``) and ``files``; returns its ``.dist-info``.
+    """
     content: dict[str, str | bytes] = dict(files or {})
     content[f"{package}/__init__.py"] = init
     if with_manifest:

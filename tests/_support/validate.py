@@ -1,5 +1,6 @@
 """Builders for the ``validate`` tests: small plugin packages written from QDP and torch sources,
-copies of the example project, and whether a ``ptxas`` is at hand."""
+copies of the example project, and whether a ``ptxas`` is at hand.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def _desc(x: trtp.TensorDesc, y: trtp.TensorDesc, alpha: float) -> Tuple[trtp.Te
 
 def ptxas_available() -> bool:
     """Whether a ``ptxas`` reading PTX ISA 8.7 (the example's) is found the way ``validate`` looks."""
-    from trt_plugin_hub.authoring._validate.kernels import _find_ptxas
+    from trt_plugin_hub._ptx import find_ptxas
 
-    return _find_ptxas((8, 7)) is not None
+    return find_ptxas((8, 7), prefer="path") is not None
 
 
 def qdp_package(root: Path, qdp: str, ops: str = "", ops_entries: list[dict] | None = None,

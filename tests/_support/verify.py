@@ -1,5 +1,6 @@
 """What the ``verify`` tests share: the example package, a host to choose PTX for, small settings, a
-made-up report and copies of the example's op with their own reference. Imports neither torch nor numpy."""
+made-up report and copies of the example's op with their own reference. Imports neither torch nor numpy.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._environment import Environment
-from trt_plugin_hub.manifest import LaunchSpec
+from trt_plugin_hub._launch import LaunchSpec
 from trt_plugin_hub.verify import OpResult, SizeResult, VerifyReport, VerifySettings, parse_sizes
 from trt_plugin_hub.verify._plan import Package
 

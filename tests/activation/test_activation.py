@@ -13,8 +13,16 @@ import json
 from pathlib import Path
 
 import pytest
-
-from _support.dists import DRIVE, build_wheel, jit_op, manifest, pip_install, qdp_module, run_python, write_plugin_source
+from _support.dists import (
+    DRIVE,
+    build_wheel,
+    jit_op,
+    manifest,
+    pip_install,
+    qdp_module,
+    run_python,
+    write_plugin_source,
+)
 
 TARGET = "sm_90, driver=580"
 

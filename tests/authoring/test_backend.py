@@ -15,10 +15,11 @@ import pytest
 
 pytest.importorskip("triton", reason="the Triton build path needs triton")
 
-from _support.example import EXAMPLE_PROJECT, PACKAGE, copy_example_project  # noqa: E402
-from trt_plugin_hub.authoring import KINDS, render_project  # noqa: E402
-from trt_plugin_hub.authoring._project import load_toml  # noqa: E402
-from trt_plugin_hub.authoring._ptxbuild import MANIFEST_NAME  # noqa: E402
+from _support.example import EXAMPLE_PROJECT, PACKAGE, copy_example_project
+
+from trt_plugin_hub._manifest import MANIFEST_FILENAME
+from trt_plugin_hub.authoring import KINDS, render_project
+from trt_plugin_hub.authoring._project import load_toml
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,7 @@ def test_sdist_has_no_ptx_and_the_wheel_built_from_it_ships_ptx_and_manifest(tmp
         wheel = backend.build_wheel(str(dist))
     with zipfile.ZipFile(dist / wheel) as archive:
         names = set(archive.namelist())
-        manifest = json.loads(archive.read(f"{PACKAGE}/{MANIFEST_NAME}"))
+        manifest = json.loads(archive.read(f"{PACKAGE}/{MANIFEST_FILENAME}"))
         for op in manifest["ops"]:
             if op["kind"] != "aot":
                 continue

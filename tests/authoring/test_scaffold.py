@@ -1,6 +1,7 @@
 """``trt-plugin-hub new``: the generated project builds into a wheel (PTX compiled for real),
 validates without errors, lists once pip-installed, and activates on the real upstream Python layers
-(each op converted as Torch-TensorRT's interpreter does, through ``tests/_support/upstream/drive.py``)."""
+(each op converted as Torch-TensorRT's interpreter does, through ``tests/_support/upstream/drive.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from _support.dists import DRIVE, build_wheel, pip_install, run_python
 from _support.upstream.drive import attribute_value
+
 from trt_plugin_hub.authoring import (
     DEFAULT_KINDS,
     KINDS,

@@ -8,9 +8,10 @@ import pytest
 
 pytest.importorskip("triton", reason="the Triton build path needs triton")
 
-from _support.example import PACKAGE, RELU, copy_example_project, op_of, read_json  # noqa: E402
-from trt_plugin_hub.authoring._ptxbuild import MANIFEST_NAME  # noqa: E402
-from trt_plugin_hub.cli import main  # noqa: E402
+from _support.example import PACKAGE, RELU, copy_example_project, op_of, read_json
+
+from trt_plugin_hub._manifest import MANIFEST_FILENAME
+from trt_plugin_hub.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -21,5 +22,5 @@ def test_cli_exits_1_with_the_reason_and_0_on_success(tmp_path: Path, capsys: py
     assert "no AOT op declares ['sm_75']" in capsys.readouterr().err
     assert main(["build", str(package), "--arch", "sm_86"]) == 0
     assert "for sm_86 with triton" in capsys.readouterr().out
-    assert [e["arch"] for e in op_of(read_json(package / MANIFEST_NAME), RELU)["ptx"]] == ["sm_86"]
+    assert [e["arch"] for e in op_of(read_json(package / MANIFEST_FILENAME), RELU)["ptx"]] == ["sm_86"]
 

@@ -1,5 +1,6 @@
 """One plugin: the environment, declared requirements, the user's controls and targets, each rule with its code
-and a sentence with both sides."""
+and a sentence with both sides.
+"""
 
 from __future__ import annotations
 

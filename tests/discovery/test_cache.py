@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-
 from _support import plugins
 from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
+
 from trt_plugin_hub._discovery import cache, scan_candidates
 from trt_plugin_hub._settings import read_settings
 from trt_plugin_hub.cli import main as cli_main

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from _support.dists import make_dist
+
 from trt_plugin_hub._environment import metadata, probe
 
 

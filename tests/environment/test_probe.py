@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from _support.dists import make_dist, run_python
 
 PROBE = """

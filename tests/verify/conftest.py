@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _support.verify import EXAMPLE
+
 from trt_plugin_hub.verify._plan import Package, package_from_dir
 
 

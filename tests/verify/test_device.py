@@ -1,13 +1,14 @@
 """``verify``'s GPU stack: without a GPU (or without cuda-python) the command exits 2 with the reason.
-The one test that launches the shipped PTX runs only where a CUDA GPU and cuda-python are present."""
+The one test that launches the shipped PTX runs only where a CUDA GPU and cuda-python are present.
+"""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from _support.verify import EXAMPLE
+
 from trt_plugin_hub.cli import EXIT_OK, EXIT_USAGE, main
 from trt_plugin_hub.verify import Unavailable, _device
 

@@ -1,5 +1,6 @@
 """What ``verify`` checks and how: ``--package`` folders, each op's reference (``reference_<name>`` or
-``x-reference``) and the ``x-verify`` options."""
+``x-reference``) and the ``x-verify`` options.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ import random
 from pathlib import Path
 
 import pytest
-
 from _support.verify import EXAMPLE, H100, SMALL, custom_package
-from trt_plugin_hub.verify._plan import Package, package_from_dir, plan_op, raw_op
+
+from trt_plugin_hub.verify._plan import Package, package_from_dir, plan_op
 from trt_plugin_hub.verify._run import verify_op
 
 pytest.importorskip("torch")
 pytest.importorskip("numpy")
 
-from _support.fake_gpu import FakeGpu, relu_kernel  # noqa: E402 - needs torch and numpy
+from _support.fake_gpu import FakeGpu, relu_kernel
 
 
 def test_x_reference_and_x_verify_are_read_from_the_manifest(tmp_path: Path, site: Path):
@@ -28,7 +29,7 @@ def test_x_reference_and_x_verify_are_read_from_the_manifest(tmp_path: Path, sit
                                                "extras": ["numel", "attr:gain"]}},
                              source, "vfy_custom")
     loaded = package_from_dir(str(package))
-    plan = plan_op(loaded, loaded.manifest.ops[0], raw_op(loaded, loaded.manifest.ops[0]), SMALL)
+    plan = plan_op(loaded, loaded.manifest.ops[0], SMALL)
     assert plan.reference_name == "vfy_custom.ops:my_relu"
     assert plan.tensor_params == ("x",) and plan.attrs == {"gain": 2.0} and isinstance(plan.attrs["gain"], float)
     assert plan.rtol == 0.0 and plan.dtype == "float32"
@@ -44,7 +45,7 @@ def test_missing_reference_and_unknown_attrs_are_op_errors(tmp_path: Path, site:
     package = custom_package(site, {"x-verify": {"attrs": {"alpha": 1.0}}}, source, "vfy_badattr")
     loaded = package_from_dir(str(package))
     with pytest.raises(ValueError, match=r"x-verify\.attrs names alpha"):
-        plan_op(loaded, loaded.manifest.ops[0], raw_op(loaded, loaded.manifest.ops[0]), SMALL)
+        plan_op(loaded, loaded.manifest.ops[0], SMALL)
 
 
 def test_package_option_accepts_the_project_folder(example: Package):

@@ -1,6 +1,7 @@
 """``verify``'s check pipeline with a stand-in GPU whose kernels are Python reading the packed pointers:
 correct kernels pass, unwritten elements, writes past the end and an ignored attribute are caught, the
-PTX is chosen for the GPU; the exit code follows the report."""
+PTX is chosen for the GPU; the exit code follows the report.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import random
 from collections.abc import Sequence
 
 import pytest
-
 from _support.verify import H100, SMALL, fake_report, op_of
+
 from trt_plugin_hub import verify
-from trt_plugin_hub.aot import float_bits
-from trt_plugin_hub.cli import EXIT_OK, EXIT_PROBLEMS, main
 from trt_plugin_hub._environment import parse_target
-from trt_plugin_hub.manifest import LaunchSpec
+from trt_plugin_hub._launch import KernelArg, LaunchSpec, float_bits
+from trt_plugin_hub.cli import EXIT_OK, EXIT_PROBLEMS, main
 from trt_plugin_hub.verify import KernelArg, VerifyReport
 from trt_plugin_hub.verify._plan import Package
 from trt_plugin_hub.verify._run import verify_op
@@ -23,7 +23,7 @@ from trt_plugin_hub.verify._run import verify_op
 pytest.importorskip("torch")
 pytest.importorskip("numpy")
 
-from _support.fake_gpu import (  # noqa: E402 - needs torch and numpy
+from _support.fake_gpu import (
     FakeGpu,
     floats,
     relu_kernel,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _support.verify import fake_report
+
 from trt_plugin_hub.verify import format_table
 
 

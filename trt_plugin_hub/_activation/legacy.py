@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
+from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._reasons import Check, Reason, Status
-from trt_plugin_hub.manifest import OpSpec
 
 from .qdp import scalar_attribute_problem
 from .steps import LEGACY_DONE, REGISTERED, Failed, Outcome, confirm_converter

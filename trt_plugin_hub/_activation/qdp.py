@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from trt_plugin_hub import _guard, _upstream, aot
+from trt_plugin_hub import _guard, _launch, _upstream
 from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
@@ -108,8 +108,8 @@ def _bind_ptx(op_decision: OpDecision, definition: Any, checks: list[Check],
     artifact = op_decision.ptx
     if artifact is None or op_decision.ptx_bytes is None:
         raise ValueError(f"{op.id} was accepted as aot without verified PTX")
-    aot.bind(aot.PackagedKernel(op.id, artifact.kernel, op_decision.ptx_bytes, artifact.arch, artifact.path,
-                                artifact.sha256, op.launch))
+    _launch.bind(_launch.PackagedKernel(op.id, artifact.kernel, op_decision.ptx_bytes, artifact.arch,
+                                        artifact.path, artifact.sha256, op.launch))
     checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
     return None
 

@@ -9,8 +9,8 @@ from typing import Any
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._adapter import DebugCheck
 from trt_plugin_hub._guard import Failure
+from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._reasons import Check, Reason, Status
-from trt_plugin_hub.manifest import OpSpec
 
 __all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "confirm_converter", "log", "registered_ops",
            "upstream_check"]

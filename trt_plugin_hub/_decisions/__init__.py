@@ -3,7 +3,7 @@
 Input: discovered candidates, an :class:`~trt_plugin_hub.Environment` (this host or a target) and
 the settings. Output: one :class:`PluginDecision` per candidate, each op accepted (status
 ``available``) or rejected with a stable code and a sentence. Pure functions of their inputs,
-apart from reading the packaged PTX files they check (:mod:`.ptx`).
+apart from reading the packaged PTX files they check (:func:`trt_plugin_hub._ptx.resolve_ptx`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from trt_plugin_hub._settings import Settings, canonical_name
 from .conflicts import resolve_conflicts
 from .model import LockCheck, OpDecision, PluginDecision
 from .plugin import decide_plugin, duplicate, screen
-from .ptx import PtxResolution, resolve_ptx, safe_package_path
 
-__all__ = ["LockCheck", "OpDecision", "PluginDecision", "PtxResolution", "decide", "resolve_ptx",
-           "safe_package_path"]
+__all__ = ["LockCheck", "OpDecision", "PluginDecision", "decide"]
 
 
 def decide(

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from trt_plugin_hub import _upstream
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
+from trt_plugin_hub._manifest import OpKind, OpSpec
+from trt_plugin_hub._ptx import resolve_ptx
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT
 from trt_plugin_hub._versions import release_at_least
-from trt_plugin_hub.manifest import OpKind, OpSpec
 
 from .model import OpDecision
-from .ptx import resolve_ptx
 
 __all__ = ["decide_op"]
 
@@ -58,7 +58,8 @@ def _aot(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision:
         return OpDecision(op, Status.AVAILABLE, mode="aot",
                           checks=(Check("ptx selection", None, f"no GPU: not checked (ships {shipped})"),))
     if blocker is None:
-        resolution = resolve_ptx(op, candidate.package_dir, env)
+        resolution = resolve_ptx(op.id, op.ptx, candidate.package_dir, cc=env.compute_capability,
+                                 max_isa=env.max_ptx_isa, driver=env.driver)
         checks.extend(resolution.checks)
         if resolution.problem is not None:
             blocker = resolution.problem

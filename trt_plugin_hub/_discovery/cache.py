@@ -45,10 +45,10 @@ from typing import Any, cast
 
 from trt_plugin_hub._atomic import TMP_SUFFIX, write_atomic
 from trt_plugin_hub._errors import ManifestError
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, read_manifest
 from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._version import __version__
-from trt_plugin_hub.manifest import MANIFEST_FILENAME, read_manifest
 
 from .scan import Candidate, EntryPointRecord, foreign_reason, locate_package, scan_candidates
 

@@ -19,9 +19,9 @@ from importlib import metadata as _metadata
 from pathlib import Path
 
 from trt_plugin_hub._errors import ManifestError
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, PluginManifest, read_manifest
 from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import canonical_name
-from trt_plugin_hub.manifest import MANIFEST_FILENAME, PluginManifest, read_manifest
 
 __all__ = ["ENTRY_POINT_GROUP", "Candidate", "EntryPointRecord", "foreign_reason", "locate_package", "scan_candidates",
            "scan_entry_points"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from trt_plugin_hub.ptx import max_isa_for_cuda
+from trt_plugin_hub._ptx import max_isa_for_cuda
 
 __all__ = ["Environment"]
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import replace
 
 from trt_plugin_hub._errors import TargetError
+from trt_plugin_hub._ptx import cuda_version_for_driver, parse_arch
 from trt_plugin_hub._settings import Settings, warn_invalid
-from trt_plugin_hub.ptx import cuda_version_for_driver, parse_arch
 
 from .model import Environment
 from .probe import probe_environment
@@ -79,14 +79,14 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
 
 def _parse_cc(value: str) -> tuple[int, int]:
     value = value.strip().lower()
-    if re.fullmatch(r"\d+\.\d", value):
+    if re.fullmatch(r"\d{1,2}\.\d", value):
         major, minor = value.split(".")
         return int(major), int(minor)
     try:
-        arch = parse_arch(value if value.startswith(("sm_", "compute_")) else f"sm_{value}")
+        arch = parse_arch(value if value.startswith(("sm_", "compute_")) else f"sm_{value}", virtual=True)
     except ValueError as exc:
         raise TargetError(f"not a GPU architecture: {value!r} (use sm_90 or cc=9.0)") from exc
-    return arch.major, arch.minor
+    return arch.cc
 
 
 def current_environment(settings: Settings) -> Environment:

@@ -7,8 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
-
-from ._ptxbuild import MANIFEST_NAME
+from trt_plugin_hub._manifest import MANIFEST_FILENAME
 
 __all__ = ["load_toml", "plugin_package_dirs"]
 
@@ -41,7 +40,7 @@ def plugin_package_dirs(project_dir: Path) -> list[Path]:
     config = load_toml(pyproject).get("tool", {}).get(_CONFIG_TABLE, {}) if pyproject.is_file() else {}
     packages = config.get("packages")
     if packages is None:
-        return sorted({p.parent for pattern in (f"*/{MANIFEST_NAME}", f"src/*/{MANIFEST_NAME}")
+        return sorted({p.parent for pattern in (f"*/{MANIFEST_FILENAME}", f"src/*/{MANIFEST_FILENAME}")
                        for p in project_dir.glob(pattern)})
     if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
         raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages must be a list of directory names, "
@@ -52,7 +51,7 @@ def plugin_package_dirs(project_dir: Path) -> list[Path]:
         if rel.is_absolute() or ".." in rel.parts:
             raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} must be a path inside the project")
         path = project_dir / rel
-        if not (path / MANIFEST_NAME).is_file():
-            raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} has no {MANIFEST_NAME}")
+        if not (path / MANIFEST_FILENAME).is_file():
+            raise PtxBuildError(f"[tool.{_CONFIG_TABLE}] packages: {name!r} has no {MANIFEST_FILENAME}")
         dirs.append(path)
     return dirs

@@ -30,7 +30,7 @@ from string import Template
 from typing import Any
 
 from trt_plugin_hub._errors import ScaffoldError
-from trt_plugin_hub.manifest import RESERVED_NAMESPACES
+from trt_plugin_hub._manifest import RESERVED_NAMESPACES
 
 __all__ = ["KINDS", "DEFAULT_KINDS", "ScaffoldError", "ProjectNames", "project_names", "render_project",
            "create_project"]

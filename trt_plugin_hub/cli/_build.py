@@ -9,22 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._manifest import MANIFEST_FILENAME
 
 from ._common import EXIT_OK, EXIT_PROBLEMS
 
 __all__ = ["register", "run"]
-
-_MANIFEST = "trt_plugin.json"
 
 
 def register(sub: Any) -> None:
     """Add ``build`` to the command line."""
     parser = sub.add_parser(
         "build", help="compile a plugin package's AOT kernels to PTX (no GPU needed)",
-        description=f"Compile the AOT kernels of a plugin package (the directory holding {_MANIFEST}) to PTX, write "
-                    "them into the package and record them in the manifest. No GPU needed. Building the wheel "
-                    "with the hub's build backend does the same.")
-    parser.add_argument("package_dir", type=Path, help=f"directory that holds {_MANIFEST}")
+        description=f"Compile the AOT kernels of a plugin package (the directory holding {MANIFEST_FILENAME}) to PTX, "
+                    "write them into the package and record them in the manifest. No GPU needed. Building the "
+                    "wheel with the hub's build backend does the same.")
+    parser.add_argument("package_dir", type=Path, help=f"directory that holds {MANIFEST_FILENAME}")
     parser.add_argument("--arch", action="append", dest="archs", metavar="SM",
                         help="build only this architecture (repeatable; default: every one each op declares)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")

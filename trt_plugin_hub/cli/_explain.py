@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _debug_checks(plugin: Any) -> list[Any]:
     """The upstream page's three debugging checks of every active QDP op, run for real where TensorRT is present."""
+    from trt_plugin_hub._manifest import OpKind
     from trt_plugin_hub._reasons import Check
-    from trt_plugin_hub.manifest import OpKind
 
     checks: list[Check] = []
     for op in plugin.ops:

@@ -4,7 +4,7 @@ For each AOT op of the installed plugin packages (or of the packages named with 
 the command
 
 1. chooses and verifies the PTX for this GPU exactly as activation does
-   (:func:`trt_plugin_hub.decisions.resolve_ptx`: architecture, sha256, target, ISA, entry);
+   (:func:`trt_plugin_hub._ptx.resolve_ptx`: architecture, sha256, target, ISA, entry);
 2. loads it through the CUDA driver (``cuModuleLoadData``, cuda-python) and launches it the way
    TensorRT launches an AOT plugin: parameters in the order input pointers, int32 extras, output
    pointers; grid and block from the manifest's ``launch`` section;
@@ -32,16 +32,11 @@ from ._model import (
     DEFAULT_RTOL,
     DEFAULT_SIZES,
     REPORT_SCHEMA,
-    KernelArg,
     OpResult,
     SizeResult,
     VerifyReport,
     VerifySettings,
     VerifyStatus,
-    check_kernel_params,
-    extra_values,
-    grid_x,
-    pack_kernel_args,
     parse_shape,
     parse_sizes,
 )
@@ -52,18 +47,13 @@ __all__ = [
     "DEFAULT_RTOL",
     "DEFAULT_SIZES",
     "REPORT_SCHEMA",
-    "KernelArg",
     "OpResult",
     "SizeResult",
     "Unavailable",
     "VerifyReport",
     "VerifySettings",
     "VerifyStatus",
-    "check_kernel_params",
-    "extra_values",
     "format_table",
-    "grid_x",
-    "pack_kernel_args",
     "parse_shape",
     "parse_sizes",
     "run_verify",

@@ -14,9 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from trt_plugin_hub.manifest import LaunchSpec
-
-from ._model import KernelArg
+from trt_plugin_hub._launch import KernelArg, LaunchSpec
 
 __all__ = ["CudaDevice", "Unavailable", "host_environment", "load_gpu_stack"]
 

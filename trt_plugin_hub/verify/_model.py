@@ -1,7 +1,7 @@
 """What ``verify`` works with and reports: settings, shapes, results and their JSON.
 
-Also the pure launch helpers (argument packing, the int32 extras, the grid): how TensorRT passes
-an AOT kernel its parameters. None of this imports torch or cuda-python.
+None of this imports torch or cuda-python. How TensorRT passes an AOT kernel its parameters
+(argument packing, the int32 extras, the grid) is :mod:`trt_plugin_hub._launch`'s.
 """
 
 from __future__ import annotations
@@ -11,29 +11,21 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from trt_plugin_hub.aot import float_bits
-from trt_plugin_hub.manifest import LaunchSpec
+from trt_plugin_hub._launch import LaunchSpec
 
 __all__ = [
     "DEFAULT_ATTR_VALUES",
     "DEFAULT_RTOL",
     "DEFAULT_SIZES",
-    "INT32_MAX",
-    "INT32_MIN",
     "REPORT_SCHEMA",
-    "KernelArg",
     "OpResult",
     "SizeResult",
     "VerifyReport",
     "VerifySettings",
     "VerifyStatus",
-    "check_kernel_params",
-    "extra_values",
-    "grid_x",
     "numel_of",
-    "pack_kernel_args",
     "parse_shape",
     "parse_sizes",
 ]
@@ -52,9 +44,6 @@ DEFAULT_ATTR_VALUES: dict[str, Any] = {"float": 1.5, "int": 3, "bool": True}
 #: Relative error (max-norm, see ``SizeResult.max_rel_error``) accepted for float32 outputs.
 DEFAULT_RTOL = 1e-5
 
-INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
-_POINTER_TYPES = frozenset({".u64", ".b64", ".s64"})
-_INT32_TYPES = frozenset({".u32", ".b32", ".s32"})
 
 
 class VerifyStatus(str, enum.Enum):
@@ -69,76 +58,7 @@ class VerifyStatus(str, enum.Enum):
 
 
 # ----------------------------------------------------------------------------------------------
-# Pure helpers: argument packing and shapes (unit-tested without a GPU)
-
-
-@dataclass(frozen=True)
-class KernelArg:
-    """One kernel parameter as TensorRT passes it: a device pointer or an int32 scalar."""
-
-    kind: Literal["ptr", "i32"]
-    value: int
-    role: str = ""  # "input 0", "extra numel", "output 0": for error messages
-
-
-def grid_x(launch: LaunchSpec, numel: int) -> int:
-    """``ceil(numel / elements_per_block)``: the grid TensorRT launches for ``numel`` elements."""
-    return -(-numel // launch.elements_per_block)
-
-
-def extra_values(launch: LaunchSpec, numel: int, attrs: Mapping[str, Any]) -> tuple[int, ...]:
-    """The int32 extras in declared order: ``numel`` or an attribute (a float as its bits).
-
-    Raises ``ValueError`` when a value does not fit an int32 (TensorRT's extras are SymInt32, so
-    a kernel could never receive it) or an attribute the launch names has no value.
-    """
-    values: list[int] = []
-    for extra in launch.extras:
-        if extra == "numel":
-            value = numel
-        else:
-            name = extra.split(":", 1)[1]
-            if name not in attrs:
-                raise ValueError(f"launch extra {extra!r} needs a value for attribute {name!r}")
-            raw = attrs[name]
-            # Same rule as aot.launch: floats travel as their IEEE-754 bits, everything else as int.
-            value = float_bits(raw) if isinstance(raw, float) else int(raw)
-        if not INT32_MIN <= value <= INT32_MAX:
-            raise ValueError(f"launch extra {extra!r} = {value} does not fit an int32")
-        values.append(value)
-    return tuple(values)
-
-
-def pack_kernel_args(inputs: Sequence[int], extras: Sequence[int], outputs: Sequence[int]) -> tuple[KernelArg, ...]:
-    """Kernel parameters in TensorRT's AOT order: input pointers, int32 extras, output pointers."""
-    args = [KernelArg("ptr", int(p), f"input {i}") for i, p in enumerate(inputs)]
-    args += [KernelArg("i32", int(v), f"extra {i}") for i, v in enumerate(extras)]
-    args += [KernelArg("ptr", int(p), f"output {i}") for i, p in enumerate(outputs)]
-    for arg in args:
-        if arg.kind == "i32" and not INT32_MIN <= arg.value <= INT32_MAX:
-            raise ValueError(f"{arg.role} = {arg.value} does not fit an int32")
-        if arg.kind == "ptr" and not 0 <= arg.value < (1 << 64):
-            raise ValueError(f"{arg.role} = {arg.value:#x} is not a 64-bit address")
-    return tuple(args)
-
-
-def check_kernel_params(params: Sequence[str], args: Sequence[KernelArg]) -> str | None:
-    """Why the PTX entry's parameter list cannot take ``args``, or ``None`` if it matches.
-
-    The driver copies each parameter by the size the kernel declares, so a count or width
-    mismatch would read garbage instead of failing; catch it before launching. (Triton's two
-    hidden scratch pointers, when not stripped, show up here as extra parameters.)
-    """
-    if len(params) != len(args):
-        wanted = ", ".join(a.kind for a in args) or "none"
-        return (f"the kernel declares {len(params)} parameter(s) ({', '.join(params) or 'none'}), "
-                f"TensorRT passes {len(args)} ({wanted})")
-    for index, (ptype, arg) in enumerate(zip(params, args, strict=True)):  # same length: checked above
-        allowed = _POINTER_TYPES if arg.kind == "ptr" else _INT32_TYPES
-        if ptype not in allowed:
-            expected = "a 64-bit pointer" if arg.kind == "ptr" else "a 32-bit integer"
-            return f"kernel parameter {index} is {ptype}, but TensorRT passes {arg.role} there ({expected})"
-    return None
+# Shapes (unit-tested without a GPU)
 
 
 def parse_shape(text: str) -> tuple[int, ...]:

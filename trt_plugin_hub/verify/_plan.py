@@ -9,7 +9,6 @@ values to test with), ``dtype`` and ``rtol``.
 from __future__ import annotations
 
 import inspect
-import json
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,11 +17,11 @@ from typing import Any
 
 from trt_plugin_hub import _guard
 from trt_plugin_hub._errors import HubError
-from trt_plugin_hub.manifest import MANIFEST_FILENAME, OpSpec, PluginManifest, read_manifest
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec, PluginManifest, read_manifest
 
 from ._model import DEFAULT_ATTR_VALUES, DEFAULT_RTOL, VerifySettings
 
-__all__ = ["OpPlan", "Package", "collect_packages", "package_from_dir", "plan_op", "raw_op"]
+__all__ = ["OpPlan", "Package", "collect_packages", "package_from_dir", "plan_op"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,6 @@ class Package:
     package_dir: Path
     module: str
     manifest: PluginManifest
-    raw: Mapping[str, Any]  # the manifest's JSON, for the op-level x- extension keys
 
 
 def collect_packages(settings: VerifySettings) -> tuple[list[Package], list[str]]:
@@ -53,8 +51,7 @@ def collect_packages(settings: VerifySettings) -> tuple[list[Package], list[str]
         if candidate.problem is not None:  # e.g. a duplicate plugin name: it never activates
             problems.append(f"{candidate.name}: {candidate.problem.message}")
             continue
-        raw = json.loads(candidate.manifest_path.read_text(encoding="utf-8"))
-        packages.append(Package(candidate.name, candidate.package_dir, candidate.module, candidate.manifest, raw))
+        packages.append(Package(candidate.name, candidate.package_dir, candidate.module, candidate.manifest))
     return packages, problems
 
 
@@ -80,16 +77,7 @@ def package_from_dir(text: str) -> Package:
     if parent not in sys.path:
         sys.path.insert(0, parent)
     manifest = read_manifest(path / MANIFEST_FILENAME, module)
-    raw = json.loads((path / MANIFEST_FILENAME).read_text(encoding="utf-8"))
-    return Package(manifest.name, path, module, manifest, raw)
-
-
-def raw_op(package: Package, op: OpSpec) -> Mapping[str, Any]:
-    """The op's object in the manifest's JSON, for its ``x-`` keys (empty when not found)."""
-    for item in package.raw.get("ops", []):
-        if isinstance(item, dict) and item.get("id") == op.id and (item.get("overload") or None) == op.overload:
-            return item
-    return {}
+    return Package(manifest.name, path, module, manifest)
 
 
 @dataclass(frozen=True)
@@ -104,10 +92,13 @@ class OpPlan:
     rtol: float
 
 
-def plan_op(package: Package, op: OpSpec, raw: Mapping[str, Any], settings: VerifySettings) -> OpPlan:
-    """Resolve the reference and the attribute values; raises ``ValueError`` with the reason."""
-    reference, spec = _reference(package, op, raw)
-    given, dtype, rtol = _options(raw, settings)
+def plan_op(package: Package, op: OpSpec, settings: VerifySettings) -> OpPlan:
+    """Resolve the reference and the attribute values; raises ``ValueError`` with the reason.
+
+    The op's ``x-reference`` and ``x-verify`` come from its manifest extensions.
+    """
+    reference, spec = _reference(package, op)
+    given, dtype, rtol = _options(op.extensions, settings)
     launch = op.launch
     if launch is None:
         raise ValueError("the op declares no 'launch' section, so how TensorRT launches it is unknown")
@@ -125,9 +116,9 @@ def plan_op(package: Package, op: OpSpec, raw: Mapping[str, Any], settings: Veri
     return OpPlan(reference, spec, tuple(tensors), attrs, dtype, float(rtol))
 
 
-def _reference(package: Package, op: OpSpec, raw: Mapping[str, Any]) -> tuple[Callable[..., Any], str]:
+def _reference(package: Package, op: OpSpec) -> tuple[Callable[..., Any], str]:
     """The op's eager reference (imported through the guard) and its ``module:function`` name."""
-    spec = raw.get("x-reference")
+    spec = op.extensions.get("x-reference")
     if spec is not None:
         if not isinstance(spec, str) or spec.count(":") != 1:
             raise ValueError(f"x-reference must be 'module:function', found {spec!r}")
@@ -144,9 +135,9 @@ def _reference(package: Package, op: OpSpec, raw: Mapping[str, Any]) -> tuple[Ca
     return reference, spec
 
 
-def _options(raw: Mapping[str, Any], settings: VerifySettings) -> tuple[dict[str, Any], str, float]:
+def _options(extensions: Mapping[str, Any], settings: VerifySettings) -> tuple[dict[str, Any], str, float]:
     """The op's ``x-verify``: attribute values to test with, the dtype and the tolerance."""
-    options = raw.get("x-verify", {})
+    options = extensions.get("x-verify", {})
     if not isinstance(options, dict):
         raise ValueError(f"x-verify must be an object, found {options!r}")
     given = options.get("attrs", {})

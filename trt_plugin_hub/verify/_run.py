@@ -14,23 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from trt_plugin_hub._errors import HubError
-from trt_plugin_hub.manifest import LaunchSpec, OpSpec
+from trt_plugin_hub._launch import INT32_MAX, LaunchSpec, check_kernel_params, encode_extras, grid_x, pack_kernel_args
+from trt_plugin_hub._manifest import OpSpec
+from trt_plugin_hub._ptx import resolve_ptx
 
 from . import _device
-from ._model import (
-    INT32_MAX,
-    OpResult,
-    SizeResult,
-    VerifyReport,
-    VerifySettings,
-    VerifyStatus,
-    check_kernel_params,
-    extra_values,
-    grid_x,
-    numel_of,
-    pack_kernel_args,
-)
-from ._plan import OpPlan, Package, collect_packages, plan_op, raw_op
+from ._model import OpResult, SizeResult, VerifyReport, VerifySettings, VerifyStatus, numel_of
+from ._plan import OpPlan, Package, collect_packages, plan_op
 
 __all__ = ["POISON_BITS", "run_verify", "verify_op"]
 
@@ -41,13 +31,11 @@ POISON_BITS = 0x7FC00000
 def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, settings: VerifySettings,
               rng: random.Random) -> OpResult:
     """Load, launch, compare and time one AOT op at every shape."""
-    from trt_plugin_hub.decisions import resolve_ptx
-    from trt_plugin_hub.ptx import parse_ptx
-
     result = OpResult(plugin=package.name, op=op.id, status=VerifyStatus.ERROR, launch=op.launch)
     if op.launch is None:
         return replace(result, error="the op declares no 'launch' section, so how TensorRT launches it is unknown")
-    resolution = resolve_ptx(op, package.package_dir, env)
+    resolution = resolve_ptx(op.id, op.ptx, package.package_dir, cc=env.compute_capability, max_isa=env.max_ptx_isa,
+                             driver=env.driver)
     artifact = resolution.artifact
     if artifact is not None:
         result = replace(result, arch=artifact.arch, kernel=artifact.kernel, ptx=artifact.path,
@@ -56,14 +44,14 @@ def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, s
         message = resolution.problem.message if resolution.problem else "no PTX"
         return replace(result, error=f"[{resolution.problem.code if resolution.problem else 'PTX_MISSING'}] {message}")
     try:
-        plan = plan_op(package, op, raw_op(package, op), settings)
+        plan = plan_op(package, op, settings)
     except ValueError as exc:
         return replace(result, error=str(exc))
     result = replace(result, reference=plan.reference_name, attrs=dict(plan.attrs), dtype=plan.dtype, rtol=plan.rtol)
     dtype = getattr(gpu.torch, plan.dtype, None)
     if not isinstance(dtype, gpu.torch.dtype) or not dtype.is_floating_point:
         return replace(result, error=f"x-verify.dtype {plan.dtype!r} is not a torch floating-point dtype")
-    entry = parse_ptx(resolution.data).entry(artifact.kernel)
+    entry = resolution.text.entry(artifact.kernel) if resolution.text is not None else None
     if entry is None:  # resolve_ptx checked it
         return replace(result, error=f"{artifact.path}: no entry {artifact.kernel}")
     try:
@@ -73,7 +61,7 @@ def verify_op(gpu: _device.CudaDevice, env: Any, package: Package, op: OpSpec, s
     sizes: list[SizeResult] = []
     try:
         for shape in settings.shapes:
-            sizes.append(_verify_shape(gpu, function, op.launch, entry.params, plan, dtype, shape, settings, rng))
+            sizes.append(_verify_shape(gpu, function, op.launch, entry.types, plan, dtype, shape, settings, rng))
             if sizes[-1].error and "illegal" in sizes[-1].error.lower():
                 break  # the context is unusable after a fault: later shapes would only repeat it
     finally:
@@ -114,7 +102,7 @@ def _verify_shape(gpu: _device.CudaDevice, function: Any, launch: LaunchSpec, pa
                 # contract makes output 0 like input 0, and so does the reference).
                 buffers = [torch.empty(t.numel() + guard, dtype=t.dtype, device=gpu.tensor_device) for t in expected]
                 outputs = [b[: t.numel()].view(t.shape) for b, t in zip(buffers, expected, strict=True)]
-                extras = extra_values(launch, numel, plan.attrs)
+                extras = encode_extras(launch, numel, plan.attrs)
                 args = pack_kernel_args([t.data_ptr() for t in inputs], extras, [t.data_ptr() for t in outputs])
                 problem = check_kernel_params(params, args)
                 if problem is not None:

@@ -42,8 +42,16 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-__all__ = ["Cell", "DEFAULT_CELL", "RegistryUnavailable", "assemble", "cache_dir", "cell_env", "cell_paths",
-           "run_in_cell"]
+__all__ = [
+    "DEFAULT_CELL",
+    "Cell",
+    "RegistryUnavailable",
+    "assemble",
+    "cache_dir",
+    "cell_env",
+    "cell_paths",
+    "run_in_cell",
+]
 
 HERE = Path(__file__).resolve().parent
 STANDIN = HERE / "standin" / "tensorrt.py"
@@ -129,7 +137,7 @@ def download(requirement: str, *, binary: bool = True) -> Path:
 
 
 def _file_version(filename: str) -> str:
-    stem = filename[:-7] if filename.endswith(".tar.gz") else filename
+    stem = filename.removesuffix(".tar.gz")
     return stem.split("-")[1]
 
 
@@ -197,7 +205,7 @@ def _write_dist_info(site: Path, name: str, version: str, files: Sequence[str], 
                      requires: Sequence[str] = ()) -> None:
     info = site / f"{canonicalize_name(name).replace('-', '_')}-{version}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
-    lines = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     lines += [f"Requires-Dist: {r}" for r in requires]
     (info / "METADATA").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (info / "INSTALLER").write_text("pip\n", encoding="utf-8")

@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("triton", reason="the Triton build path needs triton")
 
-from _support.example import (  # noqa: E402
+from _support.example import (
     DRIVER_ISA,
     EXAMPLE_PROJECT,
     NVRTC,
@@ -35,9 +35,10 @@ from _support.example import (  # noqa: E402
     op_of,
     read_json,
 )
-from trt_plugin_hub.authoring import BuildResult, PtxBuildError, build_ptx  # noqa: E402
-from trt_plugin_hub.authoring._ptxbuild import MANIFEST_NAME  # noqa: E402
-from trt_plugin_hub.authoring._ptxbuild._ptxtext import find_entry  # noqa: E402
+
+from trt_plugin_hub._manifest import MANIFEST_FILENAME
+from trt_plugin_hub._ptx import find_entry
+from trt_plugin_hub.authoring import BuildResult, PtxBuildError, build_ptx
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +63,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult, 
 
 
 def _entries(package: Path) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    manifest = read_json(package / MANIFEST_NAME)
+    manifest = read_json(package / MANIFEST_FILENAME)
     return [(op["id"], op, entry) for op in manifest["ops"] if op["kind"] == "aot" for entry in op["ptx"]]
 
 
@@ -71,7 +72,7 @@ Built = tuple[Path, BuildResult, list[str]]
 
 def test_every_declared_arch_gets_a_ptx_file_recorded_in_the_manifest(built: Built) -> None:
     package, result, lines = built
-    manifest = read_json(package / MANIFEST_NAME)
+    manifest = read_json(package / MANIFEST_FILENAME)
     relu = op_of(manifest, RELU)
     assert [e["arch"] for e in relu["ptx"]] == TRITON_TARGETS
     assert [e["path"] for e in relu["ptx"]] == [f"ptx/relu_aot.{t}.ptx" for t in TRITON_TARGETS]
@@ -87,7 +88,7 @@ def test_every_declared_arch_gets_a_ptx_file_recorded_in_the_manifest(built: Bui
 @needs_fitting_nvrtc
 def test_nvrtc_op_gets_a_ptx_file_per_arch_with_the_plain_target(built: Built) -> None:
     package, _, lines = built
-    scale = op_of(read_json(package / MANIFEST_NAME), SCALE)
+    scale = op_of(read_json(package / MANIFEST_FILENAME), SCALE)
     assert [e["arch"] for e in scale["ptx"]] == NVRTC_TARGETS
     assert [e["path"] for e in scale["ptx"]] == [f"ptx/scale_nvrtc.{t}.ptx" for t in NVRTC_TARGETS]
     assert {e["kernel"] for e in scale["ptx"]} == {"scale_kernel"}
@@ -97,14 +98,14 @@ def test_nvrtc_op_gets_a_ptx_file_per_arch_with_the_plain_target(built: Built) -
 
 def test_manifest_keeps_other_keys_in_their_order(built: Built) -> None:
     package, _, _ = built
-    source = read_json(EXAMPLE_PROJECT / PACKAGE / MANIFEST_NAME)
-    rebuilt = read_json(package / MANIFEST_NAME)
+    source = read_json(EXAMPLE_PROJECT / PACKAGE / MANIFEST_FILENAME)
+    rebuilt = read_json(package / MANIFEST_FILENAME)
     assert list(rebuilt) == list(source)
     assert rebuilt["requires"] == source["requires"]
     for op in rebuilt["ops"]:
         original = op_of(source, op["id"])
         assert [k for k in op if k != "ptx"] == [k for k in original if k != "ptx"]
-    text = (package / MANIFEST_NAME).read_text(encoding="utf-8")
+    text = (package / MANIFEST_FILENAME).read_text(encoding="utf-8")
     assert text == json.dumps(rebuilt, indent=2, sort_keys=False) + "\n"
 
 
@@ -172,11 +173,11 @@ def test_building_again_elsewhere_gives_the_same_bytes(built: Built, tmp_path: P
 
 def test_triton_ptx_isa_follows_the_declared_driver(tmp_path: Path) -> None:
     package = copy_example_project(tmp_path, with_nvrtc=False) / PACKAGE
-    manifest = read_json(package / MANIFEST_NAME)
+    manifest = read_json(package / MANIFEST_FILENAME)
     manifest["requires"]["cuda_driver"] = ">=560"  # CUDA 12.6: PTX ISA <= 8.5
-    (package / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
+    (package / MANIFEST_FILENAME).write_text(json.dumps(manifest, indent=2) + "\n")
     build_ptx(package, archs=["sm_80", "sm_90"], log=lambda line: None)
-    relu = op_of(read_json(package / MANIFEST_NAME), RELU)
+    relu = op_of(read_json(package / MANIFEST_FILENAME), RELU)
     assert [e["isa"] for e in relu["ptx"]] == ["8.5", "8.5"]
     assert ".version 8.5" in (package / relu["ptx"][0]["path"]).read_text()
 
@@ -184,26 +185,26 @@ def test_triton_ptx_isa_follows_the_declared_driver(tmp_path: Path) -> None:
 @pytest.mark.skipif(NVRTC is None, reason="cuda.bindings.nvrtc is not importable")
 def test_nvrtc_ptx_too_new_for_the_declared_driver_fails_the_build_and_writes_nothing(tmp_path: Path) -> None:
     package = copy_example_project(tmp_path, with_nvrtc=True) / PACKAGE
-    manifest = read_json(package / MANIFEST_NAME)
+    manifest = read_json(package / MANIFEST_FILENAME)
     # NVRTC 12.8 writes ISA 8.7 and newer ones more; a >=560 driver (CUDA 12.6) loads <= 8.5.
     manifest["requires"]["cuda_driver"] = ">=560"
     before = json.dumps(manifest, indent=2) + "\n"
-    (package / MANIFEST_NAME).write_text(before)
+    (package / MANIFEST_FILENAME).write_text(before)
     with pytest.raises(PtxBuildError) as caught:
         build_ptx(package, log=lambda line: None)
     message = str(caught.value)
     assert caught.value.op_id == SCALE
     assert "PTX ISA" in message and "8.5" in message and "requires.cuda_driver" in message
     assert "nvidia-cuda-nvrtc-cu12==12.6.*" in message
-    assert (package / MANIFEST_NAME).read_text() == before
+    assert (package / MANIFEST_FILENAME).read_text() == before
     assert not (package / "ptx").exists()
 
 
 def test_signature_not_in_tensorrt_argument_order_is_refused(tmp_path: Path) -> None:
     package = copy_example_project(tmp_path, with_nvrtc=False) / PACKAGE
-    manifest = read_json(package / MANIFEST_NAME)
+    manifest = read_json(package / MANIFEST_FILENAME)
     op_of(manifest, RELU)["build"]["signature"] = {"x_ptr": "*fp32", "y_ptr": "*fp32", "n": "i32"}
-    (package / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
+    (package / MANIFEST_FILENAME).write_text(json.dumps(manifest, indent=2) + "\n")
     with pytest.raises(PtxBuildError, match="TensorRT's AOT argument order"):
         build_ptx(package, log=lambda line: None)
 

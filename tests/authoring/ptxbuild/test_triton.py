@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from trt_plugin_hub._ptx import find_entry
 from trt_plugin_hub.authoring import PtxBuildError
-from trt_plugin_hub.authoring._ptxbuild._ptxtext import find_entry
 from trt_plugin_hub.authoring._ptxbuild.triton import strip_hidden_params
 
 

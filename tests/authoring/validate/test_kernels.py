@@ -1,5 +1,6 @@
 """AOT kernels: the launch section and every PTX file of the built example. Deliberately broken copies
-are caught with exactly the matching finding, file and field; ptxas assembles where one is found."""
+are caught with exactly the matching finding, file and field; ptxas assembles where one is found.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.manifests import rehash, sha256
+from _support.validate import PACKAGE, ptxas_available, qdp_package
 
-from _support.manifests import rehash
-from _support.validate import PACKAGE, ptxas_available
 from trt_plugin_hub.authoring import VALIDATION_CODES, validate
 
 pytestmark = pytest.mark.slow
@@ -149,3 +150,41 @@ def test_aot_launch_extra_naming_an_unknown_attribute_is_an_error(installed_copy
     report = validate(installed_copy)
     assert report.codes("error") == ["LAUNCH_ATTR_UNKNOWN"]
     assert report.findings[0].field == "ops[2].launch.extras[1]"
+
+
+def test_aot_op_without_int32_extras_validates_clean(tmp_path: Path):
+    # A Triton kernel taking (x, y) only: with no int32 extras the signature's pointers are split into
+    # inputs and outputs by the plugin's own signature, not all taken for inputs.
+    register = """
+@trtp.register("acme::op")
+def _desc(x: trtp.TensorDesc) -> Tuple[trtp.TensorDesc]:
+    return (x.like(),)
+
+
+@trtp.aot_impl("acme::op")
+def _aot(x: trtp.TensorDesc, outputs: Tuple[trtp.TensorDesc], tactic: int):
+    return None
+"""
+    ops = """
+@torch.library.custom_op("acme::op", mutates_args=())
+def op(x: torch.Tensor) -> torch.Tensor:
+    return x.clone()
+"""
+    package = qdp_package(tmp_path, register, ops)
+    ptx = (b".version 8.7\n.target sm_90\n.address_size 64\n\n.visible .entry copy_kernel(\n"
+           b"\t.param .u64 .ptr .global .align 1 copy_kernel_param_0,\n"
+           b"\t.param .u64 .ptr .global .align 1 copy_kernel_param_1\n)\n{\n\tret;\n}\n")
+    (package / "ptx").mkdir()
+    (package / "ptx" / "op.sm_90.ptx").write_bytes(ptx)
+    manifest = {"schema_version": 1, "name": "acme", "requires": {"cuda_driver": ">=570"}, "ops": [{
+        "id": "acme::op", "kind": "aot", "module": "acme_ops.qdp",
+        "build": {"compiler": "triton", "source": "acme_ops.kernels:copy_kernel",
+                  "signature": {"x_ptr": "*fp32", "y_ptr": "*fp32"}, "archs": ["sm_90"]},
+        "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": []},
+        "ptx": [{"arch": "sm_90", "path": "ptx/op.sm_90.ptx", "kernel": "copy_kernel", "sha256": sha256(ptx),
+                 "isa": "8.7"}]}]}
+    (package / "trt_plugin.json").write_text(json.dumps(manifest))
+    report = validate(package)
+    assert report.ok and report.codes("error") == [] and report.codes("warning") == [], report.to_json()
+    (op,) = report.packages[0].ops
+    assert "kernel parameters: x (input pointer), outputs[0] (output pointer)" in op.checked

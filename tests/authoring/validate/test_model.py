@@ -1,5 +1,6 @@
 """What ``validate`` reports: findings with file, field and fix as JSON (exit 1 on errors), the text
-report, and a documented meaning for every finding code."""
+report, and a documented meaning for every finding code.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _support.dists import REPO
+
 from trt_plugin_hub.authoring import VALIDATION_CODES
 from trt_plugin_hub.cli import main
 

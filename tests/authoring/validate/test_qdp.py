@@ -1,5 +1,6 @@
 """TensorRT's QDP rules and the torch schema rules, read from source: small packages breaking one
-rule each, and broken copies of the example's QDP functions, are caught with the right finding."""
+rule each, and broken copies of the example's QDP functions, are caught with the right finding.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from _support.validate import GOOD_OPS, GOOD_REGISTER, jit, qdp_package, severities_and_codes
+
 from trt_plugin_hub.authoring import validate
 
 pytestmark = pytest.mark.slow
@@ -138,7 +139,7 @@ AOT_IMPL_PARAMETERS = [
 
 @pytest.mark.parametrize("parameters", AOT_IMPL_PARAMETERS)
 def test_validate_and_activation_read_tensorrt_s_aot_impl_call_alike(parameters: str):
-    """validate reads the source, activation inspects the function: both against _upstream.aot_impl_call_args."""
+    """Validate reads the source, activation inspects the function: both against _upstream.aot_impl_call_args."""
     import ast
 
     from trt_plugin_hub import _upstream

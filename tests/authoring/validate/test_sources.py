@@ -1,13 +1,14 @@
 """Sources read with ``ast``: torch schemas given as ``define`` strings, and a module's
-``from __future__ import annotations`` (an error, reported once per module)."""
+``from __future__ import annotations`` (an error, reported once per module).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from _support.validate import GOOD_OPS, GOOD_REGISTER, jit, qdp_package
+
 from trt_plugin_hub.authoring import validate
 
 pytestmark = pytest.mark.slow

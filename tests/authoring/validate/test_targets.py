@@ -1,6 +1,7 @@
 """What ``validate`` is pointed at: the built example wheel, the installed distribution (by
 distribution and plugin name), the source project and package directory all pass; an unknown target
-is a usage error; a project's entry points are checked against its packages."""
+is a usage error; a project's entry points are checked against its packages.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _support.dists import REPO, run_python
 from _support.validate import PACKAGE, project_copy, ptxas_available
+
 from trt_plugin_hub.authoring import ValidationTargetError, validate
 from trt_plugin_hub.cli import main
 

@@ -13,6 +13,6 @@ from __future__ import annotations
 
 from trt_plugin_hub._errors import PtxBuildError
 
-from .steps import MANIFEST_NAME, BuildResult, BuiltPtx, build_ptx
+from .steps import BuildResult, BuiltPtx, build_ptx
 
-__all__ = ["MANIFEST_NAME", "BuildResult", "BuiltPtx", "PtxBuildError", "build_ptx"]
+__all__ = ["BuildResult", "BuiltPtx", "PtxBuildError", "build_ptx"]

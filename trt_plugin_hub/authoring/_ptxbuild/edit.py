@@ -1,13 +1,13 @@
 """Editing PTX text the build step compiled: cutting parameters, finding build-machine paths.
 
-Works on the text spans :mod:`._ptxtext` parses.
+Works on the text spans :mod:`trt_plugin_hub._ptx.text` parses.
 """
 
 from __future__ import annotations
 
 import re
 
-from ._ptxtext import PtxEntry, PtxParam
+from trt_plugin_hub._ptx import PtxEntry, PtxParam
 
 __all__ = ["body_references", "drop_trailing_params", "machine_path_problems"]
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._manifest import NvrtcRecipe
+from trt_plugin_hub._ptx import parse_arch
 
-from ._spec import CompiledKernel, NvrtcRecipe
+from .plan import CompiledKernel
 
-__all__ = ["nvrtc_version", "compile_nvrtc", "compute_arch"]
+__all__ = ["compile_nvrtc", "nvrtc_version"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +86,6 @@ def nvrtc_version() -> str:
     return f"nvrtc {major}.{minor}"
 
 
-def compute_arch(arch: str) -> str:
-    """``sm_80`` -> ``compute_80``, ``sm_90a`` -> ``compute_90a`` (NVRTC's virtual architecture)."""
-    return "compute_" + arch[len("sm_"):]
-
-
 def compile_nvrtc(package_dir: Path, recipe: NvrtcRecipe, arch: str, *, op_id: str) -> CompiledKernel:
     """Compile ``recipe.source`` for ``arch`` and return the PTX of ``recipe.kernel``."""
     nvrtc = _nvrtc_module()
@@ -102,7 +99,8 @@ def compile_nvrtc(package_dir: Path, recipe: NvrtcRecipe, arch: str, *, op_id: s
     (program,) = _check(nvrtc, nvrtc.nvrtcCreateProgram(source, recipe.source.encode(), 0, [], []),
                         "nvrtcCreateProgram", op_id=op_id, arch=arch)
     try:
-        options = [f"--gpu-architecture={compute_arch(arch)}", f"--include-path={path.parent}",
+        # NVRTC compiles for the virtual architecture: compute_90a for sm_90a, compute_100f for sm_100f.
+        options = [f"--gpu-architecture={parse_arch(arch).virtual}", f"--include-path={path.parent}",
                    *recipe.options]
         encoded = [o.encode() for o in options]
         (err,) = nvrtc.nvrtcCompileProgram(program, len(encoded), encoded)

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
-import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._atomic import write_atomic
-from trt_plugin_hub._errors import PtxBuildError
-from trt_plugin_hub.ptx import max_isa_for_cuda
+from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
+from trt_plugin_hub._launch import param_order_problem
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, TritonRecipe, read_manifest
+from trt_plugin_hub._ptx import (
+    ARCH,
+    IsaLimit,
+    Ptxas,
+    assemble,
+    find_entries,
+    find_ptxas,
+    format_isa,
+    isa_limit_for_driver,
+    max_isa_for_cuda,
+    parse_arch,
+    ptx_isa,
+    ptx_target,
+    target_matches,
+)
 
-from ._isa import IsaLimit, format_isa, isa_limit_for_driver
-from ._ptxas import Ptxas, assemble, find_ptxas
-from ._ptxtext import find_entries, find_entry, ptx_isa, ptx_target
-from ._spec import AotOpBuild, CompiledKernel, TritonRecipe, aot_op_builds
 from .edit import machine_path_problems
+from .plan import AotOpBuild, CompiledKernel, plan_builds
 
-__all__ = ["MANIFEST_NAME", "BuiltPtx", "BuildResult", "build_ptx"]
+__all__ = ["BuildResult", "BuiltPtx", "build_ptx"]
 
 logger = logging.getLogger(__name__)
-
-#: The manifest file at the root of a plugin package.
-MANIFEST_NAME = "trt_plugin.json"
 
 Log = Callable[[str], object]
 
@@ -100,15 +110,19 @@ def _check_target(ptx: str, op: AotOpBuild, arch: str) -> str:
     target = ptx_target(ptx)
     # Triton always writes the architecture-specific target ('a') from sm_90 on; that PTX only
     # runs on that exact architecture, which is what the manifest then records.
-    if target not in (arch, arch + "a"):
+    if target is None or not target_matches(arch, target):
         raise PtxBuildError(f"asked for {arch}, the PTX says .target {target}", op_id=op.op_id, arch=arch)
     return target
 
 
 def _check_params(ptx: str, compiled: CompiledKernel, op: AotOpBuild, arch: str) -> None:
-    entry = find_entry(ptx, compiled.kernel)
+    try:
+        entries = find_entries(ptx)
+    except PtxFormatError as exc:
+        raise PtxBuildError(f"the PTX's entries cannot be read: {exc}", op_id=op.op_id, arch=arch) from exc
+    entry = next((e for e in entries if e.name == compiled.kernel), None)
     if entry is None:
-        names = [e.name for e in find_entries(ptx)]
+        names = [e.name for e in entries]
         hint = ""
         if any(compiled.kernel in n for n in names):
             hint = " (its name is C++-mangled: declare the kernel extern \"C\")"
@@ -118,9 +132,8 @@ def _check_params(ptx: str, compiled: CompiledKernel, op: AotOpBuild, arch: str)
     if declared is not None and len(entry.params) != declared:
         raise PtxBuildError(f"kernel {entry.name!r} has {len(entry.params)} PTX parameters, the manifest declares "
                             f"{declared}", op_id=op.op_id, arch=arch)
-    kinds = "".join({"ptr": "p", "i32": "i"}.get(p.kind, "?") for p in entry.params)
     n_extras = len(op.launch.extras)
-    if not re.fullmatch(rf"p*i{{{n_extras}}}p+", kinds):
+    if param_order_problem([p.kind for p in entry.params], n_extras):
         shown = ", ".join(f"{p.ptx_type} {p.name}" for p in entry.params)
         raise PtxBuildError(
             f"kernel {entry.name!r} takes ({shown}); TensorRT passes input pointers, then {n_extras} int32 "
@@ -140,7 +153,7 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
         fn = load_triton_kernel(package_dir, recipe, op_id=op.op_id)
 
         def compile_one(arch: str) -> CompiledKernel:
-            return compile_triton(fn, recipe, arch, isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
+            return compile_triton(fn, recipe, parse_arch(arch), isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
     else:
         from .nvrtc import compile_nvrtc, nvrtc_version
 
@@ -195,11 +208,9 @@ def _ordered_entries(op: AotOpBuild, old: object, built: Iterable[BuiltPtx], kee
         entries.update({e["arch"]: e for e in old if isinstance(e, dict) and isinstance(e.get("arch"), str)})
     for item in built:
         entries[item.arch] = item.manifest_entry()
-    order = {arch: i for i, arch in enumerate(op.archs)}
-
-    def rank(arch: str) -> tuple[int, str]:
-        base = arch[:-1] if arch.endswith("a") else arch
-        return (order.get(arch, order.get(base, len(order))), arch)
+    def rank(target: str) -> tuple[int, str]:
+        # Where the architecture it was built for is declared (Triton writes sm_90a for sm_90).
+        return (next((i for i, arch in enumerate(op.archs) if target_matches(arch, target)), len(op.archs)), target)
 
     return [entries[a] for a in sorted(entries, key=rank)]
 
@@ -208,11 +219,13 @@ def _stale_files(package_dir: Path, op: AotOpBuild, keep: set[str]) -> list[str]
     directory = package_dir / op.output_dir
     if not directory.is_dir():
         return []
-    pattern = re.compile(rf"{re.escape(op.stem)}\.sm_\d+a?\.ptx\Z")
+    prefix, suffix = f"{op.stem}.", ".ptx"
     found = []
     for path in sorted(directory.iterdir()):
         rel = f"{op.output_dir}/{path.name}"
-        if pattern.match(path.name) and rel not in keep:
+        name = path.name
+        if (name.startswith(prefix) and name.endswith(suffix) and ARCH.match(name[len(prefix):-len(suffix)])
+                and rel not in keep):
             found.append(rel)
     return found
 
@@ -226,20 +239,6 @@ def _arch_filter(archs: Sequence[str] | None, ops: Sequence[AotOpBuild]) -> set[
     if unknown:
         raise PtxBuildError(f"no AOT op declares {unknown} in build.archs (declared: {sorted(declared)})")
     return wanted
-
-
-def _read_manifest(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise PtxBuildError(f"no {MANIFEST_NAME} in {path.parent}") from exc
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PtxBuildError(f"{MANIFEST_NAME} is not valid JSON: {exc}") from exc
-    if not isinstance(obj, dict):
-        raise PtxBuildError(f"{MANIFEST_NAME} must hold a JSON object")
-    return text, obj
 
 
 def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, log: Log = print) -> BuildResult:
@@ -256,16 +255,17 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
     """
     started = time.perf_counter()
     package_dir = Path(package_dir).resolve()
-    manifest_path = package_dir / MANIFEST_NAME
-    text, manifest = _read_manifest(manifest_path)
-    ops = aot_op_builds(manifest)
+    manifest_path = package_dir / MANIFEST_FILENAME
+    if not manifest_path.is_file():
+        raise PtxBuildError(f"no {MANIFEST_FILENAME} in {package_dir}")
+    draft = read_manifest(manifest_path, package_dir.name, draft=True)
+    ops = plan_builds(draft)
     wanted = _arch_filter(archs, ops)
     if not ops:
         log(f"{package_dir.name}: no AOT ops, no PTX to build")
         return BuildResult(package_dir=package_dir, manifest_path=manifest_path, artifacts=(),
                            seconds=time.perf_counter() - started)
-    requires = manifest.get("requires")
-    limit = isa_limit_for_driver(requires.get("cuda_driver") if isinstance(requires, Mapping) else None)
+    limit = isa_limit_for_driver(draft.manifest.requires.cuda_driver if draft.manifest is not None else None)
     forbidden = tuple(str(p) for p in (package_dir, package_dir.parent) if len(p.parts) > 2)
 
     built: dict[int, list[tuple[BuiltPtx, bytes]]] = {}
@@ -278,7 +278,9 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
 
     # Everything compiled and checked: only now touch the package.
     removed: list[str] = []
-    ops_json = manifest["ops"]
+    # The manifest as written, with only the ptx lists replaced: other keys keep their order.
+    document = copy.deepcopy(dict(draft.raw or {}))
+    ops_json = document["ops"]
     for op in ops:
         if op.index not in built:
             continue
@@ -293,13 +295,13 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
         op_json = ops_json[op.index]
         op_json["ptx"] = _ordered_entries(op, op_json.get("ptx"), (i for i, _ in items), keep_old=wanted is not None)
 
-    new_text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
-    changed = new_text != text and write_atomic(manifest_path, new_text.encode("utf-8"), mode=0o644, skip_if_same=True)
+    new_text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    changed = write_atomic(manifest_path, new_text.encode("utf-8"), mode=0o644, skip_if_same=True)
     artifacts = tuple(item for op in ops for item, _ in built.get(op.index, ()))
     seconds = time.perf_counter() - started
     log(f"built {len(artifacts)} PTX file(s) for {len(built)} AOT op(s) in {seconds:.1f} s "
         f"(PTX ISA <= {format_isa(limit.isa)} for driver {limit.spec}); "
-        f"{MANIFEST_NAME} {'updated' if changed else 'unchanged'}")
+        f"{MANIFEST_FILENAME} {'updated' if changed else 'unchanged'}")
     return BuildResult(package_dir=package_dir, manifest_path=manifest_path, artifacts=artifacts,
                        removed=tuple(removed), isa_limit=format_isa(limit.isa), manifest_changed=changed,
                        seconds=seconds)

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub import _guard
-from trt_plugin_hub._errors import PtxBuildError
+from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
+from trt_plugin_hub._manifest import TritonRecipe
+from trt_plugin_hub._ptx import Arch, find_entry
 
-from ._ptxtext import find_entry
-from ._spec import CompiledKernel, TritonRecipe
 from .edit import body_references, drop_trailing_params
+from .plan import CompiledKernel
 
-__all__ = ["triton_version", "load_triton_kernel", "compile_triton", "default_isa"]
+__all__ = ["compile_triton", "default_isa", "load_triton_kernel", "triton_version"]
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +139,9 @@ def _ast_signature(fn: Any, recipe: TritonRecipe, op_id: str) -> dict[str, str]:
     return signature
 
 
-def compile_triton(fn: Any, recipe: TritonRecipe, arch: str, isa: tuple[int, int], *, op_id: str,
+def compile_triton(fn: Any, recipe: TritonRecipe, target: Arch, isa: tuple[int, int], *, op_id: str,
                    shared_mem: int = 0) -> CompiledKernel:
-    """Compile ``fn`` for ``arch`` (``sm_80``...) at PTX ISA ``isa`` and strip the hidden parameters.
+    """Compile ``fn`` for ``target`` (``sm_80``...) at PTX ISA ``isa`` and strip the hidden parameters.
 
     ``shared_mem`` is the dynamic shared memory the launch section grants; a kernel needing more
     is refused rather than left to fail at launch.
@@ -150,7 +151,9 @@ def compile_triton(fn: Any, recipe: TritonRecipe, arch: str, isa: tuple[int, int
     from triton.compiler import ASTSource
     from triton.compiler import compile as triton_compile
 
-    cc = int(arch[3:].rstrip("a"))
+    arch = str(target)
+    if target.suffix == "f":  # the manifest reader refuses it already; never hand it to Triton
+        raise PtxBuildError(f"Triton cannot build the family target {arch}", op_id=op_id, arch=arch)
     signature = _ast_signature(fn, recipe, op_id)
     source = ASTSource(fn, signature=signature, constexprs=dict(recipe.constexprs))
     options = {"num_warps": recipe.num_warps, "ptx_version": isa[0] * 10 + isa[1]}
@@ -162,7 +165,7 @@ def compile_triton(fn: Any, recipe: TritonRecipe, arch: str, isa: tuple[int, int
         knobs.compilation.always_compile = True
         knobs.cache.dir = cache_dir
         try:
-            compiled = triton_compile(source, target=GPUTarget("cuda", cc, 32), options=options)
+            compiled = triton_compile(source, target=GPUTarget("cuda", target.number, 32), options=options)
         except Exception as exc:
             raise PtxBuildError(f"Triton failed to compile {recipe.source}: {type(exc).__name__}: {exc}",
                                 op_id=op_id, arch=arch) from exc
@@ -191,7 +194,10 @@ def strip_hidden_params(ptx: str, kernel: str, declared: int, *, op_id: str, arc
     Refuses when the extra parameters are not exactly Triton's hidden scratch pointers or when
     the kernel body uses them: TensorRT would launch the kernel without them.
     """
-    entry = find_entry(ptx, kernel)
+    try:
+        entry = find_entry(ptx, kernel)
+    except PtxFormatError as exc:
+        raise PtxBuildError(f"the PTX's entries cannot be read: {exc}", op_id=op_id, arch=arch) from exc
     if entry is None:
         raise PtxBuildError(f"the PTX has no .entry named {kernel!r}", op_id=op_id, arch=arch)
     extra = len(entry.params) - declared

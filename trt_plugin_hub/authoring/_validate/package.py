@@ -1,20 +1,18 @@
-"""One plugin package: its manifest (read as data), then each op's sources and, for AOT ops, kernels."""
+"""One plugin package: its manifest (read in draft mode), then each op's sources and, for AOT ops, kernels."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import Any
 
 from trt_plugin_hub._errors import ManifestError, PtxBuildError
-from trt_plugin_hub.manifest import (
+from trt_plugin_hub._manifest import (
     MANIFEST_FILENAME,
-    MAX_MANIFEST_BYTES,
+    NOT_BUILT,
     RESERVED_NAMESPACES,
     PluginManifest,
-    parse_manifest,
+    read_manifest,
 )
+from trt_plugin_hub._ptx import IsaLimit, isa_limit_for_driver
 
 from .kernels import check_launch, check_ptx, expected_params, ptxas_summary
 from .model import BUILD_FIX, Findings, OpSummary, PackageResult, Severity, ValidationFinding
@@ -24,48 +22,25 @@ from .sources import Sources, import_root_of
 __all__ = ["check_package", "validate_package"]
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def _raw_precheck(ctx: Findings, raw: object, manifest_file: str) -> tuple[object, set[int], set[str]]:
-    """Checks on the raw JSON that the schema reader would stop at one by one.
-
-    Returns the data to parse (AOT ops without PTX get a placeholder, so the source checks still
-    run before the first build), the indexes of those ops, and the fields already reported.
-    """
-    reported: set[str] = set()
-    unbuilt: set[int] = set()
-    if not isinstance(raw, dict) or not isinstance(raw.get("ops"), list):
-        return raw, unbuilt, reported
-    ops = []
-    for index, op in enumerate(raw["ops"]):
-        where = f"ops[{index}]"
-        if isinstance(op, dict) and isinstance(op.get("id"), str):
-            op_id = op["id"]
-            namespace, sep, name = op_id.partition("::")
-            if not sep or "::" in name or "." in namespace or "." in name or (
-                    namespace not in RESERVED_NAMESPACES and not (_IDENT.match(namespace) and _IDENT.match(name))):
-                ctx.add(Severity.ERROR, "QDP_NAME_INVALID", manifest_file, f"{where}.id",
-                        f"op id {op_id!r} is not 'namespace::name' with identifiers and no '.' on either side "
-                        "(TensorRT refuses '.' in plugin namespaces and names)",
-                        "use identifiers such as 'my_ops::fused_gelu', the same in the torch op and @trtp.register")
-                reported.add(f"{where}.id")
-            elif namespace in RESERVED_NAMESPACES:
-                ctx.add(Severity.ERROR, "QDP_NAMESPACE_RESERVED", manifest_file, f"{where}.id",
-                        f"op id {op_id!r} uses namespace {namespace!r}, which TensorRT reserves "
-                        f"({', '.join(repr(n) for n in sorted(RESERVED_NAMESPACES))})",
-                        "use your own namespace, e.g. the package name")
-                reported.add(f"{where}.id")
-        if isinstance(op, dict) and op.get("kind") == "aot" and not op.get("ptx"):
-            ctx.add(Severity.ERROR, "PTX_NOT_BUILT", manifest_file, f"{where}.ptx",
-                    f"{op.get('id')}: the AOT op has no PTX files yet (the manifest's ptx list is written by the "
-                    "build)", BUILD_FIX)
-            unbuilt.add(index)
-            ops.append({**op, "ptx": [{"arch": "sm_80", "path": "ptx/not-built.ptx", "kernel": "not_built",
-                                       "sha256": "0" * 64}]})
-        else:
-            ops.append(op)
-    return {**raw, "ops": ops}, unbuilt, reported
+def _reader_finding(ctx: Findings, exc: ManifestError, manifest_file: str) -> None:
+    """``validate``'s finding for one error of the manifest reader: its own code and words where it has them."""
+    if exc.rule in ("op.id.format", "op.id.dot", "op.id.identifier"):
+        ctx.add(Severity.ERROR, "QDP_NAME_INVALID", manifest_file, exc.field,
+                f"op id {exc.found!r} is not 'namespace::name' with identifiers and no '.' on either side "
+                "(TensorRT refuses '.' in plugin namespaces and names)",
+                "use identifiers such as 'my_ops::fused_gelu', the same in the torch op and @trtp.register")
+    elif exc.rule == "op.id.reserved_namespace":
+        namespace = str(exc.found).partition("::")[0]
+        ctx.add(Severity.ERROR, "QDP_NAMESPACE_RESERVED", manifest_file, exc.field,
+                f"op id {exc.found!r} uses namespace {namespace!r}, which TensorRT reserves "
+                f"({', '.join(repr(n) for n in sorted(RESERVED_NAMESPACES))})",
+                "use your own namespace, e.g. the package name")
+    elif exc.rule == NOT_BUILT:
+        ctx.add(Severity.ERROR, "PTX_NOT_BUILT", manifest_file, exc.field,
+                f"{exc.op_id}: the AOT op has no PTX files yet (the manifest's ptx list is written by the build)",
+                BUILD_FIX)
+    else:
+        ctx.add(Severity.ERROR, exc.code, manifest_file, exc.field, str(exc), _manifest_fix(exc))
 
 
 def _manifest_fix(exc: ManifestError) -> str:
@@ -120,41 +95,29 @@ def check_package(ctx: Findings, package_dir: Path) -> PackageResult:
 
 
 def _read_manifest(ctx: Findings, package_dir: Path, dotted: str,
-                   manifest_file: str) -> tuple[PluginManifest, set[int]] | None:
-    """The package's manifest and the indexes of its unbuilt AOT ops; None (with findings) if unusable."""
+                   manifest_file: str) -> tuple[PluginManifest, frozenset[int]] | None:
+    """The package's manifest and the indexes of its unbuilt AOT ops; None (with findings) if unusable.
+
+    Every error of the manifest is a finding, not only the first.
+    """
     manifest_path = package_dir / MANIFEST_FILENAME
     if not manifest_path.is_file():
         ctx.add(Severity.ERROR, "MANIFEST_MISSING", manifest_file, "",
                 f"package {dotted} has no {MANIFEST_FILENAME}", f"add {MANIFEST_FILENAME} next to __init__.py "
                 "(`trt-plugin-hub new` writes one) and list it as package data")
         return None
-    try:
-        raw_bytes = manifest_path.read_bytes()
-        if len(raw_bytes) > MAX_MANIFEST_BYTES:
-            raise OSError(f"{len(raw_bytes)} bytes, more than the {MAX_MANIFEST_BYTES} the hub reads")
-        raw = json.loads(raw_bytes.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        code = "MANIFEST_UNREADABLE" if not isinstance(exc, json.JSONDecodeError) else "MANIFEST_INVALID"
-        ctx.add(Severity.ERROR, code, manifest_file, "",
-                f"{MANIFEST_FILENAME} of {dotted} cannot be read as UTF-8 JSON: {exc}",
-                "write the manifest as UTF-8 JSON")
+    draft = read_manifest(manifest_path, dotted, draft=True)
+    for error in draft.errors:
+        _reader_finding(ctx, error, manifest_file)
+    if draft.manifest is None:
         return None
-    data, unbuilt, reported = _raw_precheck(ctx, raw, manifest_file)
-    try:
-        manifest: PluginManifest = parse_manifest(data, dotted)
-    except ManifestError as exc:
-        if exc.field not in reported:
-            ctx.add(Severity.ERROR, exc.code, manifest_file, exc.field, str(exc), _manifest_fix(exc))
-        return None
-    return manifest, unbuilt
+    return draft.manifest, draft.unbuilt
 
 
-def _isa_limit(ctx: Findings, manifest: PluginManifest, manifest_file: str) -> Any:
+def _isa_limit(ctx: Findings, manifest: PluginManifest, manifest_file: str) -> IsaLimit | None:
     """The newest PTX ISA the declared drivers load, where the package has AOT ops (None otherwise)."""
     if not any(op.kind == "aot" for op in manifest.ops):
         return None
-    from trt_plugin_hub.authoring._ptxbuild._isa import isa_limit_for_driver
-
     try:
         return isa_limit_for_driver(manifest.requires.cuda_driver)
     except PtxBuildError as exc:

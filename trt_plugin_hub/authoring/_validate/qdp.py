@@ -11,8 +11,8 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec
 from trt_plugin_hub._upstream import aot_impl_call_args
-from trt_plugin_hub.manifest import MANIFEST_FILENAME, OpSpec
 
 from .model import Findings, Severity
 from .sources import Decorated, Source, Sources, TorchSchema, annotation_text, dotted_name, qualify

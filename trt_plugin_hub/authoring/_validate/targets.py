@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import json
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError, ValidationTargetError
-from trt_plugin_hub.manifest import MANIFEST_FILENAME
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpKind, read_manifest
 
 from .kernels import ptxas_summary
 from .model import Findings, Severity, ValidationReport
@@ -85,13 +84,9 @@ def _project_packages(ctx: Findings, project: Path) -> list[tuple[str, Path]]:
 
 
 def _declares_aot_build(path: Path) -> bool:
-    """Whether the package's manifest (read as plain JSON) has an AOT op with a build section."""
-    try:
-        raw = json.loads((path / MANIFEST_FILENAME).read_text(encoding="utf-8"))
-        return any(isinstance(op, dict) and op.get("kind") == "aot" and op.get("build")
-                   for op in raw.get("ops", []))
-    except (OSError, ValueError, AttributeError):
-        return False
+    """Whether the package's manifest (read in draft mode) has an AOT op with a build section."""
+    manifest = read_manifest(path / MANIFEST_FILENAME, path.name, draft=True).manifest
+    return manifest is not None and any(op.kind is OpKind.AOT and op.build for op in manifest.ops)
 
 
 def _manifest_dirs(root: Path) -> list[Path]:

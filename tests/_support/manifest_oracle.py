@@ -1,9 +1,8 @@
-"""Plugin manifest, schema version 1: the static data a plugin package ships.
+"""The strict manifest reader as it was before the reader learnt a draft mode, frozen.
 
-The manifest is ``trt_plugin.json`` in the package the entry point names. It is read without
-importing any of the package's code, so the hub can decide whether a plugin can activate before
-running it. :func:`parse_manifest` raises :class:`~trt_plugin_hub.ManifestError` naming the
-package, the field and what was expected; it never raises anything else for any JSON value.
+The regression oracle of the strict mode: on the fuzz tests' corpus, ``trt_plugin_hub._manifest``
+must raise the same first error (code, field, expected, found, message) or read the same manifest.
+Not used by the package.
 """
 
 from __future__ import annotations
@@ -18,21 +17,23 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ._errors import ManifestError
+from trt_plugin_hub._errors import ManifestError
+from trt_plugin_hub._launch import LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
+from trt_plugin_hub._ptx import ARCH, PtxArtifact
 
 __all__ = [
     "MANIFEST_FILENAME",
-    "MAX_MANIFEST_BYTES",
-    "MAX_FIELD_CHARS",
     "MAX_DESCRIPTION_CHARS",
-    "SUPPORTED_SCHEMA_VERSIONS",
+    "MAX_FIELD_CHARS",
+    "MAX_MANIFEST_BYTES",
     "RESERVED_NAMESPACES",
+    "SUPPORTED_SCHEMA_VERSIONS",
     "CapabilityRange",
-    "OpKind",
-    "Priority",
     "LaunchSpec",
+    "OpKind",
     "OpSpec",
     "PluginManifest",
+    "Priority",
     "PtxArtifact",
     "Requirements",
     "parse_manifest",
@@ -74,11 +75,9 @@ class Priority(str, enum.Enum):
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PLUGIN_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
-_ARCH = re.compile(r"sm_(\d{2,3})([af]?)\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 _ISA = re.compile(r"\d+\.\d+\Z")
 _CC = re.compile(r"\d+\.\d\Z")
-_EXTRA = re.compile(r"(numel|attr:[A-Za-z_][A-Za-z0-9_]*)\Z")
 _REQUIREMENT_KEYS = ("tensorrt", "torch", "torch_tensorrt", "python", "cuda_driver")
 
 
@@ -115,32 +114,6 @@ class Requirements:
     def specifiers(self) -> dict[str, str]:
         """The declared specifiers by requirement name, absent ones left out."""
         return {key: value for key in _REQUIREMENT_KEYS if (value := getattr(self, key))}
-
-
-@dataclass(frozen=True)
-class PtxArtifact:
-    """One prebuilt PTX file of an AOT op, for one architecture."""
-
-    arch: str
-    path: str
-    kernel: str
-    sha256: str
-    isa: str | None = None
-
-
-@dataclass(frozen=True)
-class LaunchSpec:
-    """How TensorRT launches an elementwise AOT kernel.
-
-    ``grid.x = ceil(numel / elements_per_block)`` where ``numel`` counts the elements of the first
-    input; ``extras`` are the int32 scalars passed after the input pointers: ``"numel"`` or
-    ``"attr:NAME"`` (an attribute; a float travels as its int32 bit pattern).
-    """
-
-    block_threads: int
-    elements_per_block: int
-    extras: tuple[str, ...] = ()
-    shared_mem: int = 0
 
 
 @dataclass(frozen=True)
@@ -412,7 +385,7 @@ def _ptx_list(data: object, package: str, where: str) -> tuple[PtxArtifact, ...]
         obj = _object(item, package, at)
         _no_unknown(obj, package, at, {"arch", "path", "kernel", "sha256", "isa"})
         arch = _string(obj, "arch", package, at)
-        if not _ARCH.match(arch):
+        if not ARCH.match(arch):
             raise ManifestError(package, f"{at}.arch", "an architecture such as 'sm_80' or 'sm_90a'", arch)
         if arch in seen:
             raise ManifestError(package, f"{at}.arch", "one PTX file per architecture", arch)
@@ -435,18 +408,12 @@ def _ptx_list(data: object, package: str, where: str) -> tuple[PtxArtifact, ...]
 
 def _launch(data: object, package: str, where: str) -> LaunchSpec:
     obj = _object(data, package, where)
-    _no_unknown(obj, package, where, {"block_threads", "elements_per_block", "extras", "shared_mem"})
-    ints = {}
-    for key, low, high in (("block_threads", 1, 1024), ("elements_per_block", 1, 1 << 24),
-                           ("shared_mem", 0, 1 << 20)):
-        value = obj.get(key, 0 if key == "shared_mem" else None)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ManifestError(package, f"{where}.{key}", f"an integer from {low} to {high}", value)
-        ints[key] = value
-    extras = obj.get("extras", [])
-    if not isinstance(extras, list) or not all(isinstance(e, str) and _EXTRA.match(e) for e in extras):
-        raise ManifestError(package, f"{where}.extras", "a list of 'numel' or 'attr:NAME'", extras)
-    return LaunchSpec(extras=tuple(extras), **ints)
+    _no_unknown(obj, package, where, set(LAUNCH_KEYS))
+    problems = launch_problems(obj)
+    if problems:
+        first = problems[0]
+        raise ManifestError(package, f"{where}.{first.key}", first.expected, first.found)
+    return launch_spec(obj)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub.manifest import MAX_MANIFEST_BYTES, parse_manifest, read_manifest
+from trt_plugin_hub._manifest import MAX_MANIFEST_BYTES, parse_manifest, read_manifest
 
 SHA = "0" * 64
 

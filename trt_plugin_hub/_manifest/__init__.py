@@ -1,0 +1,55 @@
+"""The plugin manifest, ``trt_plugin.json``: its model and its one reader (strict and draft).
+
+The manifest is read without importing any of the package's code, so the hub can decide whether
+a plugin can activate before running it.
+"""
+
+from __future__ import annotations
+
+from .model import (
+    MANIFEST_FILENAME,
+    MAX_DESCRIPTION_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_MANIFEST_BYTES,
+    REQUIREMENT_KEYS,
+    RESERVED_NAMESPACES,
+    SUPPORTED_SCHEMA_VERSIONS,
+    CapabilityRange,
+    LaunchSpec,
+    OpKind,
+    OpSpec,
+    PluginManifest,
+    Priority,
+    PtxArtifact,
+    Requirements,
+)
+from .reader import NOT_BUILT, TABLES, Field, ManifestDraft, op_id_problem, parse_manifest, read_manifest
+from .recipes import NvrtcRecipe, Recipe, TritonRecipe
+
+__all__ = [
+    "MANIFEST_FILENAME",
+    "MAX_DESCRIPTION_CHARS",
+    "MAX_FIELD_CHARS",
+    "MAX_MANIFEST_BYTES",
+    "NOT_BUILT",
+    "REQUIREMENT_KEYS",
+    "RESERVED_NAMESPACES",
+    "SUPPORTED_SCHEMA_VERSIONS",
+    "TABLES",
+    "CapabilityRange",
+    "Field",
+    "LaunchSpec",
+    "ManifestDraft",
+    "NvrtcRecipe",
+    "OpKind",
+    "OpSpec",
+    "PluginManifest",
+    "Priority",
+    "PtxArtifact",
+    "Recipe",
+    "Requirements",
+    "TritonRecipe",
+    "op_id_problem",
+    "parse_manifest",
+    "read_manifest",
+]
