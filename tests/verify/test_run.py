@@ -16,7 +16,7 @@ from trt_plugin_hub import verify
 from trt_plugin_hub._environment import parse_target
 from trt_plugin_hub._launch import KernelArg, LaunchSpec, float_bits
 from trt_plugin_hub.cli import EXIT_OK, EXIT_PROBLEMS, main
-from trt_plugin_hub.verify import KernelArg, VerifyReport
+from trt_plugin_hub.verify import VerifyReport
 from trt_plugin_hub.verify._plan import Package
 from trt_plugin_hub.verify._run import verify_op
 
