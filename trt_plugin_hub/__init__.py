@@ -7,6 +7,12 @@ Public API::
 
     trt_plugin_hub.load()      # activate every compatible installed plugin (once per process)
     trt_plugin_hub.report()    # the same report, deciding only (no plugin code runs)
+
+``__all__`` lists every name a user meets: the two calls, the report they return and the words
+in it, the environment and settings they decide against, the manifest model and every exception.
+The public modules are this package, :mod:`trt_plugin_hub.aot`, :mod:`trt_plugin_hub.cli`,
+:mod:`trt_plugin_hub.authoring` (with :mod:`trt_plugin_hub.authoring.backend`) and
+:mod:`trt_plugin_hub.verify`; every other module is private.
 """
 
 from __future__ import annotations
@@ -17,51 +23,133 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._environment import Environment, parse_target, probe_environment
-    from ._errors import HubError, LockError, ManifestError, StrictModeError, TargetError
-    from ._manifest import PluginManifest, read_manifest
+    from ._errors import (
+        Finding,
+        HubError,
+        LockError,
+        ManifestError,
+        PtxBuildError,
+        PtxFormatError,
+        ScaffoldError,
+        StrictModeError,
+        TargetError,
+        ValidationTargetError,
+    )
+    from ._manifest import (
+        MANIFEST_FILENAME,
+        CapabilityRange,
+        LaunchSpec,
+        ManifestDraft,
+        NvrtcRecipe,
+        OpKind,
+        OpSpec,
+        PluginManifest,
+        Priority,
+        PtxArtifact,
+        Requirements,
+        TritonRecipe,
+        parse_manifest,
+        read_manifest,
+    )
     from ._pipeline import load, report
-    from ._reasons import Check, Reason
+    from ._reasons import CODES, Check, CodeKind, Reason, Status, describe
     from ._report import OpReport, PluginReport, Report
+    from ._settings import ENV_VARS, Settings, read_settings
 
 __all__ = [
-    "__version__",
-    "load",
-    "report",
-    "Report",
-    "PluginReport",
-    "OpReport",
-    "Reason",
+    "CODES",
+    "ENV_VARS",
+    "MANIFEST_FILENAME",
+    "CapabilityRange",
     "Check",
+    "CodeKind",
     "Environment",
-    "probe_environment",
-    "parse_target",
-    "PluginManifest",
-    "read_manifest",
+    "Finding",
     "HubError",
+    "LaunchSpec",
+    "LockError",
+    "ManifestDraft",
     "ManifestError",
+    "NvrtcRecipe",
+    "OpKind",
+    "OpReport",
+    "OpSpec",
+    "PluginManifest",
+    "PluginReport",
+    "Priority",
+    "PtxArtifact",
+    "PtxBuildError",
+    "PtxFormatError",
+    "Reason",
+    "Report",
+    "Requirements",
+    "ScaffoldError",
+    "Settings",
+    "Status",
     "StrictModeError",
     "TargetError",
-    "LockError",
+    "TritonRecipe",
+    "ValidationTargetError",
+    "__version__",
+    "describe",
+    "load",
+    "parse_manifest",
+    "parse_target",
+    "probe_environment",
+    "read_manifest",
+    "read_settings",
+    "report",
 ]
 
+#: Each public name but ``__version__`` -> the private module that defines it, imported on first use.
 _LAZY = {
+    # run the hub
     "load": "_pipeline",
     "report": "_pipeline",
+    # what it reports
     "Report": "_report",
     "PluginReport": "_report",
     "OpReport": "_report",
     "Reason": "_reasons",
     "Check": "_reasons",
+    "Status": "_reasons",
+    "CodeKind": "_reasons",
+    "CODES": "_reasons",
+    "describe": "_reasons",
+    # where it decides
     "Environment": "_environment",
     "probe_environment": "_environment",
     "parse_target": "_environment",
+    # the controls
+    "Settings": "_settings",
+    "read_settings": "_settings",
+    "ENV_VARS": "_settings",
+    # the manifest
+    "MANIFEST_FILENAME": "_manifest",
     "PluginManifest": "_manifest",
+    "OpSpec": "_manifest",
+    "OpKind": "_manifest",
+    "Priority": "_manifest",
+    "Requirements": "_manifest",
+    "CapabilityRange": "_manifest",
+    "PtxArtifact": "_manifest",
+    "LaunchSpec": "_manifest",
+    "TritonRecipe": "_manifest",
+    "NvrtcRecipe": "_manifest",
+    "ManifestDraft": "_manifest",
     "read_manifest": "_manifest",
+    "parse_manifest": "_manifest",
+    # errors, and what strict mode carries
     "HubError": "_errors",
     "ManifestError": "_errors",
-    "StrictModeError": "_errors",
     "TargetError": "_errors",
     "LockError": "_errors",
+    "StrictModeError": "_errors",
+    "Finding": "_errors",
+    "PtxFormatError": "_errors",
+    "PtxBuildError": "_errors",
+    "ValidationTargetError": "_errors",
+    "ScaffoldError": "_errors",
 }
 
 
