@@ -570,7 +570,7 @@ class ManifestDraft:
     ``raw`` is the decoded JSON object (``None`` when the file is unreadable or not an object): the
     build writes its ``ptx`` lists back into a copy of it. ``manifest`` is ``None`` when any error
     other than an unbuilt AOT op was found; ``errors`` lists every error in document order (an
-    unbuilt AOT op's has rule :data:`NOT_BUILT`); ``unbuilt`` holds the indexes of those ops.
+    unbuilt AOT op's has the rule ``"op.ptx.not_built"``); ``unbuilt`` holds the indexes of those ops.
     """
 
     raw: Mapping[str, Any] | None

@@ -4,7 +4,7 @@ For each AOT op of the installed plugin packages (or of the packages named with 
 the command
 
 1. chooses and verifies the PTX for this GPU exactly as activation does
-   (:func:`trt_plugin_hub._ptx.resolve_ptx`: architecture, sha256, target, ISA, entry);
+   (the same PTX checks: architecture, sha256, target, ISA, entry);
 2. loads it through the CUDA driver (``cuModuleLoadData``, cuda-python) and launches it the way
    TensorRT launches an AOT plugin: parameters in the order input pointers, int32 extras, output
    pointers; grid and block from the manifest's ``launch`` section;
