@@ -7,6 +7,7 @@ upstream is handled in one place.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import sys
@@ -19,26 +20,26 @@ from ._reasons import Check
 
 __all__ = [
     "DebugCheck",
-    "debugging_checks",
-    "qdp_registry_check",
+    "converter_candidates",
     "converter_check",
-    "validator_check",
-    "qdp_registry",
-    "qdp_ids",
+    "converter_registered",
+    "debugging_checks",
+    "generate_converter",
+    "kernel_launch_params",
     "plugin_def",
     "plugin_def_or_none",
-    "runtime_versions",
-    "torch_overload",
-    "torch_op_exists",
-    "unregister_qdp",
-    "converter_candidates",
-    "converter_registered",
-    "generate_converter",
-    "supported_generator_options",
+    "qdp_ids",
+    "qdp_registry",
+    "qdp_registry_check",
     "qdp_switched_off",
-    "kernel_launch_params",
-    "sym_int_exprs",
+    "runtime_versions",
+    "supported_generator_options",
     "sym_int32",
+    "sym_int_exprs",
+    "torch_op_exists",
+    "torch_overload",
+    "unregister_qdp",
+    "validator_check",
 ]
 
 _GENERATOR_MODULE = "torch_tensorrt.dynamo.conversion.plugins._generate_plugin_converter"
@@ -85,7 +86,7 @@ def torch_op_exists(namespace: str, name: str) -> bool:
     """Whether PyTorch already has an operator ``namespace::name`` (any overload)."""
     import torch
 
-    return bool(torch._C._jit_get_schemas_for_operator(f"{namespace}::{name}"))
+    return bool(torch._C._jit_get_schemas_for_operator(f"{namespace}::{name}"))  # noqa: SLF001 - no public lookup
 
 
 def unregister_qdp(op_id: str) -> bool:
@@ -104,10 +105,8 @@ def unregister_qdp(op_id: str) -> bool:
     for key in (op_id, f"{name}::{namespace}"):
         creator = _lib.QDP_CREATORS.pop(key, None) or creator
     if creator is not None:
-        try:
+        with contextlib.suppress(Exception):  # the registry entry is gone either way
             trt.get_plugin_registry().deregister_creator(creator)
-        except Exception:  # noqa: BLE001 - the registry entry is gone either way
-            pass
     group = _lib.op.__dict__.get(namespace)
     if group is not None and name in group.__dict__:
         delattr(group, name)
@@ -142,7 +141,7 @@ def converter_candidates(overload: Any) -> int:
 
 def supported_generator_options() -> frozenset[str]:
     """Keyword arguments the installed ``_generate_plugin_converter`` accepts."""
-    function = importlib.import_module(_GENERATOR_MODULE)._generate_plugin_converter
+    function = importlib.import_module(_GENERATOR_MODULE)._generate_plugin_converter  # noqa: SLF001 - upstream's private generator: the call this hub makes
     return frozenset(inspect.signature(function).parameters)
 
 
@@ -200,7 +199,7 @@ def generate_converter(
 
     module = importlib.import_module(_GENERATOR_MODULE)
     priority_enum = _registry_module().ConverterPriority
-    function = module._generate_plugin_converter
+    function = module._generate_plugin_converter  # noqa: SLF001 - upstream's private generator: the call this hub makes
     keywords = generator_keywords(tuple(inspect.signature(function).parameters), use_aot=use_aot_if_available,
                                   requires_output_allocator=requires_output_allocator)
     function(

@@ -37,7 +37,7 @@ _triggered = False
 
 def install() -> None:
     """The ``torch.backends`` entry point. Never raises: PyTorch would fail ``import torch``."""
-    global _installed
+    global _installed  # noqa: PLW0603 - a once-per-process flag
     try:
         if _installed:
             return
@@ -49,7 +49,7 @@ def install() -> None:
             _defer(module)
         else:
             _activate()
-    except Exception:  # pragma: no cover - defensive: never break `import torch`
+    except Exception:  # noqa: BLE001, S110 - never break `import torch`  # pragma: no cover - defensive
         pass
 
 
@@ -60,7 +60,7 @@ def _initializing(module: types.ModuleType) -> bool:
 
 def _activate() -> None:
     """Run ``load()`` once if automatic loading is on. Strict mode may raise (its purpose); nothing else escapes."""
-    global _triggered
+    global _triggered  # noqa: PLW0603 - a once-per-process flag, set under _state_lock
     with _state_lock:
         if _triggered:
             return

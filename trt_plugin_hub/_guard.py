@@ -30,8 +30,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-__all__ = ["MAX_MESSAGE_CHARS", "Failure", "call", "describe", "import_module", "resolve", "guarded_validator",
-           "cap"]
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "Failure",
+    "call",
+    "cap",
+    "describe",
+    "guarded_validator",
+    "import_module",
+    "resolve",
+]
 
 log = logging.getLogger("trt_plugin_hub")
 
@@ -65,14 +73,14 @@ def _text(exc: BaseException) -> str:
         text = str(exc)
         if isinstance(text, str):
             return text
-    except BaseException as inner:  # noqa: BLE001 - a broken __str__ must not escape
+    except BaseException as inner:  # a broken __str__ must not escape
         if isinstance(inner, KeyboardInterrupt):
             raise
     try:
         text = repr(exc)
         if isinstance(text, str):
             return f"<str() failed; repr: {text}>"
-    except BaseException as inner:  # noqa: BLE001
+    except BaseException as inner:
         if isinstance(inner, KeyboardInterrupt):
             raise
     return "<the exception's str() and repr() both failed>"

@@ -17,21 +17,21 @@ from typing import Any
 from ._versions import parse_version, release_at_least, release_tuple
 
 __all__ = [
-    "QDP_MIN_TENSORRT",
     "AOT_MIN_TENSORRT",
-    "MIN_TORCH_TENSORRT",
     "AOT_MIN_TORCH_TENSORRT",
-    "SCALAR_ATTRIBUTES_FIXED_TENSORRT",
+    "MIN_TORCH_TENSORRT",
     "NUMPY_SCALAR_BREAK",
+    "QDP_MIN_TENSORRT",
     "RESERVED_NAMESPACES",
-    "namespace_owner",
-    "qdp_gate",
-    "qdp_module_resolves",
-    "scalar_attributes_broken",
-    "scalar_attribute_names",
+    "SCALAR_ATTRIBUTES_FIXED_TENSORRT",
     "aot_impl_call_args",
     "aot_impl_call_problem",
     "generator_keywords",
+    "namespace_owner",
+    "qdp_gate",
+    "qdp_module_resolves",
+    "scalar_attribute_names",
+    "scalar_attributes_broken",
 ]
 
 QDP_MIN_TENSORRT = (10, 7)
@@ -117,7 +117,8 @@ def qdp_module_resolves() -> tuple[bool, str]:
         return False, "'tensorrt.plugin' is not importable (this TensorRT install ships no tensorrt/plugin)"
     lib = importlib.machinery.PathFinder.find_spec("tensorrt.plugin._lib", list(plugin.submodule_search_locations))
     if lib is None:
-        return False, "'tensorrt.plugin._lib' is not importable (this TensorRT install ships tensorrt/plugin only in part)"
+        return False, ("'tensorrt.plugin._lib' is not importable "
+                       "(this TensorRT install ships tensorrt/plugin only in part)")
     return True, "tensorrt.plugin._lib resolves"
 
 

@@ -32,8 +32,15 @@ from typing import Any
 from trt_plugin_hub._errors import ScaffoldError
 from trt_plugin_hub._manifest import RESERVED_NAMESPACES
 
-__all__ = ["KINDS", "DEFAULT_KINDS", "ScaffoldError", "ProjectNames", "project_names", "render_project",
-           "create_project"]
+__all__ = [
+    "DEFAULT_KINDS",
+    "KINDS",
+    "ProjectNames",
+    "ScaffoldError",
+    "create_project",
+    "project_names",
+    "render_project",
+]
 
 #: The approaches ``--kind`` accepts, in the order their ops appear.
 KINDS = ("jit", "aot-triton", "aot-nvrtc", "legacy")

@@ -32,14 +32,14 @@ from ._ptxbuild import build_ptx
 
 __all__ = [
     "BACKEND",
-    "build_wheel",
-    "build_sdist",
     "build_editable",
-    "get_requires_for_build_wheel",
-    "get_requires_for_build_sdist",
+    "build_sdist",
+    "build_wheel",
     "get_requires_for_build_editable",
-    "prepare_metadata_for_build_wheel",
+    "get_requires_for_build_sdist",
+    "get_requires_for_build_wheel",
     "prepare_metadata_for_build_editable",
+    "prepare_metadata_for_build_wheel",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,17 +58,19 @@ build_sdist = _setuptools.build_sdist
 
 def _log(line: str) -> None:
     # Frontends show a backend's output on failure or with -v; stderr keeps stdout clean for them.
-    print(f"trt-plugin-hub: {line}", file=sys.stderr, flush=True)
+    sys.stderr.write(f"trt-plugin-hub: {line}\n")
+    sys.stderr.flush()
 
 
 def _build_all_ptx() -> None:
     # PEP 517 runs every hook with the project directory as the working directory.
-    for package_dir in plugin_package_dirs(Path.cwd()):
-        try:
+    package_dirs = plugin_package_dirs(Path.cwd())
+    try:
+        for package_dir in package_dirs:
             build_ptx(package_dir, log=_log)
-        except PtxBuildError as exc:
-            _log(f"error: {exc}")
-            raise
+    except PtxBuildError as exc:
+        _log(f"error: {exc}")
+        raise
 
 
 def build_wheel(wheel_directory: str, config_settings: dict[str, Any] | None = None,

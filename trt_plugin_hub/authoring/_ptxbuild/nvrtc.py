@@ -79,7 +79,7 @@ def nvrtc_version() -> str:
     nvrtc = _nvrtc_module()
     try:
         err, major, minor = nvrtc.nvrtcVersion()
-    except Exception as exc:  # noqa: BLE001 - the shared library itself may be missing
+    except Exception as exc:  # the shared library itself may be missing
         raise PtxBuildError(f"NVRTC cannot be loaded ({exc}); {_INSTALL_HINT}") from exc
     if err != nvrtc.nvrtcResult.NVRTC_SUCCESS:
         raise PtxBuildError(f"NVRTC cannot report its version ({err}); {_INSTALL_HINT}")

@@ -12,7 +12,7 @@ import logging
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def default_isa() -> tuple[int, int]:
         from triton.backends.nvidia.compiler import ptx_get_version
 
         version = ptx_get_version(knobs.nvidia.ptxas.version)
-    except Exception:  # noqa: BLE001 - private API; 8.7 is Triton 3.6's documented default
+    except Exception:  # private API; 8.7 is Triton 3.6's documented default
         logger.debug("could not ask Triton for its default PTX version", exc_info=True)
         version = 87
     return divmod(int(version), 10)
@@ -75,10 +75,8 @@ def _source_tree_imports(root: Path, top: str) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
+        with suppress(ValueError):
             sys.path.remove(entry)
-        except ValueError:
-            pass
         for name in [n for n in sys.modules if ours(n)]:
             del sys.modules[name]
         sys.modules.update(saved)
@@ -89,10 +87,11 @@ def load_triton_kernel(package_dir: Path, recipe: TritonRecipe, *, op_id: str) -
     root = package_dir.parent
     top = recipe.module.split(".")[0]
     with _source_tree_imports(root, top):
-        module, failure = _guard.call(f"import {recipe.module}", importlib.import_module, recipe.module)
+        failure = _guard.import_module(recipe.module)
         if failure is not None:
             raise PtxBuildError(f"cannot import the kernel module {recipe.module!r} from the source tree: "
                                 f"{failure}", op_id=op_id) from failure.exception
+        module = sys.modules[recipe.module]
         origin = Path(getattr(module, "__file__", "") or "").resolve()
         if root.resolve() not in origin.parents:
             raise PtxBuildError(f"{recipe.module!r} was imported from {origin}, not from the package being "
