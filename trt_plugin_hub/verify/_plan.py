@@ -102,7 +102,7 @@ def plan_op(package: Package, op: OpSpec, settings: VerifySettings) -> OpPlan:
     launch = op.launch
     if launch is None:
         raise ValueError("the op declares no 'launch' section, so how TensorRT launches it is unknown")
-    launch_attrs = {e.split(":", 1)[1] for e in launch.extras if e.startswith("attr:")}
+    launch_attrs = set(launch.attributes)
     tensors, attrs = _parameters(reference, spec, launch_attrs, given)
     if not tensors:
         raise ValueError(f"the reference {spec} takes no tensor")
