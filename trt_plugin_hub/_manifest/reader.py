@@ -383,9 +383,19 @@ def _isa(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, _values: d
     return isa
 
 
+def _aot_only(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, values: dict[str, Any]) -> bool:
+    """Whether the op may hold field ``f`` (present): only an aot op has a ``build`` or ``launch``."""
+    kind = values.get("kind")
+    if kind is not None and kind != "aot":
+        c(f"{where}.{f.name}", f"a {f.name} section only on aot ops (a {kind} op has no kernel the hub builds or "
+          "launches): remove it, or declare the op aot", kind, rule=f"op.{f.name}.kind")
+        return False
+    return True
+
+
 def _launch(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
-            _values: dict[str, Any]) -> LaunchSpec | None:
-    if f.name not in obj:
+            values: dict[str, Any]) -> LaunchSpec | None:
+    if f.name not in obj or not _aot_only(f, c, obj, where, values):
         return None
     at = f"{where}.{f.name}"
     section = _object(c, obj[f.name], at)
@@ -399,7 +409,9 @@ def _launch(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
 
 
 def _build(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
-           _values: dict[str, Any]) -> Mapping[str, Any] | None:
+           values: dict[str, Any]) -> Mapping[str, Any] | None:
+    if f.name in obj and not _aot_only(f, c, obj, where, values):
+        return None
     build = obj.get(f.name)
     if build is not None and not isinstance(build, dict):
         c(f"{where}.{f.name}", "an object", build, rule="op.build")
@@ -482,6 +494,8 @@ OP_FIELDS: tuple[Field, ...] = (
 PLUGIN_FIELDS: tuple[Field, ...] = (
     Field("schema_version", "integer", "The manifest schema: 1 (read first, by the reader's own code).", _no_getter,
           required=True),
+    Field("$schema", "string", "The JSON Schema of this file (editors read it; the hub does not).", _text,
+          default="", max_chars=MAX_DESCRIPTION_CHARS),
     Field("name", "string", "The plugin's name: letters, digits, '.', '_' or '-'.", _text, required=True,
           pattern=_PLUGIN_NAME, pattern_expected="letters, digits, '.', '_' or '-'"),
     Field("description", "string", "What the plugin provides.", _text, default="", max_chars=MAX_DESCRIPTION_CHARS),
