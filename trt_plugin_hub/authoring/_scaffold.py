@@ -31,6 +31,7 @@ from typing import Any
 
 from trt_plugin_hub._errors import ScaffoldError
 from trt_plugin_hub._manifest import RESERVED_NAMESPACES
+from trt_plugin_hub._manifest.schema import SCHEMA_ID
 
 __all__ = ["KINDS", "DEFAULT_KINDS", "ScaffoldError", "ProjectNames", "project_names", "render_project",
            "create_project"]
@@ -122,6 +123,7 @@ def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
         ops.append({"id": f"{ns}::leaky_relu", "overload": None, "kind": "legacy", "module": f"{package}.legacy",
                     "register": f"{package}.legacy:register", "priority": "standard"})
     return {
+        "$schema": SCHEMA_ID,
         "schema_version": 1,
         "name": names.plugin,
         "description": f"TensorRT plugins of {names.dist}.",
