@@ -168,3 +168,16 @@ def test_a_wheel_that_holds_no_plugin_is_an_error(tmp_path: Path, capsys: pytest
     capsys.readouterr()
     assert main(["validate", str(wheel)]) == 1
     assert capsys.readouterr().out.rstrip().endswith("FAILED")
+
+
+def test_a_directory_or_distribution_that_holds_no_plugin_is_refused(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]):
+    # A directory without trt_plugin.json or pyproject.toml, and an installed distribution that is no plugin:
+    # exit code 2 and a sentence, never OK.
+    project = _new(tmp_path, "legacy")
+    (project / "acme_ops" / "trt_plugin.json").unlink()
+    capsys.readouterr()
+    assert main(["validate", str(project / "acme_ops")]) == 2
+    assert "is not a plugin package" in capsys.readouterr().err
+    assert main(["validate", "pytest"]) == 2
+    assert "advertises no 'torch_tensorrt.plugins' entry point" in capsys.readouterr().err
