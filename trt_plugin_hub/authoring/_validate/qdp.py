@@ -215,7 +215,7 @@ def check_op_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str,
     if op.kind == "legacy" and op.register:
         _check_reference(ctx, sources, op, _Reference(
             op.register, f"{where}.register", "LEGACY_REGISTER_NOT_FOUND", "register function",
-            "LEGACY_REGISTER_FAILED", "def {function}() -> None, registering the converter"),
+            "LEGACY_REGISTER_FAILED", "`def {function}() -> None`, registering the converter,"),
             top_package, manifest_file, checked)
 
     searched = sources.search_order(module)
@@ -236,7 +236,7 @@ def check_op_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str,
     if op.capability_validator:
         _check_reference(ctx, sources, op, _Reference(
             op.capability_validator, f"{where}.capability_validator", "VALIDATOR_NOT_FOUND", "capability validator",
-            "VALIDATOR_UNRESOLVED", "def {function}(node, settings) -> bool"), top_package, manifest_file, checked)
+            "VALIDATOR_UNRESOLVED", "`def {function}(node, settings) -> bool`"), top_package, manifest_file, checked)
     return signature, checked
 
 
@@ -340,7 +340,7 @@ def _check_reference(ctx: Findings, sources: Sources, op: OpSpec, ref: _Referenc
         if function not in source.top_level:
             ctx.add(Severity.ERROR, ref.code, source.display, ref.field,
                     f"{op.id}: {module_name} defines no {function!r}, the {ref.what} {ref.field} names; activation "
-                    f"fails ({ref.activation_code})", f"define `{define}` in {module_name}, or correct {ref.field}")
+                    f"fails ({ref.activation_code})", f"define {define} in {module_name}, or correct {ref.field}")
         else:
             checked.append(f"{ref.what} {ref.value} defined")
     elif source is None and (module_name == top_package or module_name.startswith(top_package + ".")):
