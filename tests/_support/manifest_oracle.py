@@ -437,7 +437,8 @@ def _no_unknown(obj: Mapping[str, Any], package: str, where: str, known: set[str
         if key not in known and not key.startswith("x-"):
             field_name = f"{where}.{key}" if where else key
             raise ManifestError(package, field_name,
-                                f"only known fields ({', '.join(sorted(known))}) or 'x-' extensions", key)
+                                f"only known fields ({', '.join(sorted(known - {'$schema'}))}) or 'x-' extensions",
+                                key)
 
 
 def _string(obj: Mapping[str, Any], key: str, package: str, where: str, default: str | None = None) -> str:

@@ -161,7 +161,9 @@ def _object(c: _Collector, value: object, where: str) -> Mapping[str, Any] | Non
 def _no_unknown(c: _Collector, obj: Mapping[str, Any], where: str, known: set[str] | frozenset[str]) -> None:
     for key in obj:
         if key not in known and not key.startswith("x-"):
-            c(_at(where, key), f"only known fields ({', '.join(sorted(known))}) or 'x-' extensions", key,
+            # ``$schema`` (for editors) is accepted but not listed: the listing names the data fields.
+            listed = ", ".join(sorted(k for k in known if not k.startswith("$")))
+            c(_at(where, key), f"only known fields ({listed}) or 'x-' extensions", key,
               rule=_rule(where, "unknown_field"))
 
 
