@@ -74,3 +74,6 @@ def test_the_commands_new_prints_build_a_new_project_from_a_fresh_checkout(tmp_p
         ptx = sorted(n for n in archive.namelist() if n.endswith(".ptx"))
     assert ptx == [f"acme_ops/ptx/relu.{arch}.ptx" for arch in ("sm_80", "sm_86", "sm_89", "sm_90a")]
     assert validate(wheel).ok
+    # The hub's wheel ships the manifest's JSON Schema as package data.
+    with zipfile.ZipFile(cwd / "dist" / "trt_plugin_hub-0.1.0-py3-none-any.whl") as archive:
+        assert "trt_plugin_hub/schemas/trt_plugin.schema.json" in archive.namelist()
