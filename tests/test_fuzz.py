@@ -319,6 +319,33 @@ def _raise(error: ManifestError) -> Any:
     raise error
 
 
+def _schema_errors(data: Any) -> list[str]:
+    """What the shipped JSON Schema of trt_plugin.json says of ``data``."""
+    global _SCHEMA_VALIDATOR  # noqa: PLW0603 - built once, on first use
+    if _SCHEMA_VALIDATOR is None:
+        import jsonschema
+
+        from trt_plugin_hub._manifest.schema import json_schema
+
+        _SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(json_schema())
+    return [error.message for error in _SCHEMA_VALIDATOR.iter_errors(data)]
+
+
+_SCHEMA_VALIDATOR: Any = None
+
+
+@FUZZ
+@given(st.one_of(valid_manifests(), mutated_manifests()))
+def test_the_json_schema_accepts_every_manifest_the_reader_accepts(data: Any):
+    # Draft mode: it also reads an aot op's build section, which the schema describes.
+    draft = parse_manifest(copy.deepcopy(data), "fuzz-pkg", draft=True)
+    if draft.problems:
+        tally("json schema vs reader", "reader rejects")
+        return
+    assert _schema_errors(data) == []
+    tally("json schema vs reader", "both accept")
+
+
 @FUZZ
 @given(json_values)
 def test_strict_reader_gives_the_oracle_s_first_error_for_any_json_value(data: Any):

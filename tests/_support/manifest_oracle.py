@@ -238,7 +238,9 @@ def parse_manifest(data: object, package: str) -> PluginManifest:
             f"one of {', '.join(map(str, SUPPORTED_SCHEMA_VERSIONS))} (upgrade trt-plugin-hub for newer manifests)",
             version, code="MANIFEST_SCHEMA_UNSUPPORTED",
         )
-    _no_unknown(top, package, "", {"schema_version", "name", "description", "requires", "ops"})
+    _no_unknown(top, package, "", {"schema_version", "$schema", "name", "description", "requires", "ops"})
+    if "$schema" in top:
+        _string(top, "$schema", package, "", default="")
     name = _string(top, "name", package, "")
     if not _PLUGIN_NAME.match(name):
         raise ManifestError(package, "name", "letters, digits, '.', '_' or '-'", name)
@@ -344,6 +346,10 @@ def _op(data: object, package: str, where: str) -> OpSpec:
         if kind != "aot":
             raise ManifestError(package, f"{where}.ptx", "PTX files only on aot ops", kind)
         ptx = _ptx_list(obj["ptx"], package, f"{where}.ptx")
+    for section in ("launch", "build"):
+        if section in obj and kind != "aot":
+            raise ManifestError(package, f"{where}.{section}", f"a {section} section only on aot ops (a {kind} op "
+                                "has no kernel the hub builds or launches): remove it, or declare the op aot", kind)
     if "launch" in obj:
         launch = _launch(obj["launch"], package, f"{where}.launch")
     if kind == "aot" and not ptx:
@@ -431,7 +437,8 @@ def _no_unknown(obj: Mapping[str, Any], package: str, where: str, known: set[str
         if key not in known and not key.startswith("x-"):
             field_name = f"{where}.{key}" if where else key
             raise ManifestError(package, field_name,
-                                f"only known fields ({', '.join(sorted(known))}) or 'x-' extensions", key)
+                                f"only known fields ({', '.join(sorted(known - {'$schema'}))}) or 'x-' extensions",
+                                key)
 
 
 def _string(obj: Mapping[str, Any], key: str, package: str, where: str, default: str | None = None) -> str:
@@ -439,7 +446,7 @@ def _string(obj: Mapping[str, Any], key: str, package: str, where: str, default:
     field_name = f"{where}.{key}" if where else key
     if not isinstance(value, str) or (default is None and not value):
         raise ManifestError(package, field_name, "a non-empty string", value)
-    limit = MAX_DESCRIPTION_CHARS if key == "description" else MAX_FIELD_CHARS
+    limit = MAX_DESCRIPTION_CHARS if key in ("description", "$schema") else MAX_FIELD_CHARS
     if len(value) > limit:
         raise ManifestError(package, field_name, f"at most {limit} characters", f"{len(value)} characters")
     return value

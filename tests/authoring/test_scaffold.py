@@ -182,6 +182,33 @@ def test_names_that_make_no_valid_package_or_namespace_are_refused(name: str):
         render_project(name)
 
 
+@pytest.mark.parametrize("name, why", [
+    ("import", "a Python keyword"), ("class", "a Python keyword"),
+    ("json", "standard library's json"), ("Typing", "standard library's typing"),
+    ("torch", "module torch"), ("torch-tensorrt", "module torch_tensorrt"), ("triton", "module triton"),
+    ("trt-plugin-hub", "module trt_plugin_hub"),
+])
+def test_new_refuses_names_that_are_keywords_or_shadow_importable_modules(
+        name: str, why: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(ScaffoldError, match=why):
+        project_names(name)
+    assert main(["new", name, "--dir", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and why in err
+    package = name.replace("-", "_").lower()
+    assert f"choose a name of your own, such as '{package.replace('_', '-')}-ops'" in err
+    assert not (tmp_path / "p").exists()
+
+
+def test_new_refuses_a_name_any_importable_module_already_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "mods" / "acme_widgets.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path / "mods"))
+    with pytest.raises(ScaffoldError, match="shadows the importable module acme_widgets"):
+        project_names("acme-widgets")
+    assert project_names("acme-gadgets").package == "acme_gadgets"
+
+
 def test_new_refuses_a_non_empty_directory_with_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     (tmp_path / "keep.txt").write_text("mine")
     assert main(["new", "acme-ops", "--dir", str(tmp_path)]) == 2

@@ -122,7 +122,7 @@ def test_op_id_rules(op_id: str, rule: str | None):
 
 def test_every_field_the_reader_knows_is_in_a_table():
     names = {kind: {f.name for f in table} for kind, table in TABLES.items()}
-    assert names["plugin"] == {"schema_version", "name", "description", "requires", "ops"}
+    assert names["plugin"] == {"schema_version", "$schema", "name", "description", "requires", "ops"}
     assert names["requires"] == {*REQUIREMENT_KEYS, "compute_capability"}
     assert names["compute_capability"] == {"min", "max"}
     assert names["ptx"] == {"arch", "path", "kernel", "sha256", "isa"}
@@ -134,3 +134,33 @@ def test_every_field_the_reader_knows_is_in_a_table():
     op = {f.name: f for f in TABLES["op"]}
     assert op["kind"].choices == ("jit", "aot", "legacy") and op["kind"].required
     assert op["priority"].default == "standard" and op["ptx"].fields == TABLES["ptx"]
+
+
+JIT_TRITON_BUILD = {"compiler": "triton", "source": "acme.kernels:relu_kernel",
+                    "signature": {"x_ptr": "*fp32", "n": "i32", "y_ptr": "*fp32"}, "archs": ["sm_80"]}
+
+
+@pytest.mark.parametrize("kind, section, value", [
+    ("jit", "launch", {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}),
+    ("jit", "build", JIT_TRITON_BUILD),
+    ("legacy", "launch", {"block_threads": 128, "elements_per_block": 1024}),
+])
+def test_build_and_launch_sections_are_refused_on_ops_that_are_not_aot_in_both_modes(kind: str, section: str,
+                                                                                      value: dict[str, Any]):
+    op = {"id": "acme::relu", "kind": kind, "module": "acme.qdp", section: value}
+    if kind == "legacy":
+        op["register"] = "acme.legacy:register"
+    draft = parse_manifest(_manifest(op), "acme", draft=True)
+    assert draft.manifest is None
+    assert [(e.field, e.rule, e.found) for e in draft.errors] == [(f"ops[0].{section}", f"op.{section}.kind", kind)]
+    assert "only on aot ops" in draft.errors[0].expected
+    with pytest.raises(ManifestError) as caught:
+        parse_manifest(_manifest(op), "acme")
+    assert caught.value.rule == f"op.{section}.kind"
+
+
+def test_a_manifest_may_name_its_json_schema_for_editors():
+    manifest = parse_manifest(_manifest(**{"$schema": "https://example.org/trt_plugin.schema.json"}), "acme")
+    assert manifest.name == "acme-ops"
+    draft = parse_manifest(_manifest(**{"$schema": 3}), "acme", draft=True)
+    assert [(e.field, e.rule) for e in draft.errors] == [("$schema", "plugin.$schema")]

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from dataclasses import field as _field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, overload
@@ -25,7 +26,7 @@ from typing import Any, Literal, overload
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub._launch import LAUNCH_BOUNDS, LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
+from trt_plugin_hub._launch import EXTRA, LAUNCH_BOUNDS, LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
 from trt_plugin_hub._ptx import ARCH, PtxArtifact
 
 from .model import (
@@ -42,7 +43,7 @@ from .model import (
     Priority,
     Requirements,
 )
-from .recipes import Recipe, read_recipe
+from .recipes import COMPILERS, Recipe, read_recipe
 
 __all__ = [
     "IDENT",
@@ -62,6 +63,7 @@ _PLUGIN_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 _ISA = re.compile(r"\d+\.\d+\Z")
 _CC = re.compile(r"\d+\.\d\Z")
+_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*\Z")
 
 #: The rule of the one error draft mode accepts: an AOT op whose PTX the build has not written yet.
 NOT_BUILT = "op.ptx.not_built"
@@ -112,8 +114,10 @@ class Field:
     ``json_type`` is the JSON-schema type; ``expected`` what an error says was expected;
     ``pattern`` a constraint on a string (``pattern_expected`` the error's phrase for it);
     ``choices`` the values allowed; ``max_chars`` the longest string; ``fields`` the table of the
-    object it holds (or of each object of the list it holds). ``get`` reads the value from the
-    object, given the values of the fields read before it.
+    object it holds (or of each object of the list it holds); ``kinds`` the op kinds the field is
+    allowed on (empty: every kind), and ``kind_required`` whether those kinds must have it;
+    ``schema`` JSON-schema keywords for what the getter checks in code (bounds, item formats).
+    ``get`` reads the value from the object, given the values of the fields read before it.
     """
 
     name: str
@@ -128,6 +132,9 @@ class Field:
     choices: tuple[str, ...] = ()
     max_chars: int | None = None
     fields: tuple[Field, ...] = ()
+    kinds: tuple[str, ...] = ()
+    kind_required: bool = False
+    schema: Mapping[str, Any] = _field(default_factory=dict)
 
 
 def _at(where: str, key: str) -> str:
@@ -154,7 +161,9 @@ def _object(c: _Collector, value: object, where: str) -> Mapping[str, Any] | Non
 def _no_unknown(c: _Collector, obj: Mapping[str, Any], where: str, known: set[str] | frozenset[str]) -> None:
     for key in obj:
         if key not in known and not key.startswith("x-"):
-            c(_at(where, key), f"only known fields ({', '.join(sorted(known))}) or 'x-' extensions", key,
+            # ``$schema`` (for editors) is accepted but not listed: the listing names the data fields.
+            listed = ", ".join(sorted(k for k in known if not k.startswith("$")))
+            c(_at(where, key), f"only known fields ({listed}) or 'x-' extensions", key,
               rule=_rule(where, "unknown_field"))
 
 
@@ -338,7 +347,7 @@ def _ptx_list(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
         return ()
     at = f"{where}.{f.name}"
     kind = values.get("kind")
-    if kind is not None and kind != "aot":
+    if kind is not None and kind not in f.kinds:
         c(at, "PTX files only on aot ops", kind, rule="op.ptx.kind")
         return None
     data = obj[f.name]
@@ -383,9 +392,19 @@ def _isa(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, _values: d
     return isa
 
 
+def _aot_only(f: Field, c: _Collector, where: str, values: dict[str, Any]) -> bool:
+    """Whether the op may hold field ``f`` (present): only an aot op has a ``build`` or ``launch``."""
+    kind = values.get("kind")
+    if kind is not None and kind not in f.kinds:
+        c(f"{where}.{f.name}", f"a {f.name} section only on aot ops (a {kind} op has no kernel the hub builds or "
+          "launches): remove it, or declare the op aot", kind, rule=f"op.{f.name}.kind")
+        return False
+    return True
+
+
 def _launch(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
-            _values: dict[str, Any]) -> LaunchSpec | None:
-    if f.name not in obj:
+            values: dict[str, Any]) -> LaunchSpec | None:
+    if f.name not in obj or not _aot_only(f, c, where, values):
         return None
     at = f"{where}.{f.name}"
     section = _object(c, obj[f.name], at)
@@ -399,7 +418,9 @@ def _launch(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
 
 
 def _build(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
-           _values: dict[str, Any]) -> Mapping[str, Any] | None:
+           values: dict[str, Any]) -> Mapping[str, Any] | None:
+    if f.name in obj and not _aot_only(f, c, where, values):
+        return None
     build = obj.get(f.name)
     if build is not None and not isinstance(build, dict):
         c(f"{where}.{f.name}", "an object", build, rule="op.build")
@@ -419,9 +440,9 @@ _CC_EXPECTED = "a compute capability such as '8.0'"
 
 CAPABILITY_FIELDS: tuple[Field, ...] = (
     Field("min", "string|number", "The oldest compute capability, such as \"8.0\".", _capability,
-          expected=_CC_EXPECTED),
+          expected=_CC_EXPECTED, pattern=_CC),
     Field("max", "string|number", "The newest compute capability, such as \"12.0\".", _capability,
-          expected=_CC_EXPECTED),
+          expected=_CC_EXPECTED, pattern=_CC),
 )
 
 REQUIRES_FIELDS: tuple[Field, ...] = (
@@ -437,26 +458,30 @@ PTX_FIELDS: tuple[Field, ...] = (
     Field("arch", "string", "The architecture the file was built for: sm_80, sm_90a, sm_100f.", _text,
           required=True, pattern=ARCH, pattern_expected="an architecture such as 'sm_80' or 'sm_90a'"),
     Field("path", "string", "The file, relative to the package ('/'-separated, inside it).", _ptx_path,
-          required=True, pattern_expected="a relative '/'-separated path inside the package"),
+          required=True, pattern_expected="a relative '/'-separated path inside the package",
+          schema={"not": {"pattern": "[\\\\\u0000]"}}),
     Field("kernel", "string", "The kernel's .entry name.", _text, required=True, pattern=IDENT,
           pattern_expected="the kernel's entry name (an identifier)"),
     Field("sha256", "string", "sha256 of the file.", _text, required=True, pattern=_SHA256,
           pattern_expected="64 lowercase hex digits"),
     Field("isa", "string|null", "The file's PTX ISA version, such as \"8.7\".", _isa,
-          expected="a PTX ISA version such as '8.7'"),
+          expected="a PTX ISA version such as '8.7'", pattern=_ISA),
 )
 
 LAUNCH_FIELDS: tuple[Field, ...] = (
-    *(Field(name, "integer", f"From {low} to {high}.", _no_getter, required=default is None, default=default)
+    *(Field(name, "integer", f"From {low} to {high}.", _no_getter, required=default is None, default=default,
+            schema={"minimum": low, "maximum": high})
       for name, low, high, default in LAUNCH_BOUNDS),
     Field("extras", "array", "The int32 arguments after the input pointers: \"numel\" or \"attr:NAME\".",
-          _no_getter, default=()),
+          _no_getter, default=(), schema={"items": {"type": "string", "pattern": EXTRA.pattern}}),
 )
 
 OP_FIELDS: tuple[Field, ...] = (
-    Field("id", "string", "The op: 'namespace::name', as torch and TensorRT's QDP know it.", _op_id, required=True),
+    Field("id", "string", "The op: 'namespace::name', as torch and TensorRT's QDP know it.", _op_id, required=True,
+          schema={"pattern": r"^[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$",
+                  "not": {"pattern": f"^({'|'.join(sorted(RESERVED_NAMESPACES))})::"}}),
     Field("overload", "string|null", "The torch overload (null: the default one).", _overload,
-          expected="null or an identifier such as 'Tensor'"),
+          expected="null or an identifier such as 'Tensor'", pattern=IDENT, max_chars=MAX_FIELD_CHARS),
     Field("kind", "string", "jit, aot (prebuilt PTX) or legacy (a converter the package registers).", _choice,
           required=True, choices=tuple(k.value for k in OpKind)),
     Field("module", "string", "The module that defines the op, imported at activation.", _text, required=True,
@@ -469,26 +494,30 @@ OP_FIELDS: tuple[Field, ...] = (
           default=True),
     Field("jit_fallback", "boolean", "An aot op that cannot use its PTX here runs as jit.", _flag, default=False),
     Field("capability_validator", "string|null", "'module:function' deciding per node whether to convert.",
-          _reference),
+          _reference, pattern=_REFERENCE, max_chars=MAX_FIELD_CHARS),
     Field("register", "string|null", "'module:function' registering a legacy converter (legacy ops only).",
-          _reference),
+          _reference, pattern=_REFERENCE, max_chars=MAX_FIELD_CHARS, kinds=("legacy",), kind_required=True),
     Field("ptx", "array", "The prebuilt PTX files of an aot op, one per architecture (written by the build).",
-          _ptx_list, fields=PTX_FIELDS),
-    Field("launch", "object", "How TensorRT launches an aot op's kernel.", _launch, fields=LAUNCH_FIELDS),
-    Field("build", "object", "How the build compiles an aot op's kernel (triton or nvrtc).", _build),
+          _ptx_list, fields=PTX_FIELDS, kinds=("aot",)),
+    Field("launch", "object", "How TensorRT launches an aot op's kernel.", _launch, fields=LAUNCH_FIELDS,
+          kinds=("aot",)),
+    Field("build", "object", "How the build compiles an aot op's kernel (triton or nvrtc).", _build,
+          kinds=("aot",), schema={"properties": {"compiler": {"enum": list(COMPILERS)}}, "required": ["compiler"]}),
     Field("description", "string", "What the op does.", _text, default="", max_chars=MAX_DESCRIPTION_CHARS),
 )
 
 PLUGIN_FIELDS: tuple[Field, ...] = (
     Field("schema_version", "integer", "The manifest schema: 1 (read first, by the reader's own code).", _no_getter,
-          required=True),
+          required=True, choices=tuple(map(str, SUPPORTED_SCHEMA_VERSIONS))),
+    Field("$schema", "string", "The JSON Schema of this file (editors read it; the hub does not).", _text,
+          default="", max_chars=MAX_DESCRIPTION_CHARS),
     Field("name", "string", "The plugin's name: letters, digits, '.', '_' or '-'.", _text, required=True,
           pattern=_PLUGIN_NAME, pattern_expected="letters, digits, '.', '_' or '-'"),
     Field("description", "string", "What the plugin provides.", _text, default="", max_chars=MAX_DESCRIPTION_CHARS),
     Field("requires", "object", "What the plugin needs: versions, driver, GPUs.", _requirements, default={},
           fields=REQUIRES_FIELDS),
     Field("ops", "array", "The ops the plugin provides.", _no_getter, required=True, fields=OP_FIELDS,
-          expected="a non-empty list of op objects"),
+          expected="a non-empty list of op objects", schema={"minItems": 1}),
 )
 
 #: Every object of a manifest and its fields, in reading order.

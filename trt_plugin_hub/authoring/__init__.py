@@ -5,7 +5,16 @@ from __future__ import annotations
 from trt_plugin_hub._errors import PtxBuildError, ScaffoldError
 
 from ._ptxbuild import BuildResult, BuiltPtx, build_ptx
-from ._scaffold import DEFAULT_KINDS, KINDS, ProjectNames, create_project, project_names, render_project
+from ._scaffold import (
+    DEFAULT_KINDS,
+    KINDS,
+    ProjectNames,
+    build_commands,
+    create_project,
+    hub_checkout,
+    project_names,
+    render_project,
+)
 from ._validate import (
     VALIDATION_CODES,
     OpSummary,
@@ -33,8 +42,10 @@ __all__ = [
     "ValidationFinding",
     "ValidationReport",
     "ValidationTargetError",
+    "build_commands",
     "build_ptx",
     "create_project",
+    "hub_checkout",
     "project_names",
     "render_project",
     "validate",

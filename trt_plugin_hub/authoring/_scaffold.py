@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -31,13 +32,16 @@ from typing import Any
 
 from trt_plugin_hub._errors import ScaffoldError
 from trt_plugin_hub._manifest import RESERVED_NAMESPACES
+from trt_plugin_hub._manifest.schema import SCHEMA_ID
 
 __all__ = [
     "DEFAULT_KINDS",
     "KINDS",
     "ProjectNames",
     "ScaffoldError",
+    "build_commands",
     "create_project",
+    "hub_checkout",
     "project_names",
     "render_project",
 ]
@@ -87,7 +91,36 @@ def project_names(name: str) -> ProjectNames:
     package = name.replace("-", "_").lower()
     if package in RESERVED_NAMESPACES:
         raise ScaffoldError(f"{name!r} would give the op namespace {package!r}, which TensorRT reserves")
+    problem = _package_name_problem(package)
+    if problem is not None:
+        raise ScaffoldError(f"{name!r} would make package {package!r}, {problem}: choose a name of your own, "
+                            f"such as '{package.replace('_', '-')}-ops' or 'acme-{package.replace('_', '-')}'")
     return ProjectNames(dist=name, package=package, namespace=package, plugin=name.lower())
+
+
+#: Packages a plugin project lives beside: shadowing one breaks the plugin's own imports even
+#: where it is not installed yet (the hub's build, test and run-time dependencies).
+_ECOSYSTEM = frozenset({"torch", "torch_tensorrt", "tensorrt", "tensorrt_bindings", "tensorrt_libs", "triton",
+                        "numpy", "cuda", "nvidia", "trt_plugin_hub", "setuptools", "packaging", "pytest"})
+
+
+def _package_name_problem(package: str) -> str | None:
+    """Why ``package`` cannot name a plugin package (a keyword, or an importable module it would shadow)."""
+    import keyword
+    import sys
+    from importlib.util import find_spec
+
+    if keyword.iskeyword(package):
+        return "a Python keyword (`import " + package + "` is a syntax error)"
+    if package in sys.stdlib_module_names or package in sys.builtin_module_names:
+        return f"which shadows the standard library's {package}"
+    if package in _ECOSYSTEM:
+        return f"which shadows the module {package} that plugins and the hub import"
+    try:
+        found = find_spec(package) is not None
+    except (ImportError, ValueError):
+        found = False
+    return f"which shadows the importable module {package}" if found else None
 
 
 def _template(relative: str) -> str:
@@ -129,6 +162,7 @@ def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
         ops.append({"id": f"{ns}::leaky_relu", "overload": None, "kind": "legacy", "module": f"{package}.legacy",
                     "register": f"{package}.legacy:register", "priority": "standard"})
     return {
+        "$schema": SCHEMA_ID,
         "schema_version": 1,
         "name": names.plugin,
         "description": f"TensorRT plugins of {names.dist}.",
@@ -187,6 +221,35 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
     if "aot-nvrtc" in kinds:
         files[f"{pkg}/kernels/scale.cu"] = _render("package/kernels/scale.cu.tmpl", values)
     return files
+
+
+def hub_checkout() -> Path | None:
+    """The source checkout this hub runs from (an editable install or ``PYTHONPATH``), else ``None``.
+
+    Before the hub is published, a plugin's build finds ``trt-plugin-hub`` (a build requirement)
+    only as a wheel built from such a checkout.
+    """
+    root = Path(__file__).resolve().parents[2]
+    pyproject = root / "pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return root if re.search(r'^name\s*=\s*"trt-plugin-hub"', text, re.MULTILINE) else None
+
+
+def build_commands(checkout: Path | None) -> list[tuple[str, str]]:
+    """The shell commands (with a comment each) that build a new project's wheel into ``dist/``.
+
+    ``--find-links dist`` lets pip's isolated build environment install ``trt-plugin-hub`` from
+    the hub wheel built into ``dist/`` from ``checkout``, so the build works before the hub is on
+    the author's package index (and, from a published hub on, finds it there as usual).
+    """
+    build = ("pip wheel --no-deps --find-links dist -w dist .", "compiles the AOT kernels to PTX (no GPU needed)")
+    if checkout is None:
+        return [build]
+    hub = f"pip wheel --no-deps -w dist {shlex.quote(str(checkout))}"
+    return [(hub, "the hub's wheel: a build requirement not on your index yet"), build]
 
 
 def create_project(name: str, directory: Path | str | None = None, kinds: Sequence[str] = DEFAULT_KINDS) -> list[Path]:

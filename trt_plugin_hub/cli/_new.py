@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trt_plugin_hub.authoring import DEFAULT_KINDS, KINDS, create_project, project_names
+from trt_plugin_hub.authoring import DEFAULT_KINDS, KINDS, build_commands, create_project, hub_checkout, project_names
 
 from ._common import EXIT_OK
 
@@ -26,10 +26,12 @@ def run(args: argparse.Namespace) -> int:
     for path in sorted(written):
         out.write(f"  {path.relative_to(directory).as_posix()}\n")
     wheel = f"dist/{names.wheel_name}-0.1.0-py3-none-any.whl"
+    commands = build_commands(hub_checkout())
+    width = max(len(command) for command, _ in commands) + 2
     out.write("\nNext:\n"
-              f"  cd {directory}\n"
-              "  pip wheel --no-deps -w dist .        # compiles the AOT kernels to PTX (no GPU needed)\n"
-              f"  trt-plugin-hub validate {wheel}\n"
+              f"  cd {directory}\n")
+    out.writelines(f"  {command:<{width}}# {comment}\n" for command, comment in commands)
+    out.write(f"  trt-plugin-hub validate {wheel}\n"
               f"  pip install {wheel}\n"
               "  trt-plugin-hub list\n")
     return EXIT_OK

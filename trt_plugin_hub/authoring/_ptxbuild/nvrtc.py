@@ -21,7 +21,8 @@ __all__ = ["compile_nvrtc", "nvrtc_version"]
 
 logger = logging.getLogger(__name__)
 
-_INSTALL_HINT = ("install cuda-bindings and an NVRTC whose PTX the declared driver loads, e.g. "
+_INSTALL_HINT = ("for `trt-plugin-hub build`, install 'trt-plugin-hub[build]'; for a wheel build, list "
+                 "cuda-bindings and an NVRTC whose PTX the declared driver loads in [build-system] requires, e.g. "
                  "'cuda-bindings>=12.9,<13' 'nvidia-cuda-nvrtc-cu12==12.8.*' for drivers >=570")
 
 

@@ -37,8 +37,9 @@ def triton_version() -> str:
     try:
         import triton
     except ImportError as exc:
-        raise PtxBuildError(f"Triton is not importable ({exc}); add 'triton' (pinned, e.g. 'triton==3.6.0') "
-                            "to [build-system] requires") from exc
+        raise PtxBuildError(f"Triton is not importable ({exc}); for `trt-plugin-hub build`, install "
+                            "'trt-plugin-hub[build]' (the pinned compilers); for a wheel build, list 'triton==3.6.0' "
+                            "in [build-system] requires") from exc
 
     return f"triton {triton.__version__}"
 

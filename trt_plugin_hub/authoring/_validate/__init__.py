@@ -12,7 +12,8 @@ Checked, each failure a :class:`ValidationFinding` naming the file, the field an
 * TensorRT's QDP rules, statically, on the ``@trtp.register`` function of every op: no ``.`` in
   the id, no reserved namespace, attribute names other than ``outputs``/``stream``/``tactic``,
   attribute types TensorRT serialises, no default values, tensors first, and the
-  implementation the op's kind needs (``@trtp.impl``, ``@trtp.aot_impl``);
+  implementation the op's kind needs (``@trtp.impl``, ``@trtp.aot_impl``); the functions
+  ``capability_validator`` and a legacy op's ``register`` name are defined;
 * the ``torch.library`` op's schema where its ``custom_op`` is in the source: tensors first, the
   same tensors and attributes as the plugin, and a default for every attribute (Torch-TensorRT
   2.7-2.13 builds a generated converter's attributes from schema arguments that have one);
@@ -21,6 +22,8 @@ Checked, each failure a :class:`ValidationFinding` naming the file, the field an
   int32 ``launch.extras``, output pointers), a PTX ISA every driver admitted by
   ``requires.cuda_driver`` loads, and ``ptxas`` assembling it for its architecture where one is
   found (otherwise an ``info`` finding says so).
+
+Severities follow one rule (see :class:`Severity`): what would fail later is an error.
 """
 
 from __future__ import annotations

@@ -68,9 +68,12 @@ def check_launch(ctx: Findings, op: OpSpec, where: str, signature: Signature | N
                  checked: list[str]) -> None:
     """The op's launch section: present, its ``attr:`` extras naming int32-passable plugin attributes."""
     if op.launch is None:
-        ctx.add(Severity.WARNING, "LAUNCH_MISSING", manifest_file, f"{where}.launch",
-                f"{op.id}: no launch section; trt_plugin_hub.aot.launch and `verify` need it, and the kernel's "
-                "parameter list cannot be checked",
+        # An error where the op's aot_impl calls the hub's launch: the engine build fails there.
+        hub = signature is not None and signature.hub_launch
+        ctx.add(Severity.ERROR if hub else Severity.WARNING, "LAUNCH_MISSING", manifest_file, f"{where}.launch",
+                f"{op.id}: no launch section; trt_plugin_hub.aot.launch"
+                f"{' (which its @trtp.aot_impl calls, so the engine build fails)' if hub else ''} and `verify` "
+                "need it, and the kernel's parameter list cannot be checked",
                 "declare launch: block_threads, elements_per_block and extras (int32 arguments after the inputs)")
         return
     types = dict(signature.attrs) if signature is not None else {}

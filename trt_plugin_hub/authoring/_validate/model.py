@@ -22,7 +22,15 @@ __all__ = [
 
 
 class Severity(str, enum.Enum):
-    """How much a finding weighs: an error fails validation, a warning or a note does not."""
+    """How much a finding weighs: an error fails validation, a warning or a note does not.
+
+    The rule every finding follows: whatever would fail later (activation, conversion, the engine
+    build, loading the kernel) on a host that meets the package's declared requirements is an
+    ``error``; what works but is likely wrong is a ``warning`` (including a failure this static
+    reading cannot confirm, such as an op registered with a computed id); everything else, such as
+    a check that could not run here, is ``info``. So a package with no errors activates every op and
+    builds engines with no failure from the plugin's side wherever its declared requirements hold.
+    """
 
     ERROR = "error"
     WARNING = "warning"
@@ -35,6 +43,7 @@ class Severity(str, enum.Enum):
 #: Every finding code ``validate`` emits, with what it means. Codes shared with activation
 #: (``PTX_HASH_MISMATCH``...) mean the same thing: the hub would reject the op for it.
 VALIDATION_CODES: dict[str, str] = {
+    "NO_PLUGIN": "The target (e.g. a wheel) holds no plugin package: no trt_plugin.json and no entry point.",
     "MANIFEST_MISSING": "The package has no trt_plugin.json.",
     "MANIFEST_UNREADABLE": "The manifest cannot be read, is not UTF-8 or is too large.",
     "MANIFEST_INVALID": "The manifest does not follow the schema.",
@@ -55,6 +64,7 @@ VALIDATION_CODES: dict[str, str] = {
     "QDP_STRING_ANNOTATIONS": "'from __future__ import annotations' turns the QDP annotations into strings.",
     "MODULE_NOT_FOUND": "The module the manifest names is not in the package.",
     "LEGACY_REGISTER_NOT_FOUND": "The legacy op's register function is not defined in its module.",
+    "VALIDATOR_NOT_FOUND": "The op's capability_validator names a function its module does not define.",
     "SCHEMA_NOT_FOUND": "No torch.library definition of the op was found in the package's sources.",
     "SCHEMA_TENSORS_NOT_FIRST": "The torch op's schema does not list its tensors first.",
     "SCHEMA_PLUGIN_MISMATCH": "The torch op's tensors or attributes differ from the QDP plugin's.",

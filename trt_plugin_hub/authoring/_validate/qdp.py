@@ -8,8 +8,9 @@ in, and the torch op's schema against the plugin's.
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec
 from trt_plugin_hub._upstream import aot_impl_call_args
@@ -32,6 +33,8 @@ class Signature:
     tensors: tuple[str, ...]
     attrs: tuple[tuple[str, str], ...]
     outputs: int | None
+    #: The op's ``@trtp.aot_impl`` calls ``trt_plugin_hub.aot.launch``, which needs ``launch``.
+    hub_launch: bool = False
 
 
 def _numpy_ok(expr: ast.expr, aliases: Mapping[str, str]) -> bool | None:
@@ -167,7 +170,7 @@ def _check_schema(ctx: Findings, op: OpSpec, schema: TorchSchema, signature: Sig
                 "reorder the torch op's arguments: tensors first, then attributes")
     for arg in attrs:
         if not arg.has_default:
-            ctx.add(Severity.WARNING, "SCHEMA_ATTR_NO_DEFAULT", file, f"{op.id} schema argument {arg.name!r}",
+            ctx.add(Severity.ERROR, "SCHEMA_ATTR_NO_DEFAULT", file, f"{op.id} schema argument {arg.name!r}",
                     f"{op.id}: attribute {arg.name!r} has no default in the torch schema; Torch-TensorRT 2.7-2.13 "
                     "builds a generated converter's plugin attributes from the schema arguments that have "
                     "defaults, so the plugin call misses it and conversion fails",
@@ -210,7 +213,10 @@ def check_op_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str,
     manifest_file = ctx.show(sources.package_dir / MANIFEST_FILENAME)
     module = _op_module(ctx, sources, op, where, top_package, manifest_file)
     if op.kind == "legacy" and op.register:
-        _check_legacy_register(ctx, sources, op, op.register, where, top_package, manifest_file, checked)
+        _check_reference(ctx, sources, op, _Reference(
+            op.register, f"{where}.register", "LEGACY_REGISTER_NOT_FOUND", "register function",
+            "LEGACY_REGISTER_FAILED", "`def {function}() -> None`, registering the converter,"),
+            top_package, manifest_file, checked)
 
     searched = sources.search_order(module)
     decorated = [d for s in searched if s.tree is not None for d in s.decorated if d.op_id == op.id]
@@ -219,20 +225,18 @@ def check_op_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str,
     if registers:
         signature = _check_qdp_functions(ctx, op, where, registers[0], decorated, checked)
     elif op.kind != "legacy" and module is not None:
-        ctx.add(Severity.WARNING, "QDP_REGISTER_NOT_FOUND", module.display, f"{where}.id",
-                f"{op.id}: no @trtp.register({op.id!r}) was found in {op.module} or the rest of the package; "
-                "activation fails (QDP_NOT_REGISTERED) unless it is registered in a way this static check "
-                "cannot see", f"decorate the plugin's shape function with @trtp.register({op.id!r}) in {op.module}")
+        _register_not_found(ctx, sources, op, where, module, searched)
 
     schemas = [s for source in searched for s in source.schemas if s.op_id == op.id]
     if schemas:
         _check_schema(ctx, op, schemas[0], signature)
         checked.append(f"torch op {schemas[0].source.display}:{schemas[0].line} {schemas[0].text}")
     elif module is not None:
-        ctx.add(Severity.INFO, "SCHEMA_NOT_FOUND", module.display, f"{where}.id",
-                f"{op.id}: no torch.library definition (custom_op, triton_op or define) was found in the package; "
-                "tensors-first and attribute defaults of the torch schema were not checked",
-                "define the torch op with @torch.library.custom_op in the package")
+        _schema_not_found(ctx, sources, op, where, module, searched, top_package)
+    if op.capability_validator:
+        _check_reference(ctx, sources, op, _Reference(
+            op.capability_validator, f"{where}.capability_validator", "VALIDATOR_NOT_FOUND", "capability validator",
+            "VALIDATOR_UNRESOLVED", "`def {function}(node, settings) -> bool`"), top_package, manifest_file, checked)
     return signature, checked
 
 
@@ -257,22 +261,92 @@ def _op_module(ctx: Findings, sources: Sources, op: OpSpec, where: str, top_pack
     return module
 
 
-def _check_legacy_register(ctx: Findings, sources: Sources, op: OpSpec, register: str, where: str,
-                           top_package: str, manifest_file: str, checked: list[str]) -> None:
-    """The legacy op's ``register`` function (``module:function``) is defined in its module."""
-    reg_module, _, reg_function = register.partition(":")
-    reg_source = sources.module(reg_module)
-    if reg_source is not None and reg_source.error is None:
-        if reg_function not in reg_source.top_level:
-            ctx.add(Severity.ERROR, "LEGACY_REGISTER_NOT_FOUND", reg_source.display, f"{where}.register",
-                    f"{op.id}: {reg_module} defines no {reg_function!r}; activation fails "
-                    "(LEGACY_REGISTER_FAILED)",
-                    f"define `def {reg_function}() -> None` in {reg_module}, registering the converter")
+def _near(op_id: str, found: set[str]) -> str:
+    """A hint naming the ids the package uses that look like ``op_id`` (an id changed in one place)."""
+    close = difflib.get_close_matches(op_id, sorted(found - {op_id}), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return (f"; the package has {', '.join(repr(c) for c in close)}: an op id must be the same in "
+            "trt_plugin.json, the torch op and every @trtp decorator")
+
+
+def _register_not_found(ctx: Findings, sources: Sources, op: OpSpec, where: str, module: Source,
+                        searched: list[Source]) -> None:
+    """No ``@trtp.register`` for the op: an error, unless the package registers ops in a way not read here."""
+    unread = sources.unread("qdp")
+    registered = {d.op_id for s in searched for d in s.decorated if d.kind == "register"}
+    hint = _near(op.id, registered)
+    fix = f"decorate the plugin's shape function with @trtp.register({op.id!r}) in {op.module}"
+    if unread:
+        ctx.add(Severity.WARNING, "QDP_REGISTER_NOT_FOUND", module.display, f"{where}.id",
+                f"{op.id}: no @trtp.register({op.id!r}) was found in {op.module} or the rest of the package; "
+                f"activation fails (QDP_NOT_REGISTERED) unless {', '.join(unread)} registers it with a computed "
+                f"id{hint}", fix)
+        return
+    ctx.add(Severity.ERROR, "QDP_REGISTER_NOT_FOUND", module.display, f"{where}.id",
+            f"{op.id}: no @trtp.register({op.id!r}) in {op.module} or the rest of the package, so activation fails "
+            f"(QDP_NOT_REGISTERED){hint}", fix)
+
+
+def _schema_not_found(ctx: Findings, sources: Sources, op: OpSpec, where: str, module: Source,
+                      searched: list[Source], top_package: str) -> None:
+    """No torch.library definition of the op: an error where the package defines its namespace's ops.
+
+    A package whose torch ops this reading cannot follow (computed names, native extensions) gets a
+    warning; an op of a namespace the package defines nothing in (another library's op) a note.
+    """
+    defined = {schema.op_id for source in searched for schema in source.schemas}
+    owned = op.namespace == top_package or any(d.partition("::")[0] == op.namespace for d in defined)
+    unread = sources.unread("torch")
+    fix = f"define the torch op with @torch.library.custom_op({op.id!r}, ...) in the package"
+    if owned and not unread:
+        ctx.add(Severity.ERROR, "SCHEMA_NOT_FOUND", module.display, f"{where}.id",
+                f"{op.id}: the package defines torch ops of namespace {op.namespace!r} but not {op.id}, so "
+                f"activation fails (OP_NOT_DEFINED: torch.ops.{op.namespace}.{op.name} does not exist)"
+                f"{_near(op.id, defined)}", fix)
+    elif owned:
+        ctx.add(Severity.WARNING, "SCHEMA_NOT_FOUND", module.display, f"{where}.id",
+                f"{op.id}: no torch.library definition of the op was found; activation fails (OP_NOT_DEFINED) "
+                f"unless {', '.join(unread)} defines it in a way this static check cannot read", fix)
+    else:
+        ctx.add(Severity.INFO, "SCHEMA_NOT_FOUND", module.display, f"{where}.id",
+                f"{op.id}: no torch.library definition was found in the package (namespace {op.namespace!r} is "
+                "defined elsewhere); the op must be defined before activation, and tensors-first and attribute "
+                "defaults of its schema were not checked", fix)
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """A ``module:function`` the manifest names, and what activation says when it does not resolve."""
+
+    value: str
+    field: str
+    code: str
+    what: str
+    activation_code: str
+    define: str
+
+
+def _check_reference(ctx: Findings, sources: Sources, op: OpSpec, ref: _Reference, top_package: str,
+                     manifest_file: str, checked: list[str]) -> None:
+    """The function a ``module:function`` reference names is defined at the top of its module.
+
+    References to modules outside the package are not checked (their sources are not here).
+    """
+    module_name, _, function = ref.value.partition(":")
+    source = sources.module(module_name)
+    define = ref.define.format(function=function)
+    if source is not None and source.error is None:
+        if function not in source.top_level:
+            ctx.add(Severity.ERROR, ref.code, source.display, ref.field,
+                    f"{op.id}: {module_name} defines no {function!r}, the {ref.what} {ref.field} names; activation "
+                    f"fails ({ref.activation_code})", f"define {define} in {module_name}, or correct {ref.field}")
         else:
-            checked.append(f"register function {register} defined")
-    elif reg_source is None and (reg_module == top_package or reg_module.startswith(top_package + ".")):
-        ctx.add(Severity.ERROR, "LEGACY_REGISTER_NOT_FOUND", manifest_file, f"{where}.register",
-                f"{op.id}: module {reg_module} is not in the package", f"create {reg_module} or correct the reference")
+            checked.append(f"{ref.what} {ref.value} defined")
+    elif source is None and (module_name == top_package or module_name.startswith(top_package + ".")):
+        ctx.add(Severity.ERROR, ref.code, manifest_file, ref.field,
+                f"{op.id}: module {module_name}, where the {ref.what} {ref.field} names should be, is not in the "
+                f"package; activation fails ({ref.activation_code})", f"create {module_name} or correct {ref.field}")
 
 
 def _check_qdp_functions(ctx: Findings, op: OpSpec, where: str, entry: Decorated, decorated: list[Decorated],
@@ -293,6 +367,9 @@ def _check_qdp_functions(ctx: Findings, op: OpSpec, where: str, entry: Decorated
     aot_impls = [d for d in decorated if d.kind == "aot_impl"]
     if aot_impls and op.kind == "aot":
         _check_aot_impl_call(ctx, op.id, aot_impls[0], signature)
+        aliases = aot_impls[0].source.aliases
+        calls = (qualify(n.func, aliases) for n in ast.walk(aot_impls[0].function) if isinstance(n, ast.Call))
+        signature = replace(signature, hub_launch="trt_plugin_hub.aot.launch" in calls)
     return signature
 
 

@@ -109,6 +109,9 @@ class Source:
     decorated: list[Decorated] = field(default_factory=list)
     schemas: list[TorchSchema] = field(default_factory=list)
     top_level: set[str] = field(default_factory=set)
+    #: Registrations whose op id is not a string this reading can see: ``qdp`` (a QDP decorator
+    #: called with a computed id) or ``torch`` (a torch.library definition with a computed name).
+    unread: set[str] = field(default_factory=set)
 
 
 def dotted_name(expr: ast.expr) -> str | None:
@@ -206,12 +209,27 @@ def _parse_source(path: Path, display: str) -> Source:
             namespace = _string_arg(node.value)
             if namespace is not None:
                 libraries.update({t.id: namespace for t in node.targets if isinstance(t, ast.Name)})
+            else:
+                source.unread.add("torch")
+    decorators = {id(d) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for d in node.decorator_list}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             schema = _schema_from_define(node, source, libraries)
             if schema is not None:
                 source.schemas.append(schema)
+            elif id(node) not in decorators:
+                _note_unread(source, node)
     return source
+
+
+def _note_unread(source: Source, call: ast.Call) -> None:
+    """Record a registration ``call`` (not a decorator) whose op this reading does not learn."""
+    name = qualify(call.func, source.aliases) or ""
+    if name == "torch.library.define" or name in _TORCH_OP_DECORATORS:
+        source.unread.add("torch")  # a define whose strings are computed, or custom_op(...)(fn)
+    elif _qdp_decorator(name) is not None:
+        source.unread.add("qdp")  # trtp.register(op_id)(fn)
 
 
 def _read_top_level(source: Source, tree: ast.Module) -> None:
@@ -241,10 +259,11 @@ def _read_decorators(source: Source, node: ast.FunctionDef | ast.AsyncFunctionDe
             continue
         op_id = _string_arg(decorator, constants)
         name = qualify(decorator.func, source.aliases)
-        if op_id is None or name is None:
-            continue
-        kind = _decorator_kind(name)
+        kind = _decorator_kind(name) if name is not None else None
         if kind is None:
+            continue
+        if op_id is None:
+            source.unread.add("torch" if kind == "custom_op" else "qdp")
             continue
         lazy = any(k.arg == "lazy_register" and isinstance(k.value, ast.Constant) and k.value.value is True
                    for k in decorator.keywords)
@@ -322,6 +341,14 @@ def _schema_from_define(call: ast.Call, source: Source, libraries: Mapping[str, 
     return TorchSchema(op_id, tuple(args), schema.strip(), source, call.lineno)
 
 
+def _native_ops(path: Path) -> bool:
+    """Whether ``path`` is a compiled module, or C++/CUDA source defining torch ops (``TORCH_LIBRARY``)."""
+    if path.suffix in (".so", ".pyd"):
+        return True
+    return path.suffix in (".cpp", ".cc", ".cu") and "TORCH_LIBRARY" in path.read_text(encoding="utf-8",
+                                                                                       errors="replace")
+
+
 def import_root_of(package_dir: Path) -> tuple[Path, str]:
     """The directory that would be on ``sys.path`` for ``package_dir``, and the package's dotted name."""
     top = package_dir.resolve()
@@ -359,6 +386,17 @@ class Sources:
         """The parsed file of module ``name`` (a ``.py`` or a package's ``__init__.py``), if present."""
         path = _module_file(self.import_root, name)
         return self.get(path) if path is not None else None
+
+    def unread(self, kind: str) -> list[str]:
+        """Files registering ``kind`` (``qdp`` or ``torch``) ops in a way this reading cannot follow.
+
+        For ``torch``, native extensions count too: a compiled module or C++ source with
+        ``TORCH_LIBRARY`` defines torch ops that no Python source shows.
+        """
+        found = [source.display for source in self.search_order(None) if kind in source.unread]
+        if kind == "torch":
+            found.extend(self.ctx.show(path) for path in sorted(self.package_dir.rglob("*")) if _native_ops(path))
+        return found
 
     def search_order(self, first: Source | None) -> list[Source]:
         """The op's own module first, then every other module of the package (sorted)."""

@@ -199,6 +199,12 @@ def validate(target: str | Path) -> ValidationReport:
     """
     text = str(target)
     with _resolved(text, Findings) as (kind, ctx, packages):
+        if not packages and not any(f.severity == Severity.ERROR for f in ctx.findings):
+            ctx.add(Severity.ERROR, "NO_PLUGIN", "", "",
+                    f"{text} holds no plugin package: no {MANIFEST_FILENAME} and no 'torch_tensorrt.plugins' entry "
+                    "point, so the hub finds nothing in it",
+                    f"build the plugin project's wheel (its package holds {MANIFEST_FILENAME}, listed as package data, "
+                    "and pyproject.toml declares the entry point), or validate the right file")
         results = tuple(check_package(ctx, path) for _dotted, path in packages)
         ptxas_summary(ctx)
         tools = tuple(sorted(set(ctx.ptxas_used.values())))
