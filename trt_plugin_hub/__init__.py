@@ -1,7 +1,8 @@
 """trt-plugin-hub: install a TensorRT plugin wheel, `import torch_tensorrt`, and its ops convert.
 
-The package imports nothing heavy: names are resolved on first use, so the ``torch.backends``
-autoload hook (which imports this package at ``import torch``) costs microseconds.
+The package imports nothing: names (``__version__`` included) are resolved on first use, so the
+``torch.backends`` autoload hook, which imports this package at ``import torch``, loads two
+modules (this one and ``_autoload``) and costs a fraction of a millisecond.
 
 Public API::
 
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-
 if TYPE_CHECKING:
     from ._environment import Environment, parse_target, probe_environment
     from ._errors import HubError, LockError, ManifestError, StrictModeError, TargetError
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from ._pipeline import load, report
     from ._reasons import Check, Reason
     from ._report import OpReport, PluginReport, Report
+    from ._version import __version__
 
 __all__ = [
     "__version__",
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "__version__": "_version",
     "load": "_pipeline",
     "report": "_pipeline",
     "Report": "_report",
