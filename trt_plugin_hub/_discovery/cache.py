@@ -11,9 +11,11 @@ What is cached, and what is not:
   package not found, manifest missing).
 * Never cached: the manifests themselves and the decisions. On every hit each manifest is read and
   validated again (one small file per plugin, a fraction of a millisecond each), so an edited
-  manifest - an editable install, a hand-patched file - is never served stale; decisions, which
-  read and hash the PTX files, always run afresh. A stale or corrupt cache can therefore never
-  change a decision.
+  manifest - an editable install, a hand-patched file - is never served stale; decisions always
+  run afresh. A stale or corrupt cache can therefore never change a decision.
+* Also kept: the PTX files the decisions checked, by file identity (:mod:`trt_plugin_hub._ptx.memo`),
+  so that a warm decision does not read an unchanged file again; activation checks the bytes it
+  hands to TensorRT in any case.
 
 The key is O(len(sys.path)): for each ``sys.path`` entry, its path and the ``mtime_ns`` of the
 directory. Installers add or remove a ``.dist-info`` folder for every install, upgrade and

@@ -116,8 +116,9 @@ def exported() -> list[list[Any]]:
     """The entries used in this process, JSON-ready (entries of files no longer checked are dropped)."""
     global _changed  # noqa: PLW0603 - the memo of this process
     _changed = False
-    return [[*name, list(entry[0]), entry[1], entry[2], entry[3]] for name, entry in sorted(_memo.items())
-            if name in _used]
+    entries, used = dict(_memo), set(_used)  # copies: another thread's decisions may be adding entries
+    return [[*name, list(entry[0]), entry[1], entry[2], entry[3]] for name, entry in sorted(entries.items())
+            if name in used]
 
 
 def read_verified(path: Path | None, sha256: str) -> tuple[bytes | None, str | None]:
