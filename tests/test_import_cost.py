@@ -59,8 +59,31 @@ def test_autoload_hook_imports_nothing_heavy():
     assert heavy(names) == []
     # The hook needs nothing beyond the standard library modules torch has loaded anyway.
     hub = {n for n in names if n.startswith("trt_plugin_hub")}
-    assert hub == {"trt_plugin_hub", "trt_plugin_hub._version", "trt_plugin_hub._autoload"}
+    assert hub == {"trt_plugin_hub", "trt_plugin_hub._autoload"}
     assert [n for n in names if n.split(".")[0] == "packaging"] == []
+
+
+#: The standard-library modules ``import torch`` has always loaded before it runs ``torch.backends`` hooks.
+TORCH_LOADED = ("__future__", "importlib.machinery", "threading", "types", "typing", "logging", "importlib.metadata")
+
+
+def test_the_hook_adds_exactly_two_modules_to_what_torch_has_loaded():
+    """The hook's whole import cost is the package's ``__init__`` and ``_autoload``; nothing else is loaded.
+
+    ``sys.modules`` before and after: what torch's entry-point call adds for the hub, module by
+    module. A new import in either module (a settings read, a logger, ``_version``) fails here.
+    """
+    code = ("import sys\n"
+            f"import {', '.join(TORCH_LOADED)}\n"
+            "before = set(sys.modules)\n"
+            "import trt_plugin_hub._autoload as hook\n"
+            "hook.install()\n"
+            "print(' '.join(sorted(set(sys.modules) - before)))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRT_PLUGIN_HUB_", "PYTHON"))}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["trt_plugin_hub", "trt_plugin_hub._autoload"]
 
 
 def test_deciding_does_not_import_packaging_utils():
@@ -73,8 +96,7 @@ def test_deciding_does_not_import_packaging_utils():
 
 def test_the_settings_import_only_the_standard_library():
     names = imported_modules("import trt_plugin_hub._settings as s; s.read_settings(); s.autoload_enabled()")
-    assert {n for n in names if n.startswith("trt_plugin_hub")} == {"trt_plugin_hub", "trt_plugin_hub._version",
-                                                                     "trt_plugin_hub._settings"}
+    assert {n for n in names if n.startswith("trt_plugin_hub")} == {"trt_plugin_hub", "trt_plugin_hub._settings"}
     assert not [n for n in names if n.split(".")[0] == "packaging"] and heavy(names) == []
 
 

@@ -1,7 +1,8 @@
 """trt-plugin-hub: install a TensorRT plugin wheel, `import torch_tensorrt`, and its ops convert.
 
-The package imports nothing heavy: names are resolved on first use, so the ``torch.backends``
-autoload hook (which imports this package at ``import torch``) costs microseconds.
+The package imports nothing: names (``__version__`` included) are resolved on first use, so the
+``torch.backends`` autoload hook, which imports this package at ``import torch``, loads two
+modules (this one and ``_autoload``) and costs a fraction of a millisecond.
 
 Public API::
 
@@ -18,8 +19,6 @@ The public modules are this package, :mod:`trt_plugin_hub.aot`, :mod:`trt_plugin
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from ._version import __version__
 
 if TYPE_CHECKING:
     from ._environment import Environment, parse_target, probe_environment
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
     from ._reasons import CODES, Check, CodeKind, Reason, Status, describe
     from ._report import OpReport, PluginReport, Report
     from ._settings import ENV_VARS, Settings, read_settings
+    from ._version import __version__
 
 __all__ = [
     "CODES",
@@ -101,8 +101,9 @@ __all__ = [
     "report",
 ]
 
-#: Each public name but ``__version__`` -> the private module that defines it, imported on first use.
+#: Each public name -> the private module that defines it, imported on first use.
 _LAZY = {
+    "__version__": "_version",
     # run the hub
     "load": "_pipeline",
     "report": "_pipeline",

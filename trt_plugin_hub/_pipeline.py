@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from ._activation import ActivationContext, activate
 from ._decisions import LockCheck, PluginDecision, decide
-from ._discovery import discover
+from ._discovery import discover, save_checked_ptx
 from ._environment import Environment, current_environment, parse_target, probe_environment
 from ._errors import Finding, StrictModeError
 from ._reasons import Reason, Status
@@ -53,6 +53,7 @@ def _decide(settings: Settings,
     discovered = time.perf_counter()
     env = env or current_environment(settings)
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
+    save_checked_ptx()
     return decisions, env, (discovered - started) * 1000, (time.perf_counter() - discovered) * 1000
 
 

@@ -59,7 +59,7 @@ def _aot(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision:
                           checks=(Check("ptx selection", None, f"no GPU: not checked (ships {shipped})"),))
     if blocker is None:
         resolution = resolve_ptx(op.id, op.ptx, candidate.package_dir, cc=env.compute_capability,
-                                 max_isa=env.max_ptx_isa, driver=env.driver)
+                                 max_isa=env.max_ptx_isa, driver=env.driver, recall=True)
         checks.extend(resolution.checks)
         if resolution.problem is not None:
             blocker = resolution.problem

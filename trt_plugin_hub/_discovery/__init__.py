@@ -2,18 +2,19 @@
 
 :mod:`.scan` reads the ``torch_tensorrt.plugins`` entry points and each package's manifest
 without running any plugin code; :mod:`.cache` keeps the scan's result between processes and
-re-reads every manifest on each use.
+re-reads every manifest on each use; it also remembers which PTX files the decisions checked
+(:mod:`trt_plugin_hub._ptx.memo`), so that a warm process does not read them again.
 """
 
 from __future__ import annotations
 
 from trt_plugin_hub._settings import Settings
 
-from .cache import cached_discover
+from .cache import cached_discover, save_checked_ptx
 from .scan import ENTRY_POINT_GROUP, Candidate, EntryPointRecord, locate_package, scan_candidates, scan_entry_points
 
-__all__ = ["ENTRY_POINT_GROUP", "Candidate", "EntryPointRecord", "discover", "locate_package", "scan_candidates",
-           "scan_entry_points"]
+__all__ = ["ENTRY_POINT_GROUP", "Candidate", "EntryPointRecord", "discover", "locate_package", "save_checked_ptx",
+           "scan_candidates", "scan_entry_points"]
 
 
 def discover(settings: Settings) -> tuple[Candidate, ...]:

@@ -11,9 +11,11 @@ What is cached, and what is not:
   package not found, manifest missing).
 * Never cached: the manifests themselves and the decisions. On every hit each manifest is read and
   validated again (one small file per plugin, a fraction of a millisecond each), so an edited
-  manifest - an editable install, a hand-patched file - is never served stale; decisions, which
-  read and hash the PTX files, always run afresh. A stale or corrupt cache can therefore never
-  change a decision.
+  manifest - an editable install, a hand-patched file - is never served stale; decisions always
+  run afresh. A stale or corrupt cache can therefore never change a decision.
+* Also kept: the PTX files the decisions checked, by file identity (:mod:`trt_plugin_hub._ptx.memo`),
+  so that a warm decision does not read an unchanged file again; activation checks the bytes it
+  hands to TensorRT in any case.
 
 The key is O(len(sys.path)): for each ``sys.path`` entry, its path and the ``mtime_ns`` of the
 directory. Installers add or remove a ``.dist-info`` folder for every install, upgrade and
@@ -46,6 +48,7 @@ from typing import Any, cast
 from trt_plugin_hub._atomic import TMP_SUFFIX, write_atomic
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._manifest import MANIFEST_FILENAME, read_manifest
+from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._version import __version__
@@ -60,6 +63,7 @@ __all__ = [
     "cache_key",
     "cached_discover",
     "clear_cache",
+    "save_checked_ptx",
 ]
 
 log = logging.getLogger("trt_plugin_hub")
@@ -76,6 +80,8 @@ _SETTLE_NS = 2_000_000_000
 _MAX_FILES = 64
 #: Temporary files of writers that died are removed after this long.
 _STALE_TMP_S = 3600.0
+#: This process's cache file and what it holds, once discovery used or wrote it: (directory, path, key, candidates).
+_current: tuple[Path, Path, CacheKey, tuple[Candidate, ...]] | None = None
 #: Problems found while locating a package: they depend only on the entry point and sys.path.
 _LOCATING = ("ENTRY_POINT_INVALID", "ENTRY_POINT_NOT_FOUND", "MANIFEST_MISSING", "ENTRY_POINT_FOREIGN")
 
@@ -189,24 +195,46 @@ def cached_discover(settings: Settings) -> tuple[Candidate, ...]:
     means a fresh discovery (and, where the location is writable, a new file). Without a cache
     directory, or with the cache bypassed (``TRT_PLUGIN_HUB_NO_CACHE``), always a fresh one.
     """
+    global _current  # noqa: PLW0603 - the cache file this process's decisions may add checked PTX files to
+    _current = None
     directory = settings.cache_dir
     if not settings.use_cache or directory is None:
+        memo.reset(enabled=False)
         return scan_candidates()
+    memo.reset(enabled=True)
     try:
         key = cache_key()
         path = directory / key.filename()
         hit = _load(path, key)
     except Exception as exc:  # noqa: BLE001 - e.g. the cwd was removed: nothing to key on
         log.debug("trt-plugin-hub: discovery cache unavailable: %s", exc)
+        memo.reset(enabled=False)
         return scan_candidates()
     if hit is not None:
+        _current = (directory, path, key, hit)
         return hit
     candidates = scan_candidates()
     try:
-        _store(directory, path, key, candidates)
+        if _store(directory, path, key, candidates):
+            _current = (directory, path, key, candidates)
     except Exception as exc:  # noqa: BLE001  # pragma: no cover - _store handles OSError; else a bug
         log.debug("trt-plugin-hub: not caching discovery: %s", exc)
     return candidates
+
+
+def save_checked_ptx() -> None:
+    """Add the PTX files the decisions checked (:mod:`trt_plugin_hub._ptx.memo`) to this environment's cache file.
+
+    Called once the decisions are made; writes only when a file was checked that the cache file
+    does not list yet (a warm process writes nothing). Never raises.
+    """
+    if _current is None or not memo.unsaved():
+        return
+    directory, path, key, candidates = _current
+    try:
+        _store(directory, path, key, candidates)
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - _store handles OSError; else a bug
+        log.debug("trt-plugin-hub: not caching checked PTX files: %s", exc)
 
 
 def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
@@ -228,6 +256,8 @@ def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
         if data["schema"] != CACHE_SCHEMA or tuple(data["state"]) != key.state:
             return None
         candidates = _revive(data["candidates"])
+        if candidates is not None:
+            memo.seed(data.get("ptx"))
     except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: rebuild
         log.debug("trt-plugin-hub: ignoring corrupt discovery cache %s: %s", path, exc)
         return None
@@ -312,22 +342,24 @@ def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
     return items
 
 
-def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Candidate]) -> None:
-    """Write the file atomically; skip silently where that is not possible or not yet safe."""
+def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Candidate]) -> bool:
+    """Write the file atomically; skip silently where that is not possible or not yet safe. Whether it was written."""
     if key.newest_ns and time.time_ns() - key.newest_ns < _SETTLE_NS:
         log.debug("trt-plugin-hub: not caching discovery: a sys.path directory changed under 2 s ago")
-        return
+        return False
     items = _serialise(candidates)
     if items is None:
-        return
+        return False
     payload = json.dumps({"schema": CACHE_SCHEMA, "hub": __version__, "state": list(key.state),
-                          "candidates": items}, separators=(",", ":")).encode("utf-8")
+                          "candidates": items, "ptx": memo.exported()}, separators=(",", ":")).encode("utf-8")
     try:
         # Private to this user (entry points name modules to import); readers see the old file or the new one.
         write_atomic(path, payload, mode=0o600, dir_mode=0o700)
         _prune(directory)
     except OSError as exc:  # read-only, full, permission denied...: the cache is optional
         log.debug("trt-plugin-hub: not caching discovery in %s: %s", directory, exc)
+        return False
+    return True
 
 
 def _cache_files(directory: Path) -> list[Path]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as _field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, overload
@@ -229,12 +230,24 @@ def _specifier(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, _val
     if not isinstance(spec, str):
         c(f"{where}.{f.name}", f.expected, spec, rule=_rule(where, f.name))
         return None
+    if _valid_specifier(spec):
+        return spec
     try:
         SpecifierSet(spec)
     except InvalidSpecifier as exc:
         c(f"{where}.{f.name}", f.expected, spec, rule=_rule(where, f.name), cause=exc)
         return None
-    return spec
+    return spec  # pragma: no cover - _valid_specifier said otherwise
+
+
+@lru_cache(maxsize=256)
+def _valid_specifier(spec: str) -> bool:
+    """Whether ``spec`` parses; once per process for each text (plugins repeat the same few)."""
+    try:
+        SpecifierSet(spec)
+    except InvalidSpecifier:
+        return False
+    return True
 
 
 def _capability(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,

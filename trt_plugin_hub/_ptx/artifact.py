@@ -17,6 +17,7 @@ from pathlib import Path
 from trt_plugin_hub._errors import PtxFormatError
 from trt_plugin_hub._reasons import Check, Reason
 
+from . import memo
 from .targets import Arch, parse_arch, select_arch
 from .text import PtxEntry, PtxText, parse_ptx
 
@@ -178,11 +179,16 @@ class PtxResolution:
 
 def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path | None, *,
                 cc: tuple[int, int] | None, max_isa: tuple[int, int] | None,
-                driver: str | None) -> PtxResolution:
+                driver: str | None, recall: bool = False) -> PtxResolution:
     """Choose the packaged PTX for a GPU of compute capability ``cc`` and verify it.
 
     ``max_isa`` is the newest ISA the installed driver (``driver``) loads, ``None`` when unknown.
     The file is checked by :func:`artifact_problems`, stopping at the first problem.
+
+    With ``recall``, a file that passed these checks before and is unchanged since (same
+    device, inode, size, mtime and ctime: :mod:`.memo`) is not read again: the resolution then
+    has no ``data`` and no ``text``, and whoever hands the file on reads it with
+    :func:`.memo.read_verified`, which checks its sha256 again.
     """
     shipped = ", ".join(a.arch for a in artifacts) or "none"
     checks: list[Check] = []
@@ -201,6 +207,15 @@ def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path 
     checks.append(Check("ptx selection", True, f"{artifact.arch} for sm_{cc[0]}{cc[1]} (ships {shipped})"))
     if package_dir is None:
         return fail("PTX_MISSING", f"{op_id}: the plugin's package directory is unknown", artifact)
+    key: memo.FileKey | None = None
+    if recall:
+        path = safe_package_path(package_dir, artifact.path)
+        remembered = memo.recall(path, artifact.sha256, artifact.arch, artifact.kernel) if path else None
+        if path is not None and remembered is not None and (max_isa is None or remembered[0] <= max_isa):
+            checks.append(Check("ptx sha256", True, f"{artifact.path} matches {artifact.sha256[:16]}..."))
+            checks.append(_isa_check(remembered[1], max_isa, driver))
+            return PtxResolution(artifact, path, None, None, tuple(checks))
+        key = memo.file_key(path) if path is not None else None  # before reading: see .memo
     check = artifact_problems(package_dir, artifact, max_isa=max_isa, check_recorded_isa=False, stop_at_first=True)
     if check.sha256 is not None and check.sha256 == artifact.sha256:
         checks.append(Check("ptx sha256", True, f"{artifact.path} matches {artifact.sha256[:16]}..."))
@@ -210,11 +225,16 @@ def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path 
     text = check.text
     if text is None or check.data is None:  # never: without a problem the file was read and parsed
         return fail("PTX_INVALID", f"{op_id}: {artifact.path} could not be read", artifact, check.path)
-    if max_isa is None:
-        checks.append(Check("ptx isa", None, f"ISA {text.isa_text}; driver unknown, not checked"))
-    else:
-        checks.append(Check("ptx isa", True, f"ISA {text.isa_text} <= {max_isa[0]}.{max_isa[1]} (driver {driver})"))
+    checks.append(_isa_check(text.isa_text, max_isa, driver))
+    if recall and check.path is not None:
+        memo.remember(check.path, key, artifact.sha256, artifact.arch, artifact.kernel, text.isa, text.isa_text)
     return PtxResolution(artifact, check.path, check.data, None, tuple(checks), text)
+
+
+def _isa_check(isa_text: str, max_isa: tuple[int, int] | None, driver: str | None) -> Check:
+    if max_isa is None:
+        return Check("ptx isa", None, f"ISA {isa_text}; driver unknown, not checked")
+    return Check("ptx isa", True, f"ISA {isa_text} <= {max_isa[0]}.{max_isa[1]} (driver {driver})")
 
 
 def _sentence(op_id: str, artifact: PtxArtifact, check: ArtifactCheck, max_isa: tuple[int, int] | None,

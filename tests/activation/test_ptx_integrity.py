@@ -1,0 +1,161 @@
+"""A PTX file altered after install never reaches TensorRT, even when the decisions are served warm.
+
+A warm process does not read a PTX file it checked before if the file's identity (device, inode,
+size, mtime_ns, ctime_ns) is unchanged (``trt_plugin_hub._ptx.memo``); activation reads the bytes
+it hands to TensorRT and checks their sha256 right then. Here a pip-installed plugin is activated
+at ``import torch_tensorrt`` with the discovery cache on, against the real Torch-TensorRT /
+TensorRT Python layers (the ``upstream_paths`` fixture), and its AOT op is converted and built the
+way TensorRT's builder asks for the kernel (``tests/_support/upstream/drive.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _support.dists import DRIVE, build_wheel, manifest, pip_install, qdp_module, subprocess_env, write_plugin_source
+
+PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
+       "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
+CHOSEN = "gamma_ops/ptx/relu.sm_90a.ptx"  # what an sm_90 GPU gets
+
+# Counts the decisions' reads of PTX files; optionally alters the chosen file right after the
+# decisions (size and mtime kept), before activation hands it to TensorRT.
+CHILD = """
+import json, os, sys
+import trt_plugin_hub._pipeline as pipeline
+import trt_plugin_hub._ptx.artifact as artifact
+reads = []
+real_check = artifact.artifact_problems
+def counting(*args, **kwargs):
+    reads.append(str(args[1].path))
+    return real_check(*args, **kwargs)
+artifact.artifact_problems = counting
+alter = sys.argv[1] if len(sys.argv) > 1 else None
+if alter:
+    real_decide = pipeline.decide
+    def decide_then_alter(*args, **kwargs):
+        decisions = real_decide(*args, **kwargs)
+        st = os.stat(alter)
+        with open(alter, "r+b") as handle:
+            data = handle.read().replace(b"ret;", b"ret ")
+            handle.seek(0)
+            handle.write(data)
+        os.utime(alter, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return decisions
+    pipeline.decide = decide_then_alter
+import torch, torch_tensorrt
+import trt_plugin_hub.aot as aot
+from drive import convert
+import gamma_ops.qdp  # defines the torch op (activation imported it only if it went that far)
+report = pipeline.loaded_report()
+(op,) = [o for p in report.plugins for o in p.ops if o.id == "gamma::relu"]
+out = {"status": str(op.status), "codes": [r.code for r in op.reasons], "messages": [r.message for r in op.reasons], "reads": reads,
+       "bound": list(aot.bound_ops()), "converted": convert(torch.ops.gamma.relu.default, [(4, 300)])}
+print(json.dumps(out))
+"""
+
+
+def _gamma(root: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    ptx = []
+    for arch in ("sm_80", "sm_90a"):
+        text = PTX.format(arch=arch)
+        files[f"ptx/relu.{arch}.ptx"] = text
+        ptx.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    ops = [{"id": "gamma::relu", "kind": "aot", "module": "gamma_ops.qdp", "ptx": ptx,
+            "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}}]
+    return write_plugin_source(root / "gamma", "gamma-ops", "gamma_ops", manifest("gamma-ops", ops),
+                               {"qdp": qdp_module(["gamma::relu"], aot=["gamma::relu"])}, extra_files=files)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gamma")
+    return build_wheel(_gamma(root), root / "dist")
+
+
+class Host:
+    """An installed environment whose directories have settled, so that the discovery cache is written."""
+
+    def __init__(self, root: Path, wheel: Path, backend: list[Path]) -> None:
+        self.site = root / "site"
+        pip_install([wheel], self.site)
+        self.drive = root / "drive"
+        self.drive.mkdir()
+        shutil.copy2(DRIVE / "drive.py", self.drive / "drive.py")
+        self.cwd = root / "cwd"
+        self.cwd.mkdir()
+        self.cache = root / "cache"
+        self.backend = backend
+        past = time.time() - 3600
+        for directory in (self.site, self.drive, self.cwd):
+            os.utime(directory, (past, past))
+        # The memo remembers a file only once its ctime is two seconds old.
+        age = time.time() - os.stat(self.chosen).st_ctime
+        time.sleep(max(0.0, 2.2 - age))
+
+    @property
+    def chosen(self) -> Path:
+        return self.site / CHOSEN
+
+    def run(self, *args: str) -> dict[str, Any]:
+        env = subprocess_env([self.site, self.drive, *self.backend], {
+            "TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580", "TRT_PLUGIN_HUB_NO_CACHE": "0",
+            "TRT_PLUGIN_HUB_CACHE_DIR": str(self.cache), "PYTHONDONTWRITEBYTECODE": "1"})
+        proc = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, cwd=self.cwd, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def host(tmp_path: Path, wheel: Path, upstream_paths: list[Path]) -> Host:
+    host = Host(tmp_path, wheel, upstream_paths)
+    original = hashlib.sha256(host.chosen.read_bytes()).hexdigest()
+    cold = host.run()
+    assert cold["status"] == "active" and cold["reads"] == ["ptx/relu.sm_90a.ptx"], cold
+    assert cold["converted"]["ok"] and cold["converted"]["ptx_sha256"] == original, cold
+    warm = host.run()
+    # Served from the memo: the decisions read no PTX file; TensorRT gets the same verified bytes.
+    assert warm["status"] == "active" and warm["reads"] == [], warm
+    assert warm["converted"]["ok"] and warm["converted"]["ptx_sha256"] == original, warm
+    return host
+
+
+def _refused(out: dict[str, Any]) -> None:
+    assert out["status"] == "rejected" and out["codes"] == ["PTX_HASH_MISMATCH"], out
+    assert "gamma::relu" not in out["bound"]
+    # No converter was generated: TensorRT never sees the op, let alone the altered bytes.
+    assert not out["converted"]["ok"] and "no validated converter" in out["converted"]["error"], out
+
+
+def test_ptx_altered_keeping_size_and_mtime_is_refused_after_a_warm_cache(host: Host):
+    before = os.stat(host.chosen)
+    data = host.chosen.read_bytes()
+    altered = data.replace(b"ret;", b"ret ")
+    assert altered != data and len(altered) == len(data)
+    host.chosen.write_bytes(altered)
+    os.utime(host.chosen, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(host.chosen)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    out = host.run()
+    assert out["reads"] == ["ptx/relu.sm_90a.ptx"]  # the changed ctime: checked afresh, refused by the decisions
+    _refused(out)
+
+
+def test_bytes_altered_after_a_warm_decision_are_refused_at_hand_over(host: Host):
+    # The decisions are served from the memo (the file is unchanged then); the file changes before
+    # activation reads it: the hand-over check refuses it with the same code.
+    out = host.run(str(host.chosen))
+    assert out["reads"] == []
+    _refused(out)
