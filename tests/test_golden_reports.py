@@ -40,7 +40,7 @@ def cli(*args, env=None):
 out = {"list": cli("list", "--json"),
        "list_denied": cli("list", "--json", env={"TRT_PLUGIN_HUB_DENY": "GOOD_DIST"})}
 for name in EXPLAINED:
-    out["explain_" + name] = cli("explain", name, "--json")
+    out["explain_" + name] = cli("explain", name, "--json", "--load")
 import torch_tensorrt
 import trt_plugin_hub
 out["report"] = json.dumps(trt_plugin_hub.load().to_dict(), indent=2)
@@ -66,6 +66,10 @@ def _normalized(text: str, site: Path) -> str:
     for name, version in (("python", platform.python_version()), ("torch", metadata.version("torch")),
                           ("numpy", metadata.version("numpy"))):
         text = text.replace(f'"{version}"', f'"<{name}>"')
+    # Notes name this host's Python and torch inside sentences (a target's items taken from the host,
+    # a torch that Torch-TensorRT does not pin).
+    text = text.replace(f"this host's ({platform.python_version()})", "this host's (<python>)")
+    text = text.replace(f"found torch {metadata.version('torch')}:", "found torch <torch>:")
     return text
 
 

@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_ptx",),
     ("_launch", "_adapter"),
     ("_upstream",),
-    ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_version"),
+    ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_envelope"),
+    ("_version",),
 )
 
 #: Tools describe plugins; they never activate them.

@@ -35,6 +35,7 @@ from trt_plugin_hub._lock import (
 )
 from trt_plugin_hub._pipeline import report
 from trt_plugin_hub._settings import read_settings
+from trt_plugin_hub._version import __version__
 
 H100 = Environment(python="3.12.0", tensorrt="10.13.3.9", tensorrt_distribution="tensorrt-cu12", torch="2.9.0",
                    torch_tensorrt="2.9.0", driver="580.65.06", cuda_driver_version=(13, 0),
@@ -96,7 +97,7 @@ def test_lock_command_records_distribution_version_manifest_hash_and_every_ptx_h
     assert "2 plugin(s)" in proc.stderr
 
     document = json.loads(lock.read_text(encoding="utf-8"))
-    assert document["schema"] == LOCK_SCHEMA and document["generator"].startswith("trt-plugin-hub ")
+    assert document["schema"] == LOCK_SCHEMA == "trt-plugin-hub/lock/1" and document["trt_plugin_hub"] == __version__
     by_name = {p["name"]: p for p in document["plugins"]}
     assert sorted(by_name) == ["acme-ops", "beta-ops"]  # a plugin without a valid manifest cannot be locked
     assert by_name["acme-ops"] == {
@@ -127,7 +128,9 @@ def test_lock_check_passes_unchanged_and_fails_naming_each_difference(tmp_path: 
     assert cli(site, "lock", "-o", str(lock)).returncode == 0
 
     same = cli(site, "lock", "--check", str(lock), "--json")
-    assert same.returncode == 0 and json.loads(same.stdout) == {"matches": True, "differences": [], "missing": []}
+    assert same.returncode == 0 and json.loads(same.stdout) == {
+        "schema": "trt-plugin-hub/lock-check/1", "trt_plugin_hub": __version__, "lock": str(lock), "matches": True,
+        "differences": [], "missing": []}
 
     put_plugin(site, "acme-ops", "acme", "1.0.1")
     shutil.rmtree(site / "gone")
@@ -181,13 +184,14 @@ def test_lock_file_mode_follows_the_umask(tmp_path: Path):
     [
         (None, "cannot read lock file"),
         ("{not json", "cannot read lock file"),
-        (json.dumps({"schema": 99, "plugins": []}), "not a version-1"),
-        (json.dumps({"schema": 1, "plugins": {}}), "not a version-1"),
+        (json.dumps({"schema": 99, "plugins": []}), "not a trt-plugin-hub lock file"),
+        (json.dumps({"schema": "trt-plugin-hub/lock/2", "plugins": []}), "not a trt-plugin-hub lock file"),
+        (json.dumps({"schema": 1, "plugins": {}}), "not a trt-plugin-hub lock file"),
         (json.dumps({"schema": 1, "plugins": [{"name": "acme-ops"}]}), "malformed plugin entry"),
         (json.dumps({"schema": 1, "plugins": [{"name": "a", "distribution": "a", "version": "1",
                                                "manifest_sha256": "0", "ptx": 5}]}), "malformed plugin entry"),
     ],
-    ids=["missing", "not-json", "other-schema", "plugins-not-a-list", "entry-missing-fields", "ptx-not-a-map"],
+    ids=["missing", "not-json", "other-schema", "newer-schema", "plugins-not-a-list", "entry-missing-fields", "ptx-not-a-map"],
 )
 def test_unreadable_lock_raises_lock_error_and_rejects_every_plugin(tmp_path: Path, site: Path, content, words):
     put_plugin(site, "acme-ops", "acme")

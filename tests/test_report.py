@@ -65,14 +65,17 @@ def test_an_active_op_beside_a_rejected_one_keeps_the_plugin_active(site):
     assert [(f.subject, f.code) for f in findings_of(report, {})] == [("acme-ops / acme::mul", "OP_ALREADY_DEFINED")]
 
 
-def test_disabled_hub_marks_usable_plugins_and_keeps_rejections(site):
+def test_disabled_hub_marks_every_plugin_disabled_and_keeps_the_reasons_after(site):
     report = plugin_report(_acme(site))
     disabled = mark_disabled(report)
     assert disabled.status is Status.DISABLED and [r.code for r in disabled.reasons] == ["HUB_DISABLED"]
     assert {op.status for op in disabled.ops} == {Status.DISABLED}
     assert findings_of(disabled, {}) == []
-    rejected = replace(report, status=Status.REJECTED)
-    assert mark_disabled(rejected) is rejected
+    missing = Reason("TENSORRT_MISSING", "TensorRT is not installed")
+    rejected = mark_disabled(replace(report, status=Status.REJECTED, reasons=(missing,)))
+    assert rejected.status is Status.DISABLED and [r.code for r in rejected.reasons] == ["HUB_DISABLED",
+                                                                                          "TENSORRT_MISSING"]
+    assert {op.status for op in rejected.ops} == {Status.DISABLED} and findings_of(rejected, {}) == []
 
 
 def test_strict_findings_name_a_duplicate_by_its_distribution_and_carry_the_exception(site):

@@ -89,9 +89,12 @@ ROWS = [
     Row("LOCALAPPDATA", windows_cache_dir, DEFAULT_CACHE, "C:/Users/me/AppData/Local",
         Path("C:/Users/me/AppData/Local/trt-plugin-hub/Cache"), "AppData",
         invalid_gives=Path("AppData/trt-plugin-hub/Cache")),
+    # no-color.org: present and not empty, whatever the value, turns colour off.
+    Row("NO_COLOR", setting("no_color"), False, "1", True, "0", invalid_gives=True, empty_gives=False,
+        blank_gives=True),
 ]
 #: Variables whose invalid values are not the settings' to judge: no warning from them.
-UNJUDGED = {"CUDA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "LOCALAPPDATA", "TRT_PLUGIN_HUB_LOCK", "TRT_PLUGIN_HUB_CACHE_DIR",
+UNJUDGED = {"CUDA_VISIBLE_DEVICES", "XDG_CACHE_HOME", "LOCALAPPDATA", "NO_COLOR", "TRT_PLUGIN_HUB_LOCK", "TRT_PLUGIN_HUB_CACHE_DIR",
             "TRT_PLUGIN_HUB_PTXAS"}
 CASES = ["unset", "empty", "blank", "valid", "invalid"]
 

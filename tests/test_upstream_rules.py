@@ -106,3 +106,28 @@ def test_generator_keywords_follow_the_release_signature():
     new = old + ("requires_output_allocator", "use_aot_if_available")
     assert _upstream.generator_keywords(new, use_aot=False, requires_output_allocator=True) == {
         "use_aot_if_available": False, "requires_output_allocator": True}
+
+
+@pytest.mark.slow
+def test_torch_pairing_is_what_each_release_metadata_pins():
+    """Each Torch-TensorRT wheel's own Requires-Dist on torch: the hub flags exactly the torch it excludes."""
+    import zipfile
+
+    from _support.upstream import _requires, _torch_tensorrt_wheel
+    from _support.upstream.matrix import RELEASES
+    from packaging.version import Version
+
+    for release in RELEASES:
+        try:
+            wheel = _torch_tensorrt_wheel(release)
+        except RegistryUnavailable as exc:
+            pytest.skip(f"real upstream unavailable: {exc}")
+        with zipfile.ZipFile(wheel) as zf:
+            metadata = zf.read(next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+        pins = [r for r in _requires(metadata) if r.name == "torch"]
+        assert pins, f"torch-tensorrt {release} pins no torch"
+        major, minor = Version(release).release[:2]
+        for torch in (f"{major}.{minor}.0", f"{major}.{minor}.1", f"{major}.{minor - 1}.0", f"{major}.{minor + 1}.0"):
+            allowed = all(r.specifier.contains(torch, prereleases=True) for r in pins)
+            flagged = _upstream.torch_pairing_problem(torch, release) is not None
+            assert flagged is not allowed, (release, torch, [str(r) for r in pins])

@@ -16,14 +16,20 @@ from typing import Any
 
 from ._atomic import write_atomic
 from ._discovery import Candidate
+from ._envelope import envelope, schema_id
 from ._errors import LockError
 from ._reasons import Reason
 from ._settings import canonical_name
-from ._version import __version__
 
-__all__ = ["LOCK_SCHEMA", "LockedPlugin", "build_lock", "lock_checker", "read_lock", "write_lock"]
+__all__ = ["DEFAULT_LOCK_FILE", "LOCK_SCHEMA", "LockedPlugin", "build_lock", "lock_checker", "read_lock", "write_lock"]
 
-LOCK_SCHEMA = 1
+#: The ``schema`` a lock file is written with.
+LOCK_SCHEMA = schema_id("lock")
+#: What :func:`read_lock` accepts: this layout, and the bare ``1`` of earlier releases (the same
+#: plugin entries, before the envelope's ``trt_plugin_hub`` key).
+_READABLE_SCHEMAS = (LOCK_SCHEMA, 1)
+#: Where ``trt-plugin-hub lock`` writes, and ``lock --check`` reads, by default.
+DEFAULT_LOCK_FILE = "trt-plugin-hub.lock"
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ def _locked(candidate: Candidate) -> LockedPlugin | None:
 def build_lock(candidates: Sequence[Candidate]) -> dict[str, Any]:
     """The lock document for ``candidates`` (plugins with a valid manifest)."""
     plugins = [p.to_dict() for c in candidates if (p := _locked(c)) is not None]
-    return {"schema": LOCK_SCHEMA, "generator": f"trt-plugin-hub {__version__}", "plugins": plugins}
+    return envelope("lock", {"plugins": plugins})
 
 
 def write_lock(document: dict[str, Any], path: Path) -> None:
@@ -66,10 +72,17 @@ def read_lock(path: str | Path) -> dict[str, LockedPlugin]:
     """Read a lock: normalised plugin name -> :class:`LockedPlugin`. Raises :class:`LockError`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise LockError(f"cannot read lock file {path}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA or not isinstance(data.get("plugins"), list):
-        raise LockError(f"{path} is not a version-{LOCK_SCHEMA} trt-plugin-hub lock file")
+    except OSError as exc:
+        raise LockError(f"cannot read lock file {path}: {exc.strerror or exc}; write it with "
+                        f"`trt-plugin-hub lock -o {path}`") from exc
+    except (ValueError, RecursionError) as exc:
+        raise LockError(f"cannot read lock file {path}: not JSON ({exc}); write it again with "
+                        f"`trt-plugin-hub lock -o {path}`") from exc
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if (isinstance(schema, bool) or schema not in _READABLE_SCHEMAS or not isinstance(data, dict)
+            or not isinstance(data.get("plugins"), list)):
+        raise LockError(f"{path} is not a trt-plugin-hub lock file ({LOCK_SCHEMA}); write it again with "
+                        f"`trt-plugin-hub lock -o {path}`")
     result = {}
     for item in data["plugins"]:
         try:

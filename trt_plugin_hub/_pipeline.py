@@ -27,7 +27,7 @@ from ._report import (
     note_autoload_off,
     plugin_report,
 )
-from ._settings import Settings, read_settings
+from ._settings import Settings, configure_logging, read_settings
 
 __all__ = ["load", "load_on_import", "loaded_report", "report", "reset_for_tests"]
 
@@ -68,6 +68,8 @@ def report(*, target: str | Environment | None = None, settings: Settings | None
     env = parse_target(target, probe_environment(settings)) if isinstance(target, str) else target
     decisions, env, discovery_ms, decision_ms = _decide(settings, env)
     plugins = tuple(plugin_report(d) for d in decisions)
+    log.debug("trt-plugin-hub: %d plugin(s) discovered in %.1f ms and decided in %.1f ms for %s", len(plugins),
+              discovery_ms, decision_ms, env)
     if settings.disabled:
         plugins = tuple(mark_disabled(p) for p in plugins)
     elif not settings.autoload:
@@ -125,22 +127,8 @@ def load_on_import() -> Report | None:
         _lock.release()
 
 
-def _configure_logging(settings: Settings) -> None:
-    """Honour ``TRT_PLUGIN_HUB_LOG`` (a level name) with a stderr handler, once."""
-    if settings.log_level is None or getattr(log, "_hub_configured", False):
-        return
-    level = logging.getLevelName(settings.log_level)
-    if not isinstance(level, int):  # pragma: no cover - the settings hold the names logging knows
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(level)
-    log._hub_configured = True  # type: ignore[attr-defined]  # noqa: SLF001 - marks the logger configured once
-
-
 def _run(settings: Settings) -> Report:
-    _configure_logging(settings)
+    configure_logging(settings)
 
     if settings.disabled:
         return report(settings=settings)

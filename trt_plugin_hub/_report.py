@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ._envelope import envelope
 from ._environment import Environment
 from ._errors import Finding
-from ._manifest import OpKind, Priority
+from ._manifest import OpKind, Priority, Requirements
 from ._reasons import Check, Reason, Status
 from ._settings import canonical_name
 
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from ._activation import PluginActivation
     from ._decisions import PluginDecision
 
-__all__ = ["OpReport", "PluginReport", "Report", "findings_from", "findings_of", "mark_disabled", "note_autoload_off",
-           "plugin_report"]
+__all__ = ["OpReport", "PluginReport", "Report", "Style", "findings_from", "findings_of", "format_plugins",
+           "format_report", "mark_disabled", "note_autoload_off", "op_line", "plugin_report"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class OpReport:
     ptx: str | None = None  # the packaged PTX chosen for the GPU
     checks: tuple[Check, ...] = ()
     activation_ms: float | None = None
+
+    def __str__(self) -> str:
+        return op_line(self)
+
+    def __repr__(self) -> str:
+        return f"<OpReport {self.id}.{self.overload} {self.status}>"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
@@ -75,6 +82,12 @@ class PluginReport:
     manifest_sha256: str | None = None
     activation_ms: float | None = None
 
+    def __str__(self) -> str:
+        return format_plugins((self,))
+
+    def __repr__(self) -> str:
+        return f"<PluginReport {self.name} ({self.distribution} {self.version}): {self.status}>"
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
         return {
@@ -107,6 +120,13 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     findings: tuple[Finding, ...] = field(default=(), compare=False)
 
+    def __str__(self) -> str:
+        return format_report(self)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in _status_counts(self.plugins).items()) or "no plugins"
+        return f"<Report {'activated' if self.activated else 'decided'}: {counts}>"
+
     def plugin(self, name: str) -> PluginReport | None:
         """Find a plugin by plugin name, distribution name or entry point name."""
         wanted = canonical_name(name)
@@ -123,8 +143,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
-        return {
-            "schema": 1,
+        return envelope("report", {
             "activated": self.activated,
             "environment": self.environment.to_dict(),
             "settings": dict(self.settings),
@@ -134,7 +153,7 @@ class Report:
                 "activation": _round(self.activation_ms),
             },
             "plugins": [p.to_dict() for p in self.plugins],
-        }
+        })
 
     def to_json(self, indent: int | None = 2) -> str:
         """The report as JSON text."""
@@ -143,6 +162,95 @@ class Report:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+# ----------------------------------------------------------------------------------------------
+# Text: the table ``trt-plugin-hub list`` prints, and ``str()`` of a report and its parts
+
+
+#: On a terminal: each status's colour (SGR code) and symbol.
+_COLORS = {Status.ACTIVE: "32", Status.AVAILABLE: "32", Status.REJECTED: "33", Status.FAILED: "31",
+           Status.DISABLED: "2"}
+_SYMBOLS = {Status.ACTIVE: "\u2714", Status.AVAILABLE: "\u25cb", Status.REJECTED: "\u2718",
+            Status.FAILED: "\u2718", Status.DISABLED: "\u2013"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How text output marks statuses: plain (``str()``, pipes, ``NO_COLOR``) or with colour and symbols."""
+
+    color: bool = False
+
+    def status(self, status: Status, width: int = 0) -> str:
+        """``status`` padded to ``width``; on a terminal with its symbol, in its colour."""
+        text = str(status).ljust(width)
+        if not self.color:
+            return text
+        return f"\033[{_COLORS[status]}m{_SYMBOLS[status]} {text}\033[0m"
+
+    def code(self, code: str) -> str:
+        """A reason's code in brackets, bold on a terminal."""
+        return f"[\033[1m{code}\033[0m]" if self.color else f"[{code}]"
+
+    def dim(self, text: str) -> str:
+        """Secondary text, dimmed on a terminal."""
+        return f"\033[2m{text}\033[0m" if self.color else text
+
+
+PLAIN = Style()
+
+
+def _status_counts(plugins: Iterable[PluginReport]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for plugin in plugins:
+        counts[plugin.status] = counts.get(plugin.status, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def op_line(op: OpReport, style: Style = PLAIN) -> str:
+    """One op as ``list`` shows it: ``op ns::name.overload (kind, priority[, runs mode]): status``."""
+    mode = f", runs {op.mode}" if op.mode and op.status.usable else ""
+    return f"op {op.id}.{op.overload} ({op.kind}, {op.priority}{mode}): {style.status(op.status)}"
+
+
+def format_plugins(plugins: Iterable[PluginReport], style: Style = PLAIN) -> str:
+    """The table of ``list``: one row per plugin, then its requirements, ops, reasons and notes."""
+    plugins = tuple(plugins)
+    header = ("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "OPS")
+    rows = [(p.name, p.distribution or "?", p.version or "?", str(p.status),
+             f"{sum(op.status.usable for op in p.ops)}/{len(p.ops)}") for p in plugins]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    if style.color:  # the symbol before the status takes two columns
+        widths[3] += 2
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    for plugin, row in zip(plugins, rows, strict=True):
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=True)]
+        cells[3] = style.status(plugin.status, widths[3] - (2 if style.color else 0))
+        lines.append("  ".join(cells).rstrip())
+        if plugin.requires:
+            lines.append("    requires: " + ", ".join(f"{k}{v}" for k, v in plugin.requires.items()))
+        for op in plugin.ops:
+            lines.append(f"    {op_line(op, style)}")
+            lines.extend(f"      {style.code(r.code)} {r.message}" for r in op.reasons if r not in plugin.reasons)
+        lines.extend(f"    why: {style.code(reason.code)} {reason.message}" for reason in plugin.reasons)
+    return "\n".join(lines)
+
+
+def format_report(report: Report, style: Style = PLAIN) -> str:
+    """What ``trt-plugin-hub list`` prints: the environment and its notes, the table, a summary."""
+    lines = [str(report.environment)]
+    lines.extend(f"  note: {note}" for note in report.environment.notes)
+    if report.settings.get("disabled"):
+        lines.append("  note: the hub is off (TRT_PLUGIN_HUB_DISABLE=1): no plugin activates, not even with load()")
+    lines.append("")
+    if not report.plugins:
+        lines.append("No plugins installed (no distribution advertises the 'torch_tensorrt.plugins' entry point).")
+        return "\n".join(lines)
+    lines.append(format_plugins(report.plugins, style))
+    lines.append("")
+    summary = ", ".join(f"{n} {s}" for s, n in _status_counts(report.plugins).items())
+    lines.append(f"{summary}. Run `trt-plugin-hub explain NAME` for every check.")
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -169,7 +277,7 @@ def plugin_report(decision: PluginDecision, activation: PluginActivation | None 
         entry_point=f"{record.name} = {record.value}",
         location=str(candidate.package_dir) if candidate.package_dir else None,
         description=manifest.description if manifest else "",
-        requires=manifest.requires.specifiers() if manifest else {},
+        requires=_requires(manifest.requires) if manifest else {},
         reasons=decision.reasons,
         ops=ops,
         checks=decision.checks,
@@ -178,6 +286,16 @@ def plugin_report(decision: PluginDecision, activation: PluginActivation | None 
     if activation is None:
         return base
     return _activated(base, activation)
+
+
+def _requires(requires: Requirements) -> dict[str, str]:
+    """The declared specifiers, and the compute capability range as one (``>=8.0,<=12.0``)."""
+    found = requires.specifiers()
+    cc = requires.compute_capability
+    bounds = [f"{op}{v[0]}.{v[1]}" for op, v in ((">=", cc.min), ("<=", cc.max)) if v is not None]
+    if bounds:
+        found["compute_capability"] = ",".join(bounds)
+    return found
 
 
 def _activated(base: PluginReport, activation: PluginActivation) -> PluginReport:
@@ -207,10 +325,12 @@ def _activated(base: PluginReport, activation: PluginActivation) -> PluginReport
 
 
 def mark_disabled(plugin: PluginReport) -> PluginReport:
-    """``plugin`` as the hub switched off (``TRT_PLUGIN_HUB_DISABLE``) reports it; a rejection stays."""
-    if plugin.status is Status.REJECTED:
-        return plugin
-    reason = Reason("HUB_DISABLED", "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off")
+    """``plugin`` as the hub switched off (``TRT_PLUGIN_HUB_DISABLE``) reports it.
+
+    Every plugin is ``disabled`` with ``HUB_DISABLED`` first; the reasons it would have been
+    rejected for follow, so turning the hub back on holds no surprise.
+    """
+    reason = Reason("HUB_DISABLED", "TRT_PLUGIN_HUB_DISABLE=1 turns the hub off: no plugin activates")
     return replace(plugin, status=Status.DISABLED, reasons=(reason, *plugin.reasons),
                    ops=tuple(replace(op, status=Status.DISABLED) for op in plugin.ops))
 

@@ -12,8 +12,9 @@ One rule for every ``TRT_PLUGIN_HUB_*`` variable:
   per process on the ``trt_plugin_hub`` logger. Nothing raises: a variable never makes
   ``import torch`` fail.
 
-The platform variables (``CUDA_VISIBLE_DEVICES``, ``XDG_CACHE_HOME``, ``LOCALAPPDATA``) keep their
-own meaning; an empty ``CUDA_VISIBLE_DEVICES`` hides every GPU, as it does for CUDA.
+The platform variables (``CUDA_VISIBLE_DEVICES``, ``XDG_CACHE_HOME``, ``LOCALAPPDATA``,
+``NO_COLOR``) keep their own meaning; an empty ``CUDA_VISIBLE_DEVICES`` hides every GPU, as it does
+for CUDA, and any non-empty ``NO_COLOR`` (even ``0``) turns colour off, as no-color.org says.
 
 Precedence of the controls, from strongest to weakest:
 
@@ -38,7 +39,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["ENV_VARS", "Settings", "autoload_enabled", "canonical_name", "read_settings", "warn_invalid"]
+__all__ = ["ENV_VARS", "Settings", "autoload_enabled", "canonical_name", "configure_logging", "read_settings",
+           "warn_invalid"]
 
 #: Every environment variable the hub reads, with its meaning (``docs/environment.rst`` lists each).
 ENV_VARS: dict[str, str] = {
@@ -62,6 +64,7 @@ ENV_VARS: dict[str, str] = {
     "CUDA_VISIBLE_DEVICES": "CUDA's own variable: which GPU the probe describes; empty, -1 or none hide every GPU.",
     "XDG_CACHE_HOME": "The user cache directory (absolute paths only), where the discovery cache lives.",
     "LOCALAPPDATA": "On Windows, the user cache directory's parent, where the discovery cache lives.",
+    "NO_COLOR": "The no-color.org convention: any non-empty value turns off colour and status symbols in text output.",
 }
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -126,6 +129,8 @@ class Settings:
     ptxas: str | None = None
     #: ``CUDA_VISIBLE_DEVICES`` as CUDA reads it (``None``: unset; ``""`` hides every GPU).
     visible_devices: str | None = None
+    #: ``NO_COLOR`` is set to a non-empty value: text output has no colour and no status symbols.
+    no_color: bool = False
     #: Why values were ignored (each also logged once per process).
     problems: tuple[str, ...] = ()
 
@@ -274,9 +279,25 @@ def read_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=reader.log_level(),
         ptxas=reader.text("TRT_PLUGIN_HUB_PTXAS"),
         visible_devices=reader.env.get("CUDA_VISIBLE_DEVICES"),
+        no_color=bool(reader.env.get("NO_COLOR")),
     )
     problems = reader.warn()
     return replace(settings, problems=problems) if problems else settings
+
+
+def configure_logging(settings: Settings) -> None:
+    """Honour ``TRT_PLUGIN_HUB_LOG`` (a level name): a handler on standard error, once per process.
+
+    Called by :func:`trt_plugin_hub.load` and by every command of the command line, so the level
+    shows in ``trt-plugin-hub list`` as it does in a program.
+    """
+    if settings.log_level is None or getattr(log, "_hub_configured", False):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(settings.log_level)
+    log._hub_configured = True  # type: ignore[attr-defined]  # noqa: SLF001 - marks the logger configured once
 
 
 def autoload_enabled(env: Mapping[str, str] | None = None) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "qdp_module_resolves",
     "scalar_attribute_names",
     "scalar_attributes_broken",
+    "torch_pairing_problem",
 ]
 
 QDP_MIN_TENSORRT = (10, 7)
@@ -91,6 +92,34 @@ def qdp_gate(tensorrt: str | None, torch_tensorrt: str | None) -> str | None:
     allowed = ", ".join(f"{a}.{b}.x" for a, b in gated)
     return (f"Torch-TensorRT {torch_tensorrt} switches QDP plugins off for TensorRT {allowed} (a known TensorRT "
             f"bug), found {tensorrt}: install the TensorRT release your Torch-TensorRT pins")
+
+
+#: Torch-TensorRT releases that pin one torch release exactly (the others pin their minor release).
+_EXACT_TORCH_PINS: Mapping[tuple[int, int], tuple[int, int, int]] = {(2, 6): (2, 6, 0)}
+
+
+def torch_pairing_problem(torch: str | None, torch_tensorrt: str | None) -> str | None:
+    """The sentence for a torch that the Torch-TensorRT release does not pin, or None.
+
+    Every Torch-TensorRT release from 2.6 on requires the torch of its own minor release (2.6.0:
+    ``torch==2.6.0``; 2.7.0-2.14.0: ``torch>=X.Y,<X.Y+1``, as each wheel's metadata says); its
+    compiled extension is built against that torch, and another one may fail to load or convert.
+    """
+    tt = release_tuple(torch_tensorrt, 2)
+    found = release_tuple(torch, 3)
+    if tt is None or found is None or tt < MIN_TORCH_TENSORRT:
+        return None
+    exact = _EXACT_TORCH_PINS.get((tt[0], tt[1]))
+    if exact is not None:
+        if found == exact:
+            return None
+        pin = "==" + ".".join(map(str, exact))
+    else:
+        if found[:2] == tt:
+            return None
+        pin = f">={tt[0]}.{tt[1]},<{tt[0]}.{tt[1] + 1}"
+    return (f"Torch-TensorRT {torch_tensorrt} pins torch{pin}, found torch {torch}: install the torch release it "
+            "pins, or the Torch-TensorRT release built for this torch")
 
 
 def qdp_module_resolves() -> tuple[bool, str]:

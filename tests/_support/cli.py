@@ -13,10 +13,10 @@ from _support.dists import subprocess_env
 
 
 def run_cli(paths: Sequence[Path], *args: str, env: Mapping[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+            timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m trt_plugin_hub ARGS`` with ``paths`` first on ``sys.path``; never raises on the exit code."""
     return subprocess.run([sys.executable, "-m", "trt_plugin_hub", *args], env=subprocess_env(paths, env),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+                          capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd)
 
 
 def last_json(stdout: str) -> Any:

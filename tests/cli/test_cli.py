@@ -90,7 +90,7 @@ def test_explain_activates_and_runs_the_upstream_debugging_checks(tmp_path: Path
                                   {"qdp": qdp_module(["acme::add"])})
     site = tmp_path / "site"
     pip_install([build_wheel(project, tmp_path / "dist")], site)
-    proc = run_cli([site, *upstream_paths], "explain", "acme", "--json",
+    proc = run_cli([site, *upstream_paths], "explain", "acme", "--json", "--load",
                env={"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(proc.stdout[proc.stdout.index("{"):])

@@ -34,7 +34,7 @@ for plugin in trt_plugin_hub.report().plugins:
         os.close(read)
         sys.stdout = os.fdopen(write, "w")
         from trt_plugin_hub.cli import main
-        main(["explain", plugin.name, "--json"])
+        main(["explain", plugin.name, "--json", "--load"])
         sys.stdout.flush()
         os._exit(0)
     os.close(write)

@@ -40,8 +40,8 @@ SIZE_KEYS = {"shape", "numel", "grid", "trials", "passed", "max_rel_error", "unw
 
 def test_json_schema_of_a_report():
     data = json.loads(fake_report().to_json())
-    assert set(data) == {"schema", "created", "passed", "device", "settings", "problems", "ops"}
-    assert data["schema"] == REPORT_SCHEMA and data["passed"] is False
+    assert set(data) == {"schema", "trt_plugin_hub", "created", "passed", "device", "settings", "problems", "ops"}
+    assert data["schema"] == REPORT_SCHEMA == "trt-plugin-hub/verify/1" and data["passed"] is False
     assert set(data["settings"]) == {"shapes", "reps", "warmup", "trials", "seed", "rtol", "ops", "packages", "time"}
     ok, bad = data["ops"]
     assert set(ok) == set(bad) == OP_KEYS

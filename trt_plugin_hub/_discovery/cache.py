@@ -39,6 +39,7 @@ import logging
 import os
 import stat
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -417,12 +418,25 @@ def clear_cache(directory: Path) -> int:
 
 
 def _writable(directory: Path) -> bool:
+    """Whether a cache file can be created there: tried for real (a directory made and removed).
+
+    Permission bits are not enough: root may write anywhere they allow, and kernel filesystems
+    (``/proc``, ``/sys``) refuse files whatever the bits say.
+    """
     probe = directory
     while not probe.exists():  # the directory is created on the first write
         if probe.parent == probe:
             return False
         probe = probe.parent
-    return os.access(probe, os.W_OK | os.X_OK)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return False
+    try:
+        made = tempfile.mkdtemp(prefix=".trt-plugin-hub-probe-", dir=probe)
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        os.rmdir(made)
+    return True
 
 
 def cache_info(settings: Settings) -> CacheInfo:

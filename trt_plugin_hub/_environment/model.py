@@ -54,6 +54,23 @@ class Environment:
             return None
         return f"sm_{self.compute_capability[0]}{self.compute_capability[1]}"
 
+    def __str__(self) -> str:
+        """One line: ``Environment: tensorrt ... | torch ... | GPU ... | driver ... | python ...`` (``Target:``)."""
+        cc = self.compute_capability
+        gpu = "none found"
+        if cc:
+            gpu = f"{self.gpu_name} (sm_{cc[0]}{cc[1]})" if self.gpu_name else f"sm_{cc[0]}{cc[1]}"
+        isa = self.max_ptx_isa
+        parts = [
+            f"tensorrt {self.tensorrt or 'not installed'}",
+            f"torch {self.torch or 'not installed'}",
+            f"torch_tensorrt {self.torch_tensorrt or 'not installed'}",
+            f"GPU {gpu}",
+            f"driver {self.driver or 'none'}" + (f" (PTX ISA <= {isa[0]}.{isa[1]})" if isa else ""),
+            f"python {self.python}",
+        ]
+        return f"{'Target' if self.is_target else 'Environment'}: " + " | ".join(parts)
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready view."""
         cc = self.compute_capability

@@ -47,6 +47,9 @@ def probe_environment(settings: Settings | None = None) -> Environment:
     tt_version = _module_version("torch_tensorrt") or _dist_version(TORCH_TENSORRT_DISTRIBUTIONS)[0]
     numpy_version = _module_version("numpy") or _dist_version(("numpy",))[0]
     found = gpu.probe_gpu(notes, settings.visible_devices)
+    pairing = _upstream.torch_pairing_problem(torch_version, tt_version)
+    if pairing is not None:
+        notes.append(pairing)
     return Environment(
         python=platform.python_version(),
         tensorrt=trt_version,

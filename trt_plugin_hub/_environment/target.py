@@ -8,6 +8,7 @@ from dataclasses import replace
 from trt_plugin_hub._errors import TargetError
 from trt_plugin_hub._ptx import cuda_version_for_driver, parse_arch
 from trt_plugin_hub._settings import Settings, warn_invalid
+from trt_plugin_hub._upstream import torch_pairing_problem
 
 from .model import Environment
 from .probe import probe_environment
@@ -24,6 +25,27 @@ _TARGET_KEYS = {
     "cc": "cc", "sm": "cc", "gpu": "cc", "arch": "cc",
 }
 
+#: What each target field is, in error messages.
+_FIELD_WORDS = {"cc": "the GPU architecture", "tensorrt": "the TensorRT version", "torch": "the torch version",
+                "torch_tensorrt": "the Torch-TensorRT version", "driver": "the driver", "python": "the Python version",
+                "numpy": "the numpy version"}
+
+
+def _keys_text() -> str:
+    """Every item the syntax knows, with its aliases, from :data:`_TARGET_KEYS` (the error lists them)."""
+    aliases: dict[str, list[str]] = {}
+    for key, field_name in _TARGET_KEYS.items():
+        aliases.setdefault(field_name, []).append(f"{key}=")
+    parts = []
+    for field_name, keys in aliases.items():
+        first = "sm_XY" if field_name == "cc" else keys[0]
+        others = keys if field_name == "cc" else keys[1:]
+        parts.append(f"{first} ({', '.join(others)})" if others else first)
+    return ", ".join(parts)
+
+
+_KEYS_TEXT = _keys_text()
+
 
 def parse_target(text: str, base: Environment | None = None) -> Environment:
     """Describe another host from text such as ``"sm_90, trt=10.13, driver=580"``.
@@ -35,6 +57,7 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
     """
     base = base or probe_environment()
     values: dict[str, object] = {}
+    given: dict[str, str] = {}
     notes: list[str] = []
     items = [item for item in re.split(r"[,\s]+", text.strip()) if item]
     if not items:
@@ -45,28 +68,17 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
         if not sep:
             key, value = "cc", item
         if key not in _TARGET_KEYS or not value:
-            raise TargetError(f"unknown target item {item!r}; use sm_XY, trt=, torch=, tt=, numpy=, driver=, python=")
+            raise TargetError(f"unknown target item {item!r}; the items are {_KEYS_TEXT}")
         field_name = _TARGET_KEYS[key]
-        if field_name == "cc":
-            values["compute_capability"] = _parse_cc(value)
-        elif field_name == "driver":
-            if not re.fullmatch(r"\d{3}(\.\d+){0,2}", value):
-                raise TargetError(f"driver must look like 580 or 580.65.06, found {value!r}")
-            cuda = cuda_version_for_driver(int(value.split(".")[0]))
-            if cuda is None:
-                raise TargetError(f"driver {value} is older than any CUDA 11 driver")
-            values["driver"] = value
-            values["cuda_driver_version"] = cuda
-        else:
-            from trt_plugin_hub._versions import parse_version
-
-            if parse_version(value) is None:
-                raise TargetError(f"{key}={value!r} is not a version")
-            values[field_name] = value
+        if field_name in given:
+            raise TargetError(f"{given[field_name]!r} and {item!r} both give {_FIELD_WORDS[field_name]}; "
+                              "give each item once")
+        given[field_name] = item
+        values.update(_item_values(field_name, key, value))
     if "tensorrt" in values:
         values["tensorrt_distribution"] = "target"
         values["tensorrt_has_qdp"] = True
-    for name in ("tensorrt", "torch", "torch_tensorrt", "numpy", "driver", "compute_capability"):
+    for name in ("tensorrt", "torch", "torch_tensorrt", "numpy", "driver", "compute_capability", "python"):
         if name not in values:
             shown = getattr(base, name)
             notes.append(f"{name} not in the target: using this host's ({shown if shown is not None else 'none'})")
@@ -74,7 +86,29 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
         notes.append("no driver in the target: PTX ISA versions are not checked")
     if "compute_capability" in values:
         values["gpu_name"] = None
-    return replace(base, is_target=True, notes=tuple(notes), **values)  # type: ignore[arg-type]
+    target = replace(base, is_target=True, **values)  # type: ignore[arg-type]
+    pairing = torch_pairing_problem(target.torch, target.torch_tensorrt)
+    if pairing is not None:
+        notes.append(pairing)
+    return replace(target, notes=tuple(notes))
+
+
+def _item_values(field_name: str, key: str, value: str) -> dict[str, object]:
+    """The :class:`Environment` fields one target item sets."""
+    if field_name == "cc":
+        return {"compute_capability": _parse_cc(value)}
+    if field_name == "driver":
+        if not re.fullmatch(r"\d{3}(\.\d+){0,2}", value):
+            raise TargetError(f"driver must look like 580 or 580.65.06, found {value!r}")
+        cuda = cuda_version_for_driver(int(value.split(".", maxsplit=1)[0]))
+        if cuda is None:
+            raise TargetError(f"driver {value} is older than any CUDA 11 driver")
+        return {"driver": value, "cuda_driver_version": cuda}
+    from trt_plugin_hub._versions import parse_version
+
+    if parse_version(value) is None:
+        raise TargetError(f"{key}={value!r} is not a version")
+    return {field_name: value}
 
 
 def _parse_cc(value: str) -> tuple[int, int]:

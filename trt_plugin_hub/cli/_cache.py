@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from trt_plugin_hub._discovery.cache import cache_info, clear_cache
+from trt_plugin_hub._envelope import envelope
 from trt_plugin_hub._settings import read_settings
 
 from ._common import EXIT_OK
@@ -39,7 +40,7 @@ def _clear(args: argparse.Namespace) -> int:  # noqa: ARG001 - every command tak
 def _info(args: argparse.Namespace) -> int:
     info = cache_info(read_settings())
     if args.json:
-        print(json.dumps(info.to_dict(), indent=2))
+        print(json.dumps(envelope("cache-info", info.to_dict()), indent=2))
         return EXIT_OK
     print(f"directory:  {info.directory or 'none (no home directory)'}")
     print(f"bypassed:   {'yes (TRT_PLUGIN_HUB_NO_CACHE)' if info.bypassed else 'no'}")

@@ -8,9 +8,10 @@ import sys
 from typing import Any, TextIO
 
 from trt_plugin_hub._adapter import debugging_checks
+from trt_plugin_hub._envelope import envelope
 from trt_plugin_hub._reasons import Status
 
-from ._common import EXIT_OK, EXIT_PROBLEMS, TARGET_HELP, UsageError, environment_line, mark
+from ._common import EXIT_OK, EXIT_PROBLEMS, TARGET_HELP, UsageError, mark, resolve_target, text_style
 
 __all__ = ["register", "run"]
 
@@ -21,8 +22,12 @@ def register(sub: Any) -> None:
     parser.add_argument("name", help="plugin, distribution or entry point name")
     parser.add_argument("--json", action="store_true", help="print as JSON")
     parser.add_argument("--target", help=TARGET_HELP)
-    parser.add_argument("--no-load", action="store_true",
-                        help="decide only; do not import the plugin (activation is skipped anyway with --target)")
+    loading = parser.add_mutually_exclusive_group()
+    loading.add_argument("--no-load", action="store_true",
+                         help="decide only; do not import the plugin (the default with a target)")
+    loading.add_argument("--load", action="store_true",
+                         help="activate in this process even with TRT_PLUGIN_HUB_TARGET set, as load() does "
+                              "there (not with --target)")
     parser.set_defaults(func=run)
 
 
@@ -30,15 +35,21 @@ def run(args: argparse.Namespace) -> int:
     """Run ``explain``."""
     from trt_plugin_hub._pipeline import report
 
-    decided = report(target=args.target) if args.target else report()
+    target, source = resolve_target(args)
+    if args.load and source == "--target":
+        raise UsageError("--load activates in this process, which --target does not describe; drop one of them")
+    if args.load:
+        target = None  # load() decides for TRT_PLUGIN_HUB_TARGET itself
+    decided = report(target=target) if target is not None else report()
     plugin = decided.plugin(args.name)
     if plugin is None:
         names = ", ".join(p.name for p in decided.plugins) or "none installed"
-        raise UsageError(f"no installed plugin is called {args.name!r} (installed: {names})")
+        raise UsageError(f"no installed plugin is called {args.name!r} (installed: {names}); "
+                         "run `trt-plugin-hub list` for every name")
     result = decided
     activation_note = None
-    if args.target:
-        activation_note = "not activated: --target describes another host"
+    if target is not None:
+        activation_note = f"not activated: {source} describes another host"
     elif args.no_load:
         activation_note = "not activated: --no-load"
     elif plugin.status is Status.AVAILABLE:
@@ -50,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
         activation_note = f"not activated: the plugin is {plugin.status}"
     debug = _debug_checks(plugin) if activation_note is None else []
     if args.json:
-        data = plugin.to_dict()
-        data["environment"] = result.environment.to_dict()
-        data["activation"] = activation_note or "activated in this process"
-        data["debug_checks"] = [c.to_dict() for c in debug]
+        data = envelope("explain", {**plugin.to_dict(), "environment": result.environment.to_dict(),
+                                    "activation": activation_note or "activated in this process",
+                                    "debug_checks": [c.to_dict() for c in debug]})
         print(json.dumps(data, indent=2))
     else:
         _print_explain(plugin, result, activation_note, debug, sys.stdout)
@@ -76,7 +86,8 @@ def _debug_checks(plugin: Any) -> list[Any]:
 
 
 def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug: list[Any], out: TextIO) -> None:
-    out.write(f"Plugin {plugin.name}: {plugin.status}\n")
+    style = text_style(out)
+    out.write(f"Plugin {plugin.name}: {style.status(plugin.status)}\n")
     out.write(f"  distribution: {plugin.distribution} {plugin.version}\n")
     out.write(f"  entry point:  {plugin.entry_point} (group torch_tensorrt.plugins)\n")
     out.write(f"  location:     {plugin.location}\n")
@@ -84,21 +95,26 @@ def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug:
         out.write(f"  manifest:     sha256 {plugin.manifest_sha256}\n")
     if plugin.description:
         out.write(f"  description:  {plugin.description}\n")
-    out.write(environment_line(result.environment).replace("Environment: ", "  environment:  ").replace(
-        "Target: ", "  target:       ") + "\n")
+    if plugin.requires:
+        out.write("  requires:     " + ", ".join(f"{k}{v}" for k, v in plugin.requires.items()) + "\n")
+    env = result.environment
+    out.write(str(env).replace("Environment: ", "  environment:  ").replace("Target: ", "  target:       ") + "\n")
+    out.writelines(f"  note:         {note}\n" for note in env.notes)
+    if result.settings.get("disabled"):
+        out.write("  note:         the hub is off (TRT_PLUGIN_HUB_DISABLE=1): no plugin activates\n")
     out.write("\nChecks:\n")
-    out.writelines(f"  [{mark(check.passed)}] {check.name}: {check.detail}\n" for check in plugin.checks)
+    out.writelines(f"  [{mark(check.passed, style)}] {check.name}: {check.detail}\n" for check in plugin.checks)
     for op in plugin.ops:
         timing = f", activation {op.activation_ms:.2f} ms" if op.activation_ms is not None else ""
-        out.write(f"\nOp {op.id}.{op.overload} ({op.kind}, priority {op.priority}): {op.status}"
+        out.write(f"\nOp {op.id}.{op.overload} ({op.kind}, priority {op.priority}): {style.status(op.status)}"
                   f"{f', runs {op.mode}' if op.mode and op.status.usable else ''}{timing}\n")
         if op.ptx:
             out.write(f"  ptx: {op.ptx}\n")
-        out.writelines(f"  [{mark(check.passed)}] {check.name}: {check.detail}\n" for check in op.checks)
-        out.writelines(f"  [{reason.code}] {reason.message}\n" for reason in op.reasons)
+        out.writelines(f"  [{mark(check.passed, style)}] {check.name}: {check.detail}\n" for check in op.checks)
+        out.writelines(f"  {style.code(reason.code)} {reason.message}\n" for reason in op.reasons)
     if plugin.reasons:
         out.write("\nWhy:\n")
-        out.writelines(f"  [{reason.code}] {reason.message}\n" for reason in plugin.reasons)
+        out.writelines(f"  {style.code(reason.code)} {reason.message}\n" for reason in plugin.reasons)
     out.write("\nActivation: ")
     if activation_note:
         out.write(activation_note + "\n")
@@ -107,4 +123,4 @@ def _print_explain(plugin: Any, result: Any, activation_note: str | None, debug:
         out.write(f"done in this process{f' in {total:.2f} ms' if total is not None else ''}\n")
     if debug:
         out.write("\nUpstream debugging checks:\n")
-        out.writelines(f"  [{mark(check.passed)}] {check.name}: {check.detail}\n" for check in debug)
+        out.writelines(f"  [{mark(check.passed, style)}] {check.name}: {check.detail}\n" for check in debug)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trt_plugin_hub._envelope import envelope, schema_id
 from trt_plugin_hub._launch import LaunchSpec
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: Identifies the JSON layout ``--json`` prints; bumped when a field changes meaning.
-REPORT_SCHEMA = "trt-plugin-hub/verify/1"
+REPORT_SCHEMA = schema_id("verify")
 
 #: Shapes checked by default: tiny, ragged (not multiples of any block size), a 3-D shape, and a
 #: large one for bandwidth (2**26 float32 elements = 256 MiB per tensor, far past any L2).
@@ -282,15 +283,14 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole report as JSON-ready data (its ``schema`` is ``REPORT_SCHEMA``)."""
-        return {
-            "schema": REPORT_SCHEMA,
+        return envelope("verify", {
             "created": self.created,
             "passed": self.passed,
             "device": dict(self.device),
             "settings": self.settings.to_dict(),
             "problems": list(self.problems),
             "ops": [op.to_dict() for op in self.ops],
-        }
+        })
 
     def to_json(self) -> str:
         """What ``verify --json`` prints."""

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trt_plugin_hub._envelope import envelope
+
 __all__ = [
     "BUILD_FIX",
     "REBUILD_FIX",
@@ -169,7 +171,7 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (what ``validate --json`` prints)."""
-        return {
+        return envelope("validate", {
             "target": self.target,
             "kind": self.kind,
             "ok": self.ok,
@@ -177,7 +179,7 @@ class ValidationReport:
             "ptxas": list(self.ptxas),
             "packages": [p.to_dict() for p in self.packages],
             "findings": [f.to_dict() for f in self.findings],
-        }
+        })
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
