@@ -105,8 +105,9 @@ def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
             "build": {"compiler": "triton", "source": f"{package}.kernels.triton_kernels:relu_kernel",
                       "signature": {"x_ptr": "*fp32", "n": "i32", "y_ptr": "*fp32"},
                       "constexprs": {"BLOCK_SIZE": 1024}, "num_warps": 4, "archs": list(_ARCHS)},
-            # A Triton kernel with num_warps=4 runs 128 threads; each program covers BLOCK_SIZE elements.
-            "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]},
+            # The build writes block_threads (num_warps * 32) and elements_per_block (BLOCK_SIZE)
+            # from the kernel's build options: the author writes only the extras.
+            "launch": {"extras": ["numel"]},
         })
     if "aot-nvrtc" in kinds:
         ops.append({
