@@ -47,6 +47,8 @@ _TRITON = "triton==3.6.0"
 # requires.cuda_driver) load. cuda-bindings 12.9 loads a 12.x NVRTC.
 _NVRTC = ("nvidia-cuda-nvrtc-cu12==12.8.*", "cuda-bindings>=12.9,<13")
 
+#: The op each approach scaffolds, in the package's namespace.
+_OP_NAMES = {"jit": "scaled_add", "aot-triton": "relu", "aot-nvrtc": "scale", "legacy": "leaky_relu"}
 _OP_LINES = {
     "jit": "``{ns}::scaled_add(x, y, alpha=1.0)`` = ``x + alpha * y``: QDP JIT, Triton kernel run from Python.",
     "aot-triton": "``{ns}::relu(x)``: QDP AOT, Triton kernel compiled to PTX when the wheel is built.",
@@ -150,9 +152,10 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
     build_requires = "".join(f'    "{req}",\n' for req in (
         ([_TRITON] if "aot-triton" in kinds else []) + (list(_NVRTC) if "aot-nvrtc" in kinds else [])))
     op_lines = "\n".join(f"* {_OP_LINES[k].format(ns=names.namespace)}" for k in kinds)
+    op_ids = ", ".join(f'"{names.namespace}::{_OP_NAMES[k]}"' for k in kinds)
     values = {
         "dist": names.dist, "package": pkg, "namespace": names.namespace, "build_requires": build_requires,
-        "op_lines": op_lines, "wheel_glob": f"{names.wheel_name}-*.whl",
+        "op_lines": op_lines, "op_ids": op_ids, "wheel_glob": f"{names.wheel_name}-*.whl",
         "hub_import": "from trt_plugin_hub.aot import launch\n\n" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "",
         "typing_names": "List, Tuple, Union" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "List, Tuple",
     }
@@ -167,6 +170,7 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
         f"{pkg}/kernels/__init__.py": _render("package/kernels/__init__.py.tmpl", values),
         "tests/test_ops.py": "".join(_render(f"tests/test_ops_{part}.py.tmpl", values)
                                      for part in ["header", *kinds, "footer"]),
+        "tests/test_hub.py": _render("tests/test_hub.py.tmpl", values),
     }
     qdp_kinds = [k for k in kinds if k != "legacy"]
     if qdp_kinds:
