@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar
 from ._errors import HubError
 
 __all__ = [
+    "CUDA_ELEMENT_TYPES",
     "DERIVED_LAUNCH_KEYS",
     "EXTRA",
     "INT32_ATTR_TYPES",
@@ -259,6 +260,13 @@ _LETTER = {"ptr": "p", "i32": "i", "other": "?"}
 TRITON_ELEMENT_TYPES: Mapping[str, tuple[str, ...]] = {
     "*fp32": ("FP32", "FLOAT"), "*fp16": ("FP16", "HALF"), "*bf16": ("BF16",), "*fp8e4nv": ("FP8",),
     "*i8": ("INT8",), "*i32": ("INT32",), "*i64": ("INT64",), "*u8": ("UINT8",), "*i1": ("BOOL",),
+}
+#: The same for the element type of a CUDA C++ kernel's pointer parameter (qualifiers left off).
+CUDA_ELEMENT_TYPES: Mapping[str, tuple[str, ...]] = {
+    "float": ("FP32", "FLOAT"), "__half": ("FP16", "HALF"), "half": ("FP16", "HALF"), "__nv_bfloat16": ("BF16",),
+    "int8_t": ("INT8",), "signed char": ("INT8",), "int": ("INT32",), "int32_t": ("INT32",),
+    "int64_t": ("INT64",), "long long": ("INT64",), "uint8_t": ("UINT8",), "unsigned char": ("UINT8",),
+    "bool": ("BOOL",),
 }
 
 

@@ -60,10 +60,11 @@ def _edit_op(project: Path, index: int, edit: Callable[[dict[str, Any]], None]) 
 
 
 def _edit_source(project: Path, relative: str, old: str, new: str) -> None:
+    """Replace the first ``old`` in the package's file ``relative`` (the relu op's come first)."""
     path = project / PACKAGE / relative
     text = path.read_text()
     assert old in text, f"{old!r} is not in {relative}"
-    path.write_text(text.replace(old, new))
+    path.write_text(text.replace(old, new, 1))
 
 
 def _problems(report: ValidationReport) -> list[tuple[str, str, str]]:
@@ -153,6 +154,15 @@ def test_autotune_offering_fp16_for_an_fp32_kernel(project: Path):
     _edit_source(project, "qdp.py", 'AutoTuneCombination("FP32, FP32", "LINEAR")',
                  'AutoTuneCombination("FP32|FP16, FP32|FP16", "LINEAR")')
     assert [code for _, code, _ in _problems(validate(project))] == ["AUTOTUNE_TYPE_MISMATCH"] * 2
+
+
+def test_autotune_offering_fp16_for_a_cuda_kernel_taking_float(project: Path):
+    _edit_source(project, "qdp.py", 'return [trtp.AutoTuneCombination("FP32, FP32", "LINEAR")]\n\n\n@trtp.aot_impl("edit_ops::scale")',
+                 'return [trtp.AutoTuneCombination("FP32, FP32|FP16", "LINEAR")]\n\n\n@trtp.aot_impl("edit_ops::scale")')
+    report = validate(project)
+    assert _problems(report) == [("error", "AUTOTUNE_TYPE_MISMATCH", "ops[1].build.source")]
+    assert "offers FP16 for outputs[0] (I/O position 1), but the kernel is compiled with y as float*" in \
+        report.findings[0].message
 
 
 def test_triton_kernel_edited_after_its_ptx_was_built(project: Path, capsys: pytest.CaptureFixture[str]):

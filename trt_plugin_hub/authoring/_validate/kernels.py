@@ -9,10 +9,12 @@ that reads its ISA is found.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError
 from trt_plugin_hub._launch import (
+    CUDA_ELEMENT_TYPES,
     INT32_ATTR_TYPES,
     TRITON_ELEMENT_TYPES,
     geometry_problems,
@@ -21,7 +23,14 @@ from trt_plugin_hub._launch import (
     signature_split,
     triton_param_kind,
 )
-from trt_plugin_hub._manifest import GEOMETRY_CODE, MANIFEST_FILENAME, OpSpec, TritonRecipe, recipe_options
+from trt_plugin_hub._manifest import (
+    GEOMETRY_CODE,
+    MANIFEST_FILENAME,
+    NvrtcRecipe,
+    OpSpec,
+    TritonRecipe,
+    recipe_options,
+)
 from trt_plugin_hub._ptx import (
     ArtifactCheck,
     ArtifactProblem,
@@ -270,19 +279,62 @@ def _io_types(call: ast.Call) -> tuple[str, int] | None:
     return None
 
 
-def check_autotune_types(ctx: Findings, sources: Sources, op: OpSpec, where: str, signature: Signature | None,
-                         checked: list[str]) -> None:
-    """Each type an ``@trtp.autotune`` combination offers is the element type ``build.signature`` builds.
+_CUDA_QUALIFIERS = frozenset({"const", "volatile", "__restrict__", "__restrict", "restrict", "__global__",
+                              "struct"})
 
-    TensorRT picks any combination the autotune function offers; the PTX reads and writes the
-    types the kernel was compiled for, so another type is read as garbage. Positions are the
-    inputs, then the outputs, as the signature's pointers are. Combinations built at run time
-    (not a string literal) are not checked.
+
+def _cuda_pointers(package_dir: Path, source: str, kernel: str) -> list[tuple[str, str]] | None:
+    """(name, element type) of each pointer parameter of the CUDA kernel ``kernel``, or None if unreadable."""
+    try:
+        text = (package_dir / source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    text = re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL)
+    match = re.search(rf"\b{re.escape(kernel)}\s*\(([^)]*)\)\s*\{{", text)
+    if match is None:
+        return None
+    pointers: list[tuple[str, str]] = []
+    for param in (p.strip() for p in match.group(1).split(",") if p.strip()):
+        if "*" not in param:
+            continue
+        base, _, name = param.rpartition("*")
+        words = [w for w in base.replace("*", " ").split() if w not in _CUDA_QUALIFIERS]
+        names = [w for w in name.split() if w not in _CUDA_QUALIFIERS]
+        pointers.append((names[-1] if names else f"param {len(pointers)}", " ".join(words)))
+    return pointers
+
+
+def _kernel_pointers(op: OpSpec, package_dir: Path) -> tuple[list[tuple[str, str, tuple[str, ...]]], str] | None:
+    """Each pointer parameter of the op's kernel: (name, its type as written, the TensorRT types it holds).
+
+    Also returns the manifest field that declares them. None when they cannot be read.
     """
     recipe = op.recipe
-    if not isinstance(recipe, TritonRecipe):
+    if isinstance(recipe, TritonRecipe):
+        return [(name, kind, TRITON_ELEMENT_TYPES.get(kind, ())) for name, kind in recipe.signature
+                if triton_param_kind(kind) == "ptr"], "build.signature"
+    if isinstance(recipe, NvrtcRecipe):
+        pointers = _cuda_pointers(package_dir, recipe.source, recipe.kernel)
+        if pointers is None:
+            return None
+        return [(name, f"{kind}*", CUDA_ELEMENT_TYPES.get(kind, ())) for name, kind in pointers], "build.source"
+    return None
+
+
+def check_autotune_types(ctx: Findings, sources: Sources, op: OpSpec, where: str, signature: Signature | None,
+                         checked: list[str]) -> None:
+    """Each type an ``@trtp.autotune`` combination offers is the element type the kernel is compiled for.
+
+    The kernel's types are ``build.signature``'s (Triton) or the CUDA kernel's pointer parameters
+    (NVRTC). TensorRT picks any combination the autotune function offers; the PTX reads and writes
+    the types the kernel was compiled for, so another type is read as garbage. Positions are the
+    inputs, then the outputs, as the kernel's pointers are. Combinations built at run time (not a
+    string literal) are not checked.
+    """
+    found = _kernel_pointers(op, sources.package_dir)
+    if found is None:
         return
-    pointers = [(name, kind) for name, kind in recipe.signature if triton_param_kind(kind) == "ptr"]
+    pointers, declared_in = found
     labels = [*(signature.tensors if signature is not None else ())]
     for source in sources.search_order(sources.module(op.module)):
         for entry in (d for d in source.decorated if d.kind == "autotune" and d.op_id == op.id):
@@ -296,24 +348,24 @@ def check_autotune_types(ctx: Findings, sources: Sources, op: OpSpec, where: str
                 text, line = literal
                 positions = [p.strip() for p in text.split(",")]
                 if len(positions) != len(pointers):
-                    continue  # the signature's own checks say which count is wrong
-                for index, (position, (name, kind)) in enumerate(zip(positions, pointers, strict=True)):
-                    allowed = TRITON_ELEMENT_TYPES.get(kind, ())
+                    continue  # the parameter checks say which count is wrong
+                for index, (position, (name, kind, allowed)) in enumerate(zip(positions, pointers, strict=True)):
                     offered = [t.strip() for t in position.replace("*", "|").split("|") if t.strip()]
                     wrong = [t for t in offered if t not in allowed]
                     if not wrong or not allowed:
                         continue
                     label = labels[index] if index < len(labels) else (
                         f"outputs[{index - len(labels)}]" if labels else f"position {index}")
-                    ctx.add(Severity.ERROR, "AUTOTUNE_TYPE_MISMATCH", f"{source.display}:{line}",
-                            f"{where}.build.signature.{name}",
+                    field_name = (f"{where}.build.signature.{name}" if declared_in == "build.signature"
+                                  else f"{where}.build.source")
+                    ctx.add(Severity.ERROR, "AUTOTUNE_TYPE_MISMATCH", f"{source.display}:{line}", field_name,
                             f"{op.id}: @trtp.autotune offers {'|'.join(wrong)} for {label} (I/O position {index}), "
-                            f"but build.signature builds the kernel's {name} as {kind}: TensorRT may pick "
-                            f"{wrong[0]} and the PTX would read and write it as {kind[1:]}",
-                            f"offer only {allowed[0]} at that position, or build the kernel for that type "
-                            f"(build.signature.{name})")
+                            f"but the kernel is compiled with {name} as {kind} ({declared_in}): TensorRT may pick "
+                            f"{wrong[0]} and the PTX would read and write it as {allowed[0]}",
+                            f"offer only {allowed[0]} at that position, or compile the kernel for that type "
+                            f"({declared_in})")
             if not any(f.code == "AUTOTUNE_TYPE_MISMATCH" and f.field.startswith(f"{where}.") for f in ctx.findings):
-                checked.append("@trtp.autotune types match build.signature")
+                checked.append(f"@trtp.autotune types match the kernel's ({declared_in})")
             return
 
 

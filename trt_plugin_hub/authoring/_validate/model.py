@@ -78,7 +78,7 @@ VALIDATION_CODES: dict[str, str] = {
     "PTX_SOURCE_UNAVAILABLE": "A source the PTX was built from is not in the package; staleness was not checked.",
     "LAUNCH_GEOMETRY_MISMATCH": "launch disagrees with the kernel: block_threads vs num_warps or .reqntid/.maxntid, "
                                 "elements_per_block vs BLOCK_SIZE.",
-    "AUTOTUNE_TYPE_MISMATCH": "An @trtp.autotune combination offers a type build.signature did not compile for.",
+    "AUTOTUNE_TYPE_MISMATCH": "An @trtp.autotune combination offers a type the kernel is not compiled for.",
     "PTXAS_FAILED": "ptxas does not assemble a PTX file for its architecture.",
     "PTXAS_UNAVAILABLE": "No ptxas that reads the PTX's ISA was found; the files were not assembled.",
 }
