@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / ROOT
 #: independent of each other. Within a group anything goes, but no cycle.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("authoring", "verify", "__init__"),
+    ("authoring", "verify", "testing", "__init__"),
     ("_autoload",),
     ("_pipeline",),
     ("_report",),

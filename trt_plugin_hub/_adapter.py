@@ -39,6 +39,7 @@ __all__ = [
     "torch_op_exists",
     "torch_overload",
     "unregister_qdp",
+    "upstream_unavailable",
     "validator_check",
 ]
 
@@ -70,6 +71,18 @@ def plugin_def_or_none(op_id: str) -> Any | None:
     """The registered QDP PluginDef for ``op_id``; ``None`` also when the registry cannot be read."""
     definition, _ = _guard.call("QDP registry lookup", plugin_def, op_id)
     return definition
+
+
+def upstream_unavailable() -> str | None:
+    """Why ``tensorrt.plugin`` or ``torch_tensorrt`` cannot be imported in this process, or ``None``.
+
+    Imports both (``torch_tensorrt`` runs its own start-up, and the hub's autoload hook with it).
+    """
+    for module in ("tensorrt.plugin", "torch_tensorrt"):
+        _, failure = _guard.call(f"import {module}", importlib.import_module, module)
+        if failure is not None:
+            return f"{module} cannot be imported here ({failure})"
+    return None
 
 
 def runtime_versions() -> tuple[str | None, str | None]:

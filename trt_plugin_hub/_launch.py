@@ -23,6 +23,8 @@ from typing import Any, Literal, TypeVar
 from ._errors import HubError
 
 __all__ = [
+    "CUDA_ELEMENT_TYPES",
+    "DERIVED_LAUNCH_KEYS",
     "EXTRA",
     "INT32_ATTR_TYPES",
     "INT32_MAX",
@@ -31,6 +33,8 @@ __all__ = [
     "LAUNCH_BOUNDS",
     "LAUNCH_KEYS",
     "POINTER_PTX_TYPES",
+    "TRITON_BLOCK_CONSTEXPR",
+    "TRITON_ELEMENT_TYPES",
     "ExtraError",
     "KernelArg",
     "LaunchProblem",
@@ -43,6 +47,7 @@ __all__ = [
     "check_kernel_params",
     "encode_extras",
     "float_bits",
+    "geometry_problems",
     "grid_x",
     "launch_problems",
     "launch_spec",
@@ -52,6 +57,7 @@ __all__ = [
     "signature_kinds",
     "signature_order_problem",
     "signature_split",
+    "triton_geometry",
     "triton_param_kind",
 ]
 
@@ -73,6 +79,10 @@ LAUNCH_KEYS = frozenset({*(name for name, *_ in LAUNCH_BOUNDS), "extras"})
 INT32_ATTR_TYPES = ("int", "float", "bool")
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+#: The Triton constexpr the build reads as the number of elements one program (one block) covers.
+TRITON_BLOCK_CONSTEXPR = "BLOCK_SIZE"
+#: The launch fields the build fills in for a Triton kernel when the author leaves them out.
+DERIVED_LAUNCH_KEYS = ("block_threads", "elements_per_block")
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,51 @@ def launch_spec(section: Mapping[str, Any]) -> LaunchSpec:
         raise ValueError(f"launch.{first.key}: expected {first.expected}, found {first.found!r}")
     return LaunchSpec(block_threads=section["block_threads"], elements_per_block=section["elements_per_block"],
                       extras=tuple(section.get("extras", ())), shared_mem=section.get("shared_mem", 0))
+
+
+# ----------------------------------------------------------------------------------------------
+# The geometry the kernel fixes
+
+
+def triton_geometry(num_warps: object, constexprs: object) -> dict[str, int]:
+    """The launch fields a Triton kernel's build options fix, as far as they are valid.
+
+    ``block_threads`` is ``num_warps * 32`` (Triton code runs exactly that many threads and its PTX
+    says so with ``.reqntid``); ``elements_per_block`` is the ``BLOCK_SIZE`` constexpr, the
+    elements one program covers. A value that is missing or out of bounds is left out.
+    """
+    derived: dict[str, int] = {}
+    if isinstance(num_warps, int) and not isinstance(num_warps, bool) and 0 < num_warps * 32 <= 1024:
+        derived["block_threads"] = num_warps * 32
+    block = constexprs.get(TRITON_BLOCK_CONSTEXPR) if isinstance(constexprs, Mapping) else None
+    if isinstance(block, int) and not isinstance(block, bool) and 1 <= block <= 1 << 24:
+        derived["elements_per_block"] = block
+    return derived
+
+
+def geometry_problems(launch: LaunchSpec, *, threads: int | None = None, threads_from: str = "the kernel's block size",
+                      max_threads: int | None = None, max_from: str = "the largest block the kernel accepts",
+                      block_elements: int | None = None,
+                      elements_from: str = "the elements one block writes") -> tuple[LaunchProblem, ...]:
+    """Where ``launch`` disagrees with what the kernel fixes, in field order.
+
+    ``threads`` is the block size the kernel demands (``num_warps * 32``, PTX ``.reqntid``): any
+    other fails the launch or computes on too few threads. ``max_threads`` is the largest block it
+    accepts (PTX ``.maxntid``, CUDA ``__launch_bounds__``): a larger launch fails. ``block_elements``
+    is what one block writes (Triton's ``BLOCK_SIZE``): a larger ``elements_per_block`` leaves
+    elements between blocks that no block writes. The ``*_from`` phrases say where each value
+    comes from, in the problem's ``expected``.
+    """
+    problems = []
+    if threads is not None and launch.block_threads != threads:
+        problems.append(LaunchProblem("block_threads", f"{threads} ({threads_from})", launch.block_threads))
+    elif max_threads is not None and launch.block_threads > max_threads:
+        problems.append(LaunchProblem("block_threads", f"at most {max_threads} ({max_from})", launch.block_threads))
+    if block_elements is not None and launch.elements_per_block > block_elements:
+        problems.append(LaunchProblem("elements_per_block", f"at most {block_elements} ({elements_from}; with more, "
+                                      "the elements between one block's last and the next block's first are never "
+                                      "written)", launch.elements_per_block))
+    return tuple(problems)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,6 +255,19 @@ INT32_PTX_TYPES = frozenset({".u32", ".b32", ".s32"})
 # Triton pointer types a build.signature may name (TensorRT passes only pointers and int32 scalars).
 _TRITON_POINTER = re.compile(r"\*(?:fp16|bf16|fp32|fp64|i8|i16|i32|i64|u8|u16|u32|u64|i1|fp8e4nv|fp8e5)\Z")
 _LETTER = {"ptr": "p", "i32": "i", "other": "?"}
+#: The TensorRT data type of the elements each Triton pointer type points to, by the names
+#: ``trtp.AutoTuneCombination`` accepts (``FP32`` and ``FLOAT`` are one type).
+TRITON_ELEMENT_TYPES: Mapping[str, tuple[str, ...]] = {
+    "*fp32": ("FP32", "FLOAT"), "*fp16": ("FP16", "HALF"), "*bf16": ("BF16",), "*fp8e4nv": ("FP8",),
+    "*i8": ("INT8",), "*i32": ("INT32",), "*i64": ("INT64",), "*u8": ("UINT8",), "*i1": ("BOOL",),
+}
+#: The same for the element type of a CUDA C++ kernel's pointer parameter (qualifiers left off).
+CUDA_ELEMENT_TYPES: Mapping[str, tuple[str, ...]] = {
+    "float": ("FP32", "FLOAT"), "__half": ("FP16", "HALF"), "half": ("FP16", "HALF"), "__nv_bfloat16": ("BF16",),
+    "int8_t": ("INT8",), "signed char": ("INT8",), "int": ("INT32",), "int32_t": ("INT32",),
+    "int64_t": ("INT64",), "long long": ("INT64",), "uint8_t": ("UINT8",), "unsigned char": ("UINT8",),
+    "bool": ("BOOL",),
+}
 
 
 def ptx_param_kind(ptx_type: str) -> ParamKind:

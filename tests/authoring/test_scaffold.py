@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _support.dists import DRIVE, build_wheel, pip_install, run_python
+from _support.dists import DRIVE, build_wheel, pip_install, run_python, subprocess_env
 from _support.upstream.drive import attribute_value
 
 from trt_plugin_hub.authoring import (
@@ -135,12 +135,54 @@ print(json.dumps({
         assert len(layer["extras"]) == len(op["launch"]["extras"]) and layer["extras"][0] == 1200
 
 
-def test_generated_project_tests_pass_on_the_cpu(every_kind):
-    project = every_kind[0]
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project,
-                          capture_output=True, text=True, timeout=300)
+def _generated_tests(project: Path, paths: list[Path], *options: str) -> subprocess.CompletedProcess[str]:
+    """The project's generated tests, run by pytest as its author runs them (the project installed)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests", *options],
+                          cwd=project, capture_output=True, text=True, timeout=600, env=subprocess_env(paths))
+
+
+def test_generated_project_tests_pass_through_the_hubs_pytest_plugin(every_kind, upstream_paths: list[Path]):
+    project, _, site = every_kind
+    # The real Torch-TensorRT and TensorRT Python layers: hub_activate activates every op.
+    proc = _generated_tests(project, [site, *upstream_paths], "--trt-hub-target", TARGET)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "8 passed" in proc.stdout
+    assert "10 passed" in proc.stdout and "skipped" not in proc.stdout
+    generated = (project / "tests" / "test_hub.py").read_text()
+    assert "def test_every_op_activates_in_torch_tensorrt(hub_activate)" in generated
+    assert 'OPS = ["zoo_ops::scaled_add", "zoo_ops::relu", "zoo_ops::scale", "zoo_ops::leaky_relu"]' in generated
+
+
+def test_generated_project_tests_skip_activation_without_tensorrt(every_kind):
+    project, _, site = every_kind
+    proc = _generated_tests(project, [site])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "9 passed, 1 skipped" in proc.stdout
+    assert ("hub_activate needs TensorRT (with tensorrt.plugin) and Torch-TensorRT: tensorrt.plugin cannot be "
+            "imported here") in proc.stdout
+
+
+def test_generated_hub_tests_fail_when_the_activation_fails(every_kind, upstream_paths: list[Path]):
+    project, _, site = every_kind
+    # A host whose driver loads no PTX the package ships: the AOT ops are rejected, and the test says why.
+    proc = _generated_tests(project, [site, *upstream_paths], "--trt-hub-target", "sm_90, driver=535",
+                            "-k", "activates")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "1 failed" in proc.stdout and "PTX ISA" in proc.stdout
+
+
+def test_generated_hub_tests_say_to_install_an_uninstalled_project(tmp_path: Path):
+    project = tmp_path / "fresh-ops"
+    create_project("fresh-ops", project, ["legacy"])  # never built, never installed
+    proc = _generated_tests(project, [], "-k", "knows_every_op")
+    assert proc.returncode == 1
+    assert "no installed distribution has a 'torch_tensorrt.plugins' entry point naming 'fresh_ops'" in proc.stdout
+    assert "(`pip install -e .`)" in proc.stdout
+
+
+def test_the_hub_registers_its_pytest_plugin():
+    from importlib.metadata import entry_points
+
+    assert [ep.value for ep in entry_points(group="pytest11") if ep.name == "trt_plugin_hub"] == ["trt_plugin_hub.testing"]
 
 
 def test_legacy_only_project_needs_no_build_to_validate(tmp_path: Path):

@@ -125,7 +125,8 @@ def test_every_field_the_reader_knows_is_in_a_table():
     assert names["plugin"] == {"schema_version", "$schema", "name", "description", "requires", "ops"}
     assert names["requires"] == {*REQUIREMENT_KEYS, "compute_capability"}
     assert names["compute_capability"] == {"min", "max"}
-    assert names["ptx"] == {"arch", "path", "kernel", "sha256", "isa"}
+    assert names["ptx"] == {"arch", "path", "kernel", "sha256", "isa", "built_from"}
+    assert names["built_from"] == {"compiler", "sources", "options"}
     assert names["launch"] == LAUNCH_KEYS
     assert len(names["op"]) == 15 and {"id", "kind", "module", "ptx", "launch", "build"} <= names["op"]
     for table in TABLES.values():

@@ -64,3 +64,23 @@ def test_an_f16x2_parameter_is_read():
 def test_unreadable_ptx_raises_format_error(text: bytes):
     with pytest.raises(PtxFormatError):
         parse_ptx(text)
+
+
+@pytest.mark.parametrize("directives, reqntid, maxntid, required, largest", [
+    ("", None, None, None, None),
+    (".reqntid 128\n", (128,), None, 128, None),                       # what Triton writes
+    (".maxntid 256, 1, 1\n", None, (256, 1, 1), None, 256),            # what __launch_bounds__(256) writes
+    (".reqntid 32, 4\n.maxntid 128, 1, 1\n.minnctapersm 2\n", (32, 4), (128, 1, 1), 128, 128),
+])
+def test_block_size_directives_between_parameters_and_body_are_read(directives: str, reqntid, maxntid, required,
+                                                                      largest):
+    text = PTX.replace(")\n{", ")\n" + directives + "{")
+    entry = find_entry(text, "relu_kernel")
+    assert entry is not None and (entry.reqntid, entry.maxntid) == (reqntid, maxntid)
+    assert (entry.required_threads, entry.max_threads) == (required, largest)
+
+
+def test_a_directive_inside_the_body_or_of_the_next_entry_is_not_the_entry_s():
+    text = PTX.replace("\tret;", "\t// .reqntid 64\n\tret;") + ".visible .entry other(\n)\n.reqntid 32\n{\n}\n"
+    first, second = parse_ptx(text).entries
+    assert first.reqntid is None and second.reqntid == (32,)

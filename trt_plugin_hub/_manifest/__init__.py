@@ -24,9 +24,10 @@ from .model import (
     Requirements,
 )
 from .reader import NOT_BUILT, TABLES, Field, ManifestDraft, op_id_problem, parse_manifest, read_manifest
-from .recipes import NvrtcRecipe, Recipe, TritonRecipe
+from .recipes import GEOMETRY_CODE, NvrtcRecipe, Recipe, TritonRecipe, recipe_options
 
 __all__ = [
+    "GEOMETRY_CODE",
     "MANIFEST_FILENAME",
     "MAX_DESCRIPTION_CHARS",
     "MAX_FIELD_CHARS",
@@ -52,4 +53,5 @@ __all__ = [
     "op_id_problem",
     "parse_manifest",
     "read_manifest",
+    "recipe_options",
 ]

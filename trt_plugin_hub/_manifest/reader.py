@@ -27,8 +27,16 @@ from typing import Any, Literal, overload
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub._launch import EXTRA, LAUNCH_BOUNDS, LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
-from trt_plugin_hub._ptx import ARCH, PtxArtifact
+from trt_plugin_hub._launch import (
+    EXTRA,
+    LAUNCH_BOUNDS,
+    LAUNCH_KEYS,
+    LaunchSpec,
+    launch_problems,
+    launch_spec,
+    triton_geometry,
+)
+from trt_plugin_hub._ptx import ARCH, BuildRecord, PtxArtifact
 
 from .model import (
     MAX_DESCRIPTION_CHARS,
@@ -149,7 +157,7 @@ def _rule(where: str, key: str) -> str:
 
 
 _OBJECTS = {"ops": "op", "ptx": "ptx", "launch": "launch", "requires": "requires",
-            "compute_capability": "requires.compute_capability"}
+            "compute_capability": "requires.compute_capability", "built_from": "ptx.built_from"}
 
 
 def _object(c: _Collector, value: object, where: str) -> Mapping[str, Any] | None:
@@ -376,7 +384,7 @@ def _ptx_list(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
         if entry is None:
             continue
         item_mark = c.mark()
-        _no_unknown(c, entry, item_at, {"arch", "path", "kernel", "sha256", "isa"})
+        _no_unknown(c, entry, item_at, {field.name for field in f.fields})
         read: dict[str, Any] = {}
         for field in f.fields:
             read[field.name] = field.get(field, c, entry, item_at, read)
@@ -415,6 +423,43 @@ def _aot_only(f: Field, c: _Collector, where: str, values: dict[str, Any]) -> bo
     return True
 
 
+def _built_from(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
+                _values: dict[str, Any]) -> BuildRecord | None:
+    """What the build compiled the file from; ``None`` when absent (PTX built by hand or by an older hub)."""
+    if obj.get(f.name) is None:
+        return None
+    at = f"{where}.{f.name}"
+    record = _object(c, obj[f.name], at)
+    if record is None:
+        return None
+    mark = c.mark()
+    _no_unknown(c, record, at, {field.name for field in f.fields})
+    read = _read_fields(c, record, at, f.fields)
+    return BuildRecord(compiler=read["compiler"], sources=read["sources"], options=MappingProxyType(read["options"])) \
+        if c.clean_since(mark) else None
+
+
+def _source_hashes(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
+                   _values: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    value = obj.get(f.name)
+    at = f"{where}.{f.name}"
+    if not isinstance(value, dict) or not all(
+            isinstance(path, str) and path and "\\" not in path and not path.startswith("/")
+            and len(path) <= MAX_FIELD_CHARS and isinstance(digest, str) and _SHA256.match(digest)
+            for path, digest in value.items()):
+        c(at, f.expected, value, rule=_rule(where, f.name))
+        return ()
+    return tuple(value.items())
+
+
+def _options(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, _values: dict[str, Any]) -> dict[str, Any]:
+    value = obj.get(f.name, {})
+    if not isinstance(value, dict):
+        c(f"{where}.{f.name}", "a JSON object", value, rule=_rule(where, f.name))
+        return {}
+    return value
+
+
 def _launch(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
             values: dict[str, Any]) -> LaunchSpec | None:
     if f.name not in obj or not _aot_only(f, c, where, values):
@@ -423,6 +468,11 @@ def _launch(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
     section = _object(c, obj[f.name], at)
     if section is None:
         return None
+    build = obj.get("build")
+    if c.draft and isinstance(build, dict) and build.get("compiler") == "triton":
+        # Draft mode (the build, validate): the geometry a Triton build fixes need not be written;
+        # the build writes it into the manifest it installs.
+        section = {**triton_geometry(build.get("num_warps", 4), build.get("constexprs", {})), **section}
     mark = c.mark()
     _no_unknown(c, section, at, LAUNCH_KEYS)
     for problem in launch_problems(section):
@@ -467,6 +517,16 @@ REQUIRES_FIELDS: tuple[Field, ...] = (
           fields=CAPABILITY_FIELDS),
 )
 
+BUILT_FROM_FIELDS: tuple[Field, ...] = (
+    Field("compiler", "string", "The compiler and its version, such as \"triton 3.6.0\" or \"nvrtc 12.8\".", _text,
+          required=True),
+    Field("sources", "object", "sha256 of each file the kernel was compiled from, by path relative to the package.",
+          _source_hashes, required=True,
+          expected="an object of package-relative '/'-separated paths and their sha256 (64 lowercase hex digits)"),
+    Field("options", "object", "The build options that shaped the PTX (num_warps, signature, constexprs; NVRTC "
+          "kernel and options).", _options, default={}),
+)
+
 PTX_FIELDS: tuple[Field, ...] = (
     Field("arch", "string", "The architecture the file was built for: sm_80, sm_90a, sm_100f.", _text,
           required=True, pattern=ARCH, pattern_expected="an architecture such as 'sm_80' or 'sm_90a'"),
@@ -479,6 +539,8 @@ PTX_FIELDS: tuple[Field, ...] = (
           pattern_expected="64 lowercase hex digits"),
     Field("isa", "string|null", "The file's PTX ISA version, such as \"8.7\".", _isa,
           expected="a PTX ISA version such as '8.7'", pattern=_ISA),
+    Field("built_from", "object|null", "What the build compiled the file from (written by the build); validate "
+          "rejects the file once a source changed.", _built_from, fields=BUILT_FROM_FIELDS),
 )
 
 LAUNCH_FIELDS: tuple[Field, ...] = (
@@ -536,7 +598,7 @@ PLUGIN_FIELDS: tuple[Field, ...] = (
 #: Every object of a manifest and its fields, in reading order.
 TABLES: Mapping[str, tuple[Field, ...]] = MappingProxyType({
     "plugin": PLUGIN_FIELDS, "requires": REQUIRES_FIELDS, "compute_capability": CAPABILITY_FIELDS,
-    "op": OP_FIELDS, "ptx": PTX_FIELDS, "launch": LAUNCH_FIELDS,
+    "op": OP_FIELDS, "ptx": PTX_FIELDS, "built_from": BUILT_FROM_FIELDS, "launch": LAUNCH_FIELDS,
 })
 
 

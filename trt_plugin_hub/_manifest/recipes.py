@@ -13,13 +13,21 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, ClassVar, Protocol
 
-from trt_plugin_hub._launch import LaunchSpec, signature_order_problem
+from trt_plugin_hub._launch import (
+    TRITON_BLOCK_CONSTEXPR,
+    LaunchSpec,
+    geometry_problems,
+    signature_order_problem,
+)
 from trt_plugin_hub._ptx import ARCH, parse_arch
 
-__all__ = ["COMPILERS", "NvrtcRecipe", "Recipe", "Report", "TritonRecipe", "read_recipe"]
+__all__ = ["COMPILERS", "GEOMETRY_CODE", "NvrtcRecipe", "Recipe", "Report", "TritonRecipe", "read_recipe",
+           "recipe_options"]
 
 #: The compilers the build step runs.
 COMPILERS = ("triton", "nvrtc")
+#: The code of a launch section that disagrees with the geometry the kernel's build fixes.
+GEOMETRY_CODE = "LAUNCH_GEOMETRY_MISMATCH"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SOURCE_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*\Z")
@@ -70,7 +78,8 @@ Recipe = TritonRecipe | NvrtcRecipe
 class Report(Protocol):
     """The reader's collector: records one error on a field (strict mode would raise it)."""
 
-    def __call__(self, field: str, expected: str, found: object = None, *, rule: str) -> None: ...
+    def __call__(self, field: str, expected: str, found: object = None, *, rule: str,
+                 code: str = "MANIFEST_INVALID") -> None: ...
 
 
 def _relative_dir(text: object, field: str, report: Report) -> str | None:
@@ -130,13 +139,23 @@ def _triton(build: Mapping[str, Any], launch: LaunchSpec | None, where: str, rep
     if isinstance(num_warps, bool) or not isinstance(num_warps, int) or num_warps <= 0:
         report(f"{where}.num_warps", "a positive integer", num_warps, rule="build.num_warps")
         ok = False
-    elif launch is not None and launch.block_threads != num_warps * 32:
+    elif launch is not None:
         # Triton code assumes exactly num_warps warps (and says so with .reqntid): another block
-        # size makes the launch fail or compute the wrong thing.
-        report(f"{where.rpartition('.')[0]}.launch.block_threads",
-               f"{num_warps * 32} (a Triton kernel with build.num_warps={num_warps} runs {num_warps} warps of 32)",
-               launch.block_threads, rule="build.num_warps.block_threads")
-        ok = False
+        # size makes the launch fail or compute the wrong thing. One program covers BLOCK_SIZE
+        # elements: a launch that gives a block more leaves the rest unwritten.
+        block = constexprs.get(TRITON_BLOCK_CONSTEXPR)
+        for problem in geometry_problems(
+                launch, threads=num_warps * 32,
+                threads_from=f"a Triton kernel with build.num_warps={num_warps} runs {num_warps} warps of 32; or leave "
+                "the field out: the build writes it",
+                block_elements=block if isinstance(block, int) and not isinstance(block, bool) else None,
+                elements_from=f"build.constexprs.{TRITON_BLOCK_CONSTEXPR}, the elements one program of the kernel "
+                "writes; left out, the build writes it"):
+            rule = ("build.num_warps.block_threads" if problem.key == "block_threads"
+                    else "build.constexprs.block_size.elements_per_block")
+            report(f"{where.rpartition('.')[0]}.launch.{problem.key}", problem.expected, problem.found, rule=rule,
+                   code=GEOMETRY_CODE)
+            ok = False
     for arch in archs or ():
         target = parse_arch(arch)
         if target.suffix == "f":
@@ -188,3 +207,14 @@ def read_recipe(build: Mapping[str, Any], launch: LaunchSpec | None, where: str,
     if compiler == "triton":
         return _triton(build, launch, where, report, archs, output_dir)
     return _nvrtc(build, where, report, archs, output_dir)
+
+
+def recipe_options(recipe: Recipe) -> dict[str, Any]:
+    """The options of ``recipe`` that shape the PTX, as the build records them in ``built_from.options``.
+
+    The architecture is not among them: each PTX file's own ``arch`` records it.
+    """
+    if isinstance(recipe, TritonRecipe):
+        return {"source": recipe.source, "num_warps": recipe.num_warps, "signature": dict(recipe.signature),
+                "constexprs": dict(recipe.constexprs)}
+    return {"source": recipe.source, "kernel": recipe.kernel, "options": list(recipe.options)}

@@ -9,11 +9,14 @@ from __future__ import annotations
 from .artifact import (
     ArtifactCheck,
     ArtifactProblem,
+    BuildRecord,
     PtxArtifact,
     PtxResolution,
     artifact_problems,
     resolve_ptx,
     safe_package_path,
+    source_digest,
+    stale_sources,
 )
 from .ptxas import Ptxas, assemble, find_ptxas
 from .targets import (
@@ -36,6 +39,7 @@ __all__ = [
     "Arch",
     "ArtifactCheck",
     "ArtifactProblem",
+    "BuildRecord",
     "IsaLimit",
     "PtxArtifact",
     "PtxEntry",
@@ -60,5 +64,7 @@ __all__ = [
     "runs_on",
     "safe_package_path",
     "select_arch",
+    "source_digest",
+    "stale_sources",
     "target_matches",
 ]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from trt_plugin_hub._errors import PtxFormatError
 from trt_plugin_hub._reasons import Check, Reason
@@ -24,12 +26,34 @@ from .text import PtxEntry, PtxText, parse_ptx
 __all__ = [
     "ArtifactCheck",
     "ArtifactProblem",
+    "BuildRecord",
     "PtxArtifact",
     "PtxResolution",
     "artifact_problems",
     "resolve_ptx",
     "safe_package_path",
+    "source_digest",
+    "stale_sources",
 ]
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What the build compiled one PTX file from (the ``built_from`` object of a ``ptx`` entry).
+
+    ``compiler`` is the compiler and its version (``triton 3.6.0``, ``nvrtc 12.8``); ``sources``
+    the sha256 of each source file, by package-relative ``/``-separated path; ``options`` the build
+    options that shaped the PTX, as the build wrote them (Triton: ``num_warps``, ``signature``,
+    ``constexprs``; NVRTC: ``kernel``, ``options``).
+    """
+
+    compiler: str
+    sources: tuple[tuple[str, str], ...]
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The object stored in the manifest."""
+        return {"compiler": self.compiler, "sources": dict(self.sources), "options": dict(self.options)}
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,29 @@ class PtxArtifact:
     kernel: str
     sha256: str
     isa: str | None = None
+    built_from: BuildRecord | None = None
+
+
+def source_digest(path: Path) -> str:
+    """The sha256 a build record keeps of a source file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def stale_sources(package_dir: Path, record: BuildRecord) -> tuple[tuple[str, str | None], ...]:
+    """The recorded sources that differ from the files in ``package_dir`` now: (path, sha256 now or ``None``).
+
+    ``None`` means the file is missing, unreadable or outside the package.
+    """
+    changed: list[tuple[str, str | None]] = []
+    for relative, recorded in record.sources:
+        path = safe_package_path(package_dir, relative)
+        try:
+            digest = source_digest(path) if path is not None else None
+        except OSError:
+            digest = None
+        if digest != recorded:
+            changed.append((relative, digest))
+    return tuple(changed)
 
 
 def safe_package_path(package_dir: Path, relative: str) -> Path | None:

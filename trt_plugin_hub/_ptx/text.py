@@ -1,8 +1,9 @@
 """Reading PTX text: the ISA version, the target, and each kernel entry with its parameters.
 
-Only the text the hub needs is parsed: ``.version`` (the PTX ISA), ``.target``, ``.address_size``
-and the ``.entry`` parameter lists, whose exact text spans are kept so the build can cut
-parameters out of them. :func:`parse_ptx` raises :class:`~trt_plugin_hub._errors.PtxFormatError`
+Only the text the hub needs is parsed: ``.version`` (the PTX ISA), ``.target``, ``.address_size``,
+the ``.entry`` parameter lists, whose exact text spans are kept so the build can cut
+parameters out of them, and each entry's block-size directives (``.reqntid``, ``.maxntid``).
+:func:`parse_ptx` raises :class:`~trt_plugin_hub._errors.PtxFormatError`
 (a ``ValueError``) and nothing else for any input.
 """
 
@@ -22,6 +23,8 @@ _VERSION = re.compile(r"^[ \t]*\.version[ \t]+(\d+)\.(\d+)[ \t]*$", re.MULTILINE
 _TARGET = re.compile(r"^[ \t]*\.target[ \t]+([^\n]+?)[ \t]*$", re.MULTILINE)
 _ADDRESS = re.compile(r"^[ \t]*\.address_size[ \t]+(\d+)", re.MULTILINE)
 _ENTRY = re.compile(r"\.entry[ \t]+([A-Za-z_$%][\w$]*)[ \t\r\n]*\(([^)]*)\)")
+# The performance directives between an entry's parameter list and its body.
+_NTID = re.compile(r"\.(reqntid|maxntid)[ \t]+(\d+)(?:[ \t]*,[ \t]*(\d+))?(?:[ \t]*,[ \t]*(\d+))?")
 # PTX fundamental types as they appear in a parameter declaration.
 _PARAM_TYPE = re.compile(r"\.(?:[usbf](?:8|16|32|64)|f16x2|pred)\Z")
 #: Bound the work on hostile input: real PTX headers sit in the first few hundred bytes, and
@@ -58,6 +61,18 @@ class PtxEntry:
     list_start: int
     list_end: int
     body_start: int
+    reqntid: tuple[int, ...] | None = None
+    maxntid: tuple[int, ...] | None = None
+
+    @property
+    def required_threads(self) -> int | None:
+        """The block size the kernel demands (``.reqntid``, its dimensions multiplied), if it says."""
+        return _product(self.reqntid)
+
+    @property
+    def max_threads(self) -> int | None:
+        """The largest block the kernel accepts (``.maxntid``, multiplied), if it says."""
+        return _product(self.maxntid)
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -84,6 +99,25 @@ class PtxText:
         return next((e for e in self.entries if e.name == name), None)
 
 
+def _product(dims: tuple[int, ...] | None) -> int | None:
+    if dims is None:
+        return None
+    total = 1
+    for dim in dims:
+        total *= dim
+    return total
+
+
+def _directives(ptx: str, start: int) -> dict[str, tuple[int, ...]]:
+    """``.reqntid``/``.maxntid`` written after an entry's parameter list, before its body's ``{``."""
+    brace = ptx.find("{", start)
+    head = ptx[start:brace if brace >= 0 else len(ptx)]
+    found: dict[str, tuple[int, ...]] = {}
+    for match in _NTID.finditer(head):
+        found.setdefault(match.group(1), tuple(int(d) for d in match.groups()[1:] if d is not None))
+    return found
+
+
 def _param(declaration: str) -> PtxParam:
     tokens = declaration.split()
     ptx_type = next((t for t in tokens[1:-1] if _PARAM_TYPE.match(t)), None)
@@ -93,15 +127,17 @@ def _param(declaration: str) -> PtxParam:
 
 
 def find_entries(ptx: str) -> tuple[PtxEntry, ...]:
-    """Every ``.entry`` in ``ptx`` with its parameters in declaration order.
+    """Every ``.entry`` in ``ptx`` with its parameters in declaration order and its block-size directives.
 
     Raises :class:`~trt_plugin_hub._errors.PtxFormatError` for a parameter whose type cannot be read.
     """
     entries = []
     for match in _ENTRY.finditer(ptx):
         chunks = [chunk.strip() for chunk in match.group(2).split(",") if chunk.strip()]
+        directives = _directives(ptx, match.end())
         entries.append(PtxEntry(name=match.group(1), params=tuple(_param(chunk) for chunk in chunks),
-                                list_start=match.start(2), list_end=match.end(2), body_start=match.end()))
+                                list_start=match.start(2), list_end=match.end(2), body_start=match.end(),
+                                reqntid=directives.get("reqntid"), maxntid=directives.get("maxntid")))
     return tuple(entries)
 
 

@@ -58,6 +58,8 @@ _TRITON = "triton==3.6.0"
 # requires.cuda_driver) load. cuda-bindings 12.9 loads a 12.x NVRTC.
 _NVRTC = ("nvidia-cuda-nvrtc-cu12==12.8.*", "cuda-bindings>=12.9,<13")
 
+#: The op each approach scaffolds, in the package's namespace.
+_OP_NAMES = {"jit": "scaled_add", "aot-triton": "relu", "aot-nvrtc": "scale", "legacy": "leaky_relu"}
 _OP_LINES = {
     "jit": "``{ns}::scaled_add(x, y, alpha=1.0)`` = ``x + alpha * y``: QDP JIT, Triton kernel run from Python.",
     "aot-triton": "``{ns}::relu(x)``: QDP AOT, Triton kernel compiled to PTX when the wheel is built.",
@@ -145,8 +147,9 @@ def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
             "build": {"compiler": "triton", "source": f"{package}.kernels.triton_kernels:relu_kernel",
                       "signature": {"x_ptr": "*fp32", "n": "i32", "y_ptr": "*fp32"},
                       "constexprs": {"BLOCK_SIZE": 1024}, "num_warps": 4, "archs": list(_ARCHS)},
-            # A Triton kernel with num_warps=4 runs 128 threads; each program covers BLOCK_SIZE elements.
-            "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]},
+            # The build writes block_threads (num_warps * 32) and elements_per_block (BLOCK_SIZE)
+            # from the kernel's build options: the author writes only the extras.
+            "launch": {"extras": ["numel"]},
         })
     if "aot-nvrtc" in kinds:
         ops.append({
@@ -190,9 +193,10 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
     build_requires = "".join(f'    "{req}",\n' for req in (
         ([_TRITON] if "aot-triton" in kinds else []) + (list(_NVRTC) if "aot-nvrtc" in kinds else [])))
     op_lines = "\n".join(f"* {_OP_LINES[k].format(ns=names.namespace)}" for k in kinds)
+    op_ids = ", ".join(f'"{names.namespace}::{_OP_NAMES[k]}"' for k in kinds)
     values = {
         "dist": names.dist, "package": pkg, "namespace": names.namespace, "build_requires": build_requires,
-        "op_lines": op_lines, "wheel_glob": f"{names.wheel_name}-*.whl",
+        "op_lines": op_lines, "op_ids": op_ids, "wheel_glob": f"{names.wheel_name}-*.whl",
         "hub_import": "from trt_plugin_hub.aot import launch\n\n" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "",
         "typing_names": "List, Tuple, Union" if {"aot-triton", "aot-nvrtc"} & set(kinds) else "List, Tuple",
     }
@@ -207,6 +211,7 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
         f"{pkg}/kernels/__init__.py": _render("package/kernels/__init__.py.tmpl", values),
         "tests/test_ops.py": "".join(_render(f"tests/test_ops_{part}.py.tmpl", values)
                                      for part in ["header", *kinds, "footer"]),
+        "tests/test_hub.py": _render("tests/test_hub.py.tmpl", values),
     }
     qdp_kinds = [k for k in kinds if k != "legacy"]
     if qdp_kinds:

@@ -77,9 +77,20 @@ def test_every_declared_arch_gets_a_ptx_file_recorded_in_the_manifest(built: Bui
     assert [e["arch"] for e in relu["ptx"]] == TRITON_TARGETS
     assert [e["path"] for e in relu["ptx"]] == [f"ptx/relu_aot.{t}.ptx" for t in TRITON_TARGETS]
     assert {e["kernel"] for e in relu["ptx"]} == {"relu_kernel"}
-    for _, _, entry in _entries(package):
-        assert set(entry) == {"arch", "path", "kernel", "sha256", "isa"}
+    for _, op, entry in _entries(package):
+        assert set(entry) == {"arch", "path", "kernel", "sha256", "isa", "built_from"}
         assert (package / entry["path"]).is_file()
+        # What the file was built from: the compiler, each source's sha256 now, the options that shaped it.
+        record = entry["built_from"]
+        assert record["compiler"].startswith("triton 3." if op["build"]["compiler"] == "triton" else "nvrtc 1")
+        assert record["sources"] and all(
+            hashlib.sha256((package / rel).read_bytes()).hexdigest() == digest
+            for rel, digest in record["sources"].items())
+        assert record["options"]["source"] == op["build"]["source"]
+    assert list(relu["ptx"][0]["built_from"]["sources"]) == ["kernels/triton_kernels.py"]
+    assert relu["ptx"][0]["built_from"]["options"] == {
+        "source": relu["build"]["source"], "num_warps": 4, "signature": relu["build"]["signature"],
+        "constexprs": relu["build"]["constexprs"]}
     assert len(result.artifacts) == len(_entries(package))
     assert any(re.match(r"compiling example_plugin::relu_aot for sm_80 with triton \S+ \.\.\. ok \(", line)
                for line in lines)

@@ -6,18 +6,21 @@ import copy
 import hashlib
 import json
 import logging
+import posixpath
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from trt_plugin_hub._atomic import write_atomic
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
-from trt_plugin_hub._launch import param_order_problem
-from trt_plugin_hub._manifest import MANIFEST_FILENAME, TritonRecipe, read_manifest
+from trt_plugin_hub._launch import LAUNCH_BOUNDS, geometry_problems, param_order_problem
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, NvrtcRecipe, TritonRecipe, read_manifest, recipe_options
 from trt_plugin_hub._ptx import (
     ARCH,
+    BuildRecord,
     IsaLimit,
     Ptxas,
     assemble,
@@ -29,6 +32,8 @@ from trt_plugin_hub._ptx import (
     parse_arch,
     ptx_isa,
     ptx_target,
+    safe_package_path,
+    source_digest,
     target_matches,
 )
 
@@ -60,11 +65,15 @@ class BuiltPtx:
     compiler: str
     seconds: float
     assembled_with: str | None = None
+    built_from: BuildRecord | None = None
 
-    def manifest_entry(self) -> dict[str, str]:
+    def manifest_entry(self) -> dict[str, Any]:
         """The object stored in the op's ``ptx`` list."""
-        return {"arch": self.arch, "path": self.path, "kernel": self.kernel, "sha256": self.sha256,
-                "isa": self.isa}
+        entry: dict[str, Any] = {"arch": self.arch, "path": self.path, "kernel": self.kernel, "sha256": self.sha256,
+                                 "isa": self.isa}
+        if self.built_from is not None:
+            entry["built_from"] = self.built_from.to_json()
+        return entry
 
 
 @dataclass(frozen=True)
@@ -132,12 +141,65 @@ def _check_params(ptx: str, compiled: CompiledKernel, op: AotOpBuild, arch: str)
     if declared is not None and len(entry.params) != declared:
         raise PtxBuildError(f"kernel {entry.name!r} has {len(entry.params)} PTX parameters, the manifest declares "
                             f"{declared}", op_id=op.op_id, arch=arch)
+    # What the PTX itself says of its block: Triton writes .reqntid, CUDA's __launch_bounds__ .maxntid.
+    for problem in geometry_problems(op.launch, threads=entry.required_threads,
+                                     threads_from=f"the PTX of {entry.name!r} says .reqntid {entry.required_threads}",
+                                     max_threads=entry.max_threads,
+                                     max_from=f"the PTX of {entry.name!r} says .maxntid {entry.max_threads}"):
+        raise PtxBuildError(f"launch.{problem.key} is {problem.found}, expected {problem.expected}: TensorRT would "
+                            "launch the kernel with a block it cannot run", op_id=op.op_id, arch=arch)
     n_extras = len(op.launch.extras)
     if param_order_problem([p.kind for p in entry.params], n_extras):
         shown = ", ".join(f"{p.ptx_type} {p.name}" for p in entry.params)
         raise PtxBuildError(
             f"kernel {entry.name!r} takes ({shown}); TensorRT passes input pointers, then {n_extras} int32 "
             "extra(s) (launch.extras), then output pointers", op_id=op.op_id, arch=arch)
+
+
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"', re.MULTILINE)
+
+
+def _cuda_sources(package_dir: Path, source: str) -> list[str]:
+    """``source`` and the files it includes with quotes, recursively, where they lie inside the package."""
+    found: list[str] = []
+    pending = [source]
+    while pending:
+        rel = pending.pop(0)
+        path = safe_package_path(package_dir, rel)
+        if rel in found or path is None or not path.is_file():
+            continue
+        found.append(rel)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        base = PurePosixPath(rel).parent
+        for include in _INCLUDE.findall(text):
+            candidate = posixpath.normpath((base / include).as_posix())
+            if not candidate.startswith("../"):
+                pending.append(candidate)
+    return found
+
+
+def _build_record(op: AotOpBuild, package_dir: Path, compiler: str, kernel_file: Path | None) -> BuildRecord:
+    """What the op's PTX is built from: the compiler, each source file's sha256 and the recipe's options."""
+    recipe = op.recipe
+    sources: list[str] = []
+    if isinstance(recipe, NvrtcRecipe):
+        sources = _cuda_sources(package_dir, recipe.source)
+    elif kernel_file is not None:
+        try:
+            sources = [kernel_file.resolve().relative_to(package_dir.resolve()).as_posix()]
+        except ValueError:  # a kernel module outside the package: nothing validate could compare
+            sources = []
+    digests = tuple((rel, source_digest(package_dir / rel)) for rel in sources)
+    return BuildRecord(compiler=compiler, sources=digests, options=recipe_options(recipe))
+
+
+def _kernel_file(fn: Any) -> Path | None:
+    import inspect
+
+    try:
+        return Path(inspect.getfile(getattr(fn, "fn", fn)))
+    except (TypeError, OSError):
+        return None
 
 
 def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: IsaLimit, log: Log,
@@ -151,6 +213,7 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
         # Triton's own default can exceed what the declared driver loads; never ask for more.
         isa = min(limit.isa, default_isa())
         fn = load_triton_kernel(package_dir, recipe, op_id=op.op_id)
+        kernel_file = _kernel_file(fn)
 
         def compile_one(arch: str) -> CompiledKernel:
             return compile_triton(fn, recipe, parse_arch(arch), isa, op_id=op.op_id, shared_mem=op.launch.shared_mem)
@@ -158,12 +221,14 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
         from .nvrtc import compile_nvrtc, nvrtc_version
 
         label = nvrtc_version()
+        kernel_file = None
 
         def compile_one(arch: str) -> CompiledKernel:
             return compile_nvrtc(package_dir, recipe, arch, op_id=op.op_id)
 
     results: list[tuple[BuiltPtx, bytes]] = []
     targets: dict[str, str] = {}
+    record = _build_record(op, package_dir, label, kernel_file)
     for arch in archs:
         prefix = f"compiling {op.op_id} for {arch} with {label} ..."
         start = time.perf_counter()
@@ -196,10 +261,24 @@ def _compile_op(op: AotOpBuild, archs: Sequence[str], package_dir: Path, limit: 
         results.append((BuiltPtx(op_id=op.op_id, arch=target, requested_arch=arch, path=rel,
                                  kernel=compiled.kernel, sha256=hashlib.sha256(data).hexdigest(),
                                  isa=format_isa(isa), compiler=compiled.compiler, seconds=seconds,
-                                 assembled_with=(f"ptxas {tool.cuda[0]}.{tool.cuda[1]}" if tool else None)), data))
+                                 assembled_with=(f"ptxas {tool.cuda[0]}.{tool.cuda[1]}" if tool else None),
+                                 built_from=record), data))
         checked = "" if tool else ", not assembled: no suitable ptxas"
         log(f"{prefix} ok ({seconds:.2f} s, {target}, PTX ISA {format_isa(isa)}{checked})")
     return results
+
+
+def _launch_json(op: AotOpBuild, written: object) -> dict[str, Any]:
+    """The op's launch section as written, with the fields the build derived filled in (in field order)."""
+    section = dict(written) if isinstance(written, dict) else {}
+    derived = {"block_threads": op.launch.block_threads, "elements_per_block": op.launch.elements_per_block}
+    missing = {key: value for key, value in derived.items() if key not in section}
+    if not missing:
+        return section
+    order = [name for name, *_ in LAUNCH_BOUNDS]
+    filled = {key: section.get(key, missing.get(key)) for key in order if key in section or key in missing}
+    filled.update((key, value) for key, value in section.items() if key not in filled)
+    return filled
 
 
 def _ordered_entries(op: AotOpBuild, old: object, built: Iterable[BuiltPtx], keep_old: bool) -> list[dict[str, Any]]:
@@ -293,6 +372,7 @@ def build_ptx(package_dir: Path | str, *, archs: Sequence[str] | None = None, lo
                 removed.append(rel)
                 log(f"removed stale {rel}")
         op_json = ops_json[op.index]
+        op_json["launch"] = _launch_json(op, op_json.get("launch"))
         op_json["ptx"] = _ordered_entries(op, op_json.get("ptx"), (i for i, _ in items), keep_old=wanted is not None)
 
     new_text = json.dumps(document, indent=2, sort_keys=False) + "\n"

@@ -8,11 +8,29 @@ that reads its ISA is found.
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError
-from trt_plugin_hub._launch import INT32_ATTR_TYPES, param_kinds, signature_kinds, signature_split
-from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec, TritonRecipe
+from trt_plugin_hub._launch import (
+    CUDA_ELEMENT_TYPES,
+    INT32_ATTR_TYPES,
+    TRITON_ELEMENT_TYPES,
+    geometry_problems,
+    param_kinds,
+    signature_kinds,
+    signature_split,
+    triton_param_kind,
+)
+from trt_plugin_hub._manifest import (
+    GEOMETRY_CODE,
+    MANIFEST_FILENAME,
+    NvrtcRecipe,
+    OpSpec,
+    TritonRecipe,
+    recipe_options,
+)
 from trt_plugin_hub._ptx import (
     ArtifactCheck,
     ArtifactProblem,
@@ -22,13 +40,15 @@ from trt_plugin_hub._ptx import (
     artifact_problems,
     assemble,
     find_ptxas,
+    stale_sources,
 )
 from trt_plugin_hub._ptx.ptxas import PTXAS_ENV
 
 from .model import BUILD_FIX, REBUILD_FIX, Findings, Severity
 from .qdp import Signature
+from .sources import Sources, qualify
 
-__all__ = ["check_launch", "check_ptx", "expected_params", "ptxas_summary"]
+__all__ = ["check_autotune_types", "check_built_from", "check_launch", "check_ptx", "expected_params", "ptxas_summary"]
 
 
 def expected_params(ctx: Findings, op: OpSpec, where: str, signature: Signature | None,
@@ -122,6 +142,8 @@ def _check_ptx_file(ctx: Findings, op: OpSpec, at: str, package_dir: Path, artif
         return (0, 0) if check.data is None else (1, 0)
     if check.entry is not None and expected is not None:
         _check_params(ctx, op, at, shown, artifact, check.entry, expected)
+    if check.entry is not None:
+        _check_geometry(ctx, op, at, shown, artifact, check.entry)
     assembled, assembled_note = _assemble(ctx, op, at, shown, artifact, check)
     if len(ctx.findings) == problems_before:
         checked.append(f"{artifact.path}: .target {text.target}, ISA {text.isa_text}, sha256 ok, "
@@ -189,6 +211,165 @@ def _check_params(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxA
                 f"{op.id}: kernel {artifact.kernel!r} takes ({have}); TensorRT launches it with ({want}): "
                 "input pointers, then the int32 launch.extras, then output pointers",
                 "reorder the kernel's parameters to that order (and launch.extras to match), then rebuild")
+
+
+def _check_geometry(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact, entry: PtxEntry) -> None:
+    """``launch.block_threads`` is a block the kernel runs (``.reqntid``) or accepts (``.maxntid``)."""
+    if op.launch is None:
+        return
+    where = at.rpartition(".ptx[")[0]
+    for problem in geometry_problems(op.launch, threads=entry.required_threads,
+                                     threads_from=f"{artifact.path} says .reqntid {entry.required_threads}",
+                                     max_threads=entry.max_threads,
+                                     max_from=f"{artifact.path} says .maxntid {entry.max_threads}"):
+        field_name = f"{where}.launch.{problem.key}"
+        if any(f.code == GEOMETRY_CODE and f.field == field_name for f in ctx.findings):
+            continue  # once per op, not once per architecture
+        ctx.add(Severity.ERROR, GEOMETRY_CODE, shown, field_name,
+                f"{op.id}: launch.{problem.key} is {problem.found}, but the kernel needs {problem.expected}; TensorRT "
+                "would launch it with a block it cannot run",
+                f"set launch.{problem.key} to match the kernel (or leave it out of a Triton op's launch section: the "
+                "build writes it), then rebuild")
+
+
+def check_built_from(ctx: Findings, op: OpSpec, where: str, package_dir: Path, checked: list[str]) -> None:
+    """The PTX files are built from the sources and options the package holds now (``built_from``).
+
+    One finding per op: every architecture's file is built from the same sources.
+    """
+    recorded = [(index, a.built_from) for index, a in enumerate(op.ptx) if a.built_from is not None]
+    if not recorded:
+        return
+    package = ctx.show(package_dir)
+    fix = (f"rebuild the PTX from the current sources: `trt-plugin-hub build {package}` (or `pip wheel --no-deps -w "
+           "dist .` in the project), then validate the new wheel")
+    stale: dict[str, tuple[int, str, str | None]] = {}
+    for index, record in recorded:
+        for rel, now in stale_sources(package_dir, record):
+            stale.setdefault(rel, (index, dict(record.sources)[rel], now))
+    for rel, (index, before, now) in stale.items():
+        field_name = f"{where}.ptx[{index}].built_from.sources"
+        if now is None:
+            ctx.add(Severity.INFO, "PTX_SOURCE_UNAVAILABLE", ctx.show(package_dir / rel), field_name,
+                    f"{op.id}: {rel}, a source the PTX was built from, is not in the package: whether the PTX is "
+                    "stale was not checked", "ship the kernel source with the package (package data)")
+            continue
+        ctx.add(Severity.ERROR, "PTX_STALE", ctx.show(package_dir / rel), field_name,
+                f"{op.id}: {rel} changed after its PTX was built (sha256 {now[:12]}..., the PTX was built from "
+                f"{before[:12]}...): the {len(recorded)} PTX file(s) still hold the old kernel", fix)
+    if op.recipe is not None:
+        current = recipe_options(op.recipe)
+        for _, record in recorded:
+            changed = [key for key in sorted({*current, *record.options})
+                       if current.get(key) != record.options.get(key)]
+            if changed:
+                key = changed[0]
+                also = f" (also changed: {', '.join(changed[1:])})" if changed[1:] else ""
+                ctx.add(Severity.ERROR, "PTX_STALE", ctx.show(package_dir / MANIFEST_FILENAME), f"{where}.build.{key}",
+                        f"{op.id}: build.{key} is {current.get(key)!r}, but the PTX was built with "
+                        f"{record.options.get(key)!r}{also}", fix)
+                break
+    if not any(f.code == "PTX_STALE" and f.field.startswith(f"{where}.") for f in ctx.findings):
+        compilers = sorted({record.compiler for _, record in recorded})
+        checked.append(f"built from the current sources and build options ({', '.join(compilers)})")
+
+
+def _io_types(call: ast.Call) -> tuple[str, int] | None:
+    """The ``io_types`` text of a ``trtp.AutoTuneCombination(...)`` call and its line, when written as a literal."""
+    value = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "io_types"), None)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value, value.lineno
+    return None
+
+
+_CUDA_QUALIFIERS = frozenset({"const", "volatile", "__restrict__", "__restrict", "restrict", "__global__",
+                              "struct"})
+
+
+def _cuda_pointers(package_dir: Path, source: str, kernel: str) -> list[tuple[str, str]] | None:
+    """(name, element type) of each pointer parameter of the CUDA kernel ``kernel``, or None if unreadable."""
+    try:
+        text = (package_dir / source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    text = re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL)
+    match = re.search(rf"\b{re.escape(kernel)}\s*\(([^)]*)\)\s*\{{", text)
+    if match is None:
+        return None
+    pointers: list[tuple[str, str]] = []
+    for param in (p.strip() for p in match.group(1).split(",") if p.strip()):
+        if "*" not in param:
+            continue
+        base, _, name = param.rpartition("*")
+        words = [w for w in base.replace("*", " ").split() if w not in _CUDA_QUALIFIERS]
+        names = [w for w in name.split() if w not in _CUDA_QUALIFIERS]
+        pointers.append((names[-1] if names else f"param {len(pointers)}", " ".join(words)))
+    return pointers
+
+
+def _kernel_pointers(op: OpSpec, package_dir: Path) -> tuple[list[tuple[str, str, tuple[str, ...]]], str] | None:
+    """Each pointer parameter of the op's kernel: (name, its type as written, the TensorRT types it holds).
+
+    Also returns the manifest field that declares them. None when they cannot be read.
+    """
+    recipe = op.recipe
+    if isinstance(recipe, TritonRecipe):
+        return [(name, kind, TRITON_ELEMENT_TYPES.get(kind, ())) for name, kind in recipe.signature
+                if triton_param_kind(kind) == "ptr"], "build.signature"
+    if isinstance(recipe, NvrtcRecipe):
+        pointers = _cuda_pointers(package_dir, recipe.source, recipe.kernel)
+        if pointers is None:
+            return None
+        return [(name, f"{kind}*", CUDA_ELEMENT_TYPES.get(kind, ())) for name, kind in pointers], "build.source"
+    return None
+
+
+def check_autotune_types(ctx: Findings, sources: Sources, op: OpSpec, where: str, signature: Signature | None,
+                         checked: list[str]) -> None:
+    """Each type an ``@trtp.autotune`` combination offers is the element type the kernel is compiled for.
+
+    The kernel's types are ``build.signature``'s (Triton) or the CUDA kernel's pointer parameters
+    (NVRTC). TensorRT picks any combination the autotune function offers; the PTX reads and writes
+    the types the kernel was compiled for, so another type is read as garbage. Positions are the
+    inputs, then the outputs, as the kernel's pointers are. Combinations built at run time (not a
+    string literal) are not checked.
+    """
+    found = _kernel_pointers(op, sources.package_dir)
+    if found is None:
+        return
+    pointers, declared_in = found
+    labels = [*(signature.tensors if signature is not None else ())]
+    for source in sources.search_order(sources.module(op.module)):
+        for entry in (d for d in source.decorated if d.kind == "autotune" and d.op_id == op.id):
+            for node in ast.walk(entry.function):
+                if not (isinstance(node, ast.Call)
+                        and (qualify(node.func, source.aliases) or "").endswith(".AutoTuneCombination")):
+                    continue
+                literal = _io_types(node)
+                if literal is None:
+                    continue
+                text, line = literal
+                positions = [p.strip() for p in text.split(",")]
+                if len(positions) != len(pointers):
+                    continue  # the parameter checks say which count is wrong
+                for index, (position, (name, kind, allowed)) in enumerate(zip(positions, pointers, strict=True)):
+                    offered = [t.strip() for t in position.replace("*", "|").split("|") if t.strip()]
+                    wrong = [t for t in offered if t not in allowed]
+                    if not wrong or not allowed:
+                        continue
+                    label = labels[index] if index < len(labels) else (
+                        f"outputs[{index - len(labels)}]" if labels else f"position {index}")
+                    field_name = (f"{where}.build.signature.{name}" if declared_in == "build.signature"
+                                  else f"{where}.build.source")
+                    ctx.add(Severity.ERROR, "AUTOTUNE_TYPE_MISMATCH", f"{source.display}:{line}", field_name,
+                            f"{op.id}: @trtp.autotune offers {'|'.join(wrong)} for {label} (I/O position {index}), "
+                            f"but the kernel is compiled with {name} as {kind} ({declared_in}): TensorRT may pick "
+                            f"{wrong[0]} and the PTX would read and write it as {allowed[0]}",
+                            f"offer only {allowed[0]} at that position, or compile the kernel for that type "
+                            f"({declared_in})")
+            if not any(f.code == "AUTOTUNE_TYPE_MISMATCH" and f.field.startswith(f"{where}.") for f in ctx.findings):
+                checked.append(f"@trtp.autotune types match the kernel's ({declared_in})")
+            return
 
 
 def _assemble(ctx: Findings, op: OpSpec, at: str, shown: str, artifact: PtxArtifact,

@@ -86,6 +86,11 @@ VALIDATION_CODES: dict[str, str] = {
     "PTX_ISA_TOO_NEW": "A PTX file's ISA is newer than the oldest declared driver loads.",
     "PTX_KERNEL_MISSING": "A PTX file has no .entry with the declared kernel name.",
     "PTX_PARAMS_MISMATCH": "The kernel's parameters are not TensorRT's AOT order and count.",
+    "PTX_STALE": "A kernel source or build option changed after the PTX was built (built_from): rebuild.",
+    "PTX_SOURCE_UNAVAILABLE": "A source the PTX was built from is not in the package; staleness was not checked.",
+    "LAUNCH_GEOMETRY_MISMATCH": "launch disagrees with the kernel: block_threads vs num_warps or .reqntid/.maxntid, "
+                                "elements_per_block vs BLOCK_SIZE.",
+    "AUTOTUNE_TYPE_MISMATCH": "An @trtp.autotune combination offers a type the kernel is not compiled for.",
     "PTXAS_FAILED": "ptxas does not assemble a PTX file for its architecture.",
     "PTXAS_UNAVAILABLE": "No ptxas that reads the PTX's ISA was found; the files were not assembled.",
 }

@@ -14,7 +14,7 @@ from trt_plugin_hub._manifest import (
 )
 from trt_plugin_hub._ptx import IsaLimit, isa_limit_for_driver
 
-from .kernels import check_launch, check_ptx, expected_params, ptxas_summary
+from .kernels import check_autotune_types, check_built_from, check_launch, check_ptx, expected_params, ptxas_summary
 from .model import BUILD_FIX, Findings, OpSummary, PackageResult, Severity, ValidationFinding
 from .qdp import check_op_sources
 from .sources import Sources, import_root_of
@@ -83,11 +83,13 @@ def check_package(ctx: Findings, package_dir: Path) -> PackageResult:
         signature, checked = check_op_sources(ctx, sources, op, where, top_package)
         if op.kind == "aot":
             check_launch(ctx, op, where, signature, manifest_file, checked)
+            check_autotune_types(ctx, sources, op, where, signature, checked)
             expected = expected_params(ctx, op, where, signature, manifest_file) if op.launch else None
             if expected is not None:
                 checked.append("kernel parameters: " + ", ".join(label for _, label in expected))
             if index not in unbuilt:
                 n_files, n_assembled = check_ptx(ctx, op, where, package_dir, expected, limit, checked)
+                check_built_from(ctx, op, where, package_dir, checked)
                 files += n_files
                 assembled += n_assembled
         summaries.append(OpSummary(op.id, op.kind, tuple(checked)))
