@@ -39,6 +39,7 @@ nitpick_ignore = [
     ("py:class", "collections.abc.Sequence"),
     ("py:mod", "ast"),
     ("py:mod", "logging"),
+    ("py:class", "_pytest.config.argparsing.Parser"),  # pytest documents it as pytest.Parser
 ]
 
 

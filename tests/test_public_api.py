@@ -36,7 +36,7 @@ EXPECTED = {
     "Settings", "read_settings", "ENV_VARS",
     # the manifest
     "MANIFEST_FILENAME", "PluginManifest", "OpSpec", "OpKind", "Priority", "Requirements", "CapabilityRange",
-    "PtxArtifact", "LaunchSpec", "TritonRecipe", "NvrtcRecipe", "ManifestDraft", "read_manifest", "parse_manifest",
+    "PtxArtifact", "BuildRecord", "LaunchSpec", "TritonRecipe", "NvrtcRecipe", "ManifestDraft", "read_manifest", "parse_manifest",
     # errors, and what strict mode carries
     "HubError", "ManifestError", "TargetError", "LockError", "StrictModeError", "Finding", "PtxFormatError",
     "PtxBuildError", "ValidationTargetError", "ScaffoldError",
@@ -44,7 +44,8 @@ EXPECTED = {
 
 #: The public modules; every other module has a private (underscore) component in its path.
 PUBLIC_MODULES = ("trt_plugin_hub", "trt_plugin_hub.aot", "trt_plugin_hub.authoring",
-                  "trt_plugin_hub.authoring.backend", "trt_plugin_hub.cli", "trt_plugin_hub.verify")
+                  "trt_plugin_hub.authoring.backend", "trt_plugin_hub.cli", "trt_plugin_hub.testing",
+                  "trt_plugin_hub.verify")
 
 
 def _sort_key(name: str) -> tuple[int, str]:

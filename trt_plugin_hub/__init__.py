@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         read_manifest,
     )
     from ._pipeline import load, report
+    from ._ptx import BuildRecord
     from ._reasons import CODES, Check, CodeKind, Reason, Status, describe
     from ._report import OpReport, PluginReport, Report
     from ._settings import ENV_VARS, Settings, read_settings
@@ -60,6 +61,7 @@ __all__ = [
     "CODES",
     "ENV_VARS",
     "MANIFEST_FILENAME",
+    "BuildRecord",
     "CapabilityRange",
     "Check",
     "CodeKind",
@@ -134,6 +136,7 @@ _LAZY = {
     "Requirements": "_manifest",
     "CapabilityRange": "_manifest",
     "PtxArtifact": "_manifest",
+    "BuildRecord": "_ptx",
     "LaunchSpec": "_manifest",
     "TritonRecipe": "_manifest",
     "NvrtcRecipe": "_manifest",

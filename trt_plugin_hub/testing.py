@@ -32,13 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import pytest
 
-if TYPE_CHECKING:
-    from ._report import PluginReport
-    from ._settings import Settings
+from ._report import PluginReport
+from ._settings import Settings
 
 __all__ = ["HubCall", "hub_activate", "hub_report", "hub_settings", "pytest_addoption"]
 

@@ -89,7 +89,6 @@ BROKEN = {
     "legacy op without register": _set("ops/3/register", _DELETE),
     "block_threads too large": _set("ops/1/launch/block_threads", 2048),
     "launch extra unknown": _set("ops/1/launch/extras", ["size"]),
-    "launch without elements_per_block": _set("ops/1/launch/elements_per_block", _DELETE),
     "ptx arch unknown": _set("ops/1/ptx/0/arch", "ampere"),
     "ptx sha256 upper case": _set("ops/1/ptx/0/sha256", "A" * 64),
     "ptx path with a backslash": _set("ops/1/ptx/0/path", "ptx\\relu.ptx"),

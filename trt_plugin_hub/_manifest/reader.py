@@ -28,6 +28,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._launch import (
+    DERIVED_LAUNCH_KEYS,
     EXTRA,
     LAUNCH_BOUNDS,
     LAUNCH_KEYS,
@@ -544,7 +545,11 @@ PTX_FIELDS: tuple[Field, ...] = (
 )
 
 LAUNCH_FIELDS: tuple[Field, ...] = (
-    *(Field(name, "integer", f"From {low} to {high}.", _no_getter, required=default is None, default=default,
+    # The geometry a Triton build derives (DERIVED_LAUNCH_KEYS) may be left to the build, which writes
+    # it into the manifest it ships; the reader's strict mode still requires it there.
+    *(Field(name, "integer", f"From {low} to {high}." + (
+                " Written by the build for a Triton op." if name in DERIVED_LAUNCH_KEYS else ""),
+            _no_getter, required=default is None and name not in DERIVED_LAUNCH_KEYS, default=default,
             schema={"minimum": low, "maximum": high})
       for name, low, high, default in LAUNCH_BOUNDS),
     Field("extras", "array", "The int32 arguments after the input pointers: \"numel\" or \"attr:NAME\".",
