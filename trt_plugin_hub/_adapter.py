@@ -37,6 +37,9 @@ __all__ = [
     "supported_generator_options",
     "qdp_switched_off",
     "kernel_launch_params",
+    "kernels_ptx_op",
+    "kernels_qdp_enabled",
+    "register_ptx_op",
     "sym_int_exprs",
     "sym_int32",
 ]
@@ -211,6 +214,54 @@ def generate_converter(
         supports_dynamic_shapes=supports_dynamic_shapes,
         **keywords,
     )
+
+
+_KERNELS_OPS_MODULE = "torch_tensorrt.kernels._ops"
+
+
+def kernels_ptx_op() -> Any:
+    """``torch_tensorrt.kernels.ptx_op`` (Torch-TensorRT >= 2.13); raises ImportError where it does not exist."""
+    return importlib.import_module("torch_tensorrt.kernels").ptx_op
+
+
+def kernels_qdp_enabled() -> bool | None:
+    """The flag ``ptx_op`` itself checks (``ENABLED_FEATURES.qdp_plugin`` as ``torch_tensorrt.kernels`` sees it).
+
+    ``None`` when it cannot be read. Only asked once :func:`kernels_ptx_op` imported.
+    """
+    features = getattr(sys.modules.get(_KERNELS_OPS_MODULE), "ENABLED_FEATURES", None)
+    if features is None:
+        features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
+    flag = getattr(features, "qdp_plugin", None)
+    return flag if isinstance(flag, bool) else None
+
+
+def register_ptx_op(
+    ptx_op: Callable[..., Any],
+    op_id: str,
+    ptx: bytes,
+    kernel_name: str,
+    functions: tuple[Callable[..., Any], Callable[..., Any] | None, Callable[..., Any]],
+    *,
+    schema: str,
+    capability_validator: Callable[..., bool] | None,
+    high_priority: bool,
+    supports_dynamic_shapes: bool,
+    requires_output_allocator: bool,
+) -> None:
+    """One call of ``torch_tensorrt.kernels.ptx_op``: the torch op, its QDP, its AOT impl and its converter.
+
+    ``functions`` are the op's meta, eager (or ``None``) and aot functions. The PTX is passed as
+    the bytes the hub verified: ``ptx_op`` keeps them, decoded, for every engine build.
+    """
+    meta, eager, aot = functions
+    priority_enum = _registry_module().ConverterPriority
+    ptx_op(op_id, bytes(ptx), kernel_name, meta, eager, aot,
+           supports_dynamic_shapes=supports_dynamic_shapes,
+           requires_output_allocator=requires_output_allocator,
+           priority=priority_enum.HIGH if high_priority else priority_enum.STANDARD,
+           capability_validator=capability_validator,
+           schema=schema)
 
 
 def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: int) -> Any:

@@ -25,6 +25,7 @@ from .model import (
 )
 from .reader import NOT_BUILT, TABLES, Field, ManifestDraft, op_id_problem, parse_manifest, read_manifest
 from .recipes import NvrtcRecipe, Recipe, TritonRecipe
+from .signature import OpSignature, parse_signature
 
 __all__ = [
     "MANIFEST_FILENAME",
@@ -42,6 +43,7 @@ __all__ = [
     "ManifestDraft",
     "NvrtcRecipe",
     "OpKind",
+    "OpSignature",
     "OpSpec",
     "PluginManifest",
     "Priority",
@@ -51,5 +53,6 @@ __all__ = [
     "TritonRecipe",
     "op_id_problem",
     "parse_manifest",
+    "parse_signature",
     "read_manifest",
 ]

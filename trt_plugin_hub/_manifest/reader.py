@@ -43,6 +43,7 @@ from .model import (
     Requirements,
 )
 from .recipes import Recipe, read_recipe
+from .signature import parse_signature
 
 __all__ = [
     "IDENT",
@@ -65,6 +66,8 @@ _CC = re.compile(r"\d+\.\d\Z")
 
 #: The rule of the one error draft mode accepts: an AOT op whose PTX the build has not written yet.
 NOT_BUILT = "op.ptx.not_built"
+#: The kinds whose PTX the build writes and the hub chooses per GPU.
+_PREBUILT = ("aot", "kernels")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -338,8 +341,8 @@ def _ptx_list(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
         return ()
     at = f"{where}.{f.name}"
     kind = values.get("kind")
-    if kind is not None and kind != "aot":
-        c(at, "PTX files only on aot ops", kind, rule="op.ptx.kind")
+    if kind is not None and kind not in _PREBUILT:
+        c(at, "PTX files only on aot and kernels ops", kind, rule="op.ptx.kind")
         return None
     data = obj[f.name]
     if not isinstance(data, list):
@@ -407,6 +410,45 @@ def _build(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
     return build
 
 
+def _a(kind: object) -> str:
+    """``an aot``, ``a jit``: the kind with its article."""
+    return f"an {kind}" if str(kind)[:1] in "aeiou" else f"a {kind}"
+
+
+def _kernels_only(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, values: dict[str, Any]) -> bool:
+    """Whether a kernels-only field may be read: present on another kind of op is an error."""
+    kind = values.get("kind")
+    if kind == "kernels" or obj.get(f.name) is None:
+        return kind == "kernels"
+    if kind is not None:
+        c(f"{where}.{f.name}", f"no {f.name!r} on {_a(kind)} op (it belongs to kernels ops)", obj.get(f.name),
+          rule="op.kernels.field")
+    return False
+
+
+def _op_schema(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, values: dict[str, Any]) -> str | None:
+    """A kernels op's torch schema, ``(Tensor x, float scale) -> Tensor``: required, and in QDP's grammar."""
+    if not _kernels_only(f, c, obj, where, values) or obj.get(f.name) is None:
+        return None  # a missing schema is _kernels_rule's to report
+    text = _text(f, c, obj, where, values)
+    if not text:
+        return None
+    try:
+        parse_signature(text)
+    except ValueError as exc:
+        c(f"{where}.{f.name}", f.expected, f"{text} ({exc})", rule="op.schema", cause=exc)
+        return None
+    return text
+
+
+def _kernels_reference(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
+                       values: dict[str, Any]) -> str | None:
+    """A kernels op's ``module:function`` (``_kernels_rule`` requires ``meta``)."""
+    if not _kernels_only(f, c, obj, where, values):
+        return None
+    return _reference(f, c, obj, where, values)
+
+
 def _no_getter(_f: Field, _c: _Collector, _obj: Mapping[str, Any], _where: str, _values: dict[str, Any]) -> None:
     """A field read by its object's own code (the ops list)."""
 
@@ -457,7 +499,8 @@ OP_FIELDS: tuple[Field, ...] = (
     Field("id", "string", "The op: 'namespace::name', as torch and TensorRT's QDP know it.", _op_id, required=True),
     Field("overload", "string|null", "The torch overload (null: the default one).", _overload,
           expected="null or an identifier such as 'Tensor'"),
-    Field("kind", "string", "jit, aot (prebuilt PTX) or legacy (a converter the package registers).", _choice,
+    Field("kind", "string", "jit, aot (prebuilt PTX), kernels (prebuilt PTX through torch_tensorrt.kernels) or "
+          "legacy (a converter the package registers).", _choice,
           required=True, choices=tuple(k.value for k in OpKind)),
     Field("module", "string", "The module that defines the op, imported at activation.", _text, required=True,
           pattern=MODULE, pattern_expected="a dotted module path such as 'pkg.qdp'"),
@@ -472,10 +515,19 @@ OP_FIELDS: tuple[Field, ...] = (
           _reference),
     Field("register", "string|null", "'module:function' registering a legacy converter (legacy ops only).",
           _reference),
-    Field("ptx", "array", "The prebuilt PTX files of an aot op, one per architecture (written by the build).",
-          _ptx_list, fields=PTX_FIELDS),
-    Field("launch", "object", "How TensorRT launches an aot op's kernel.", _launch, fields=LAUNCH_FIELDS),
-    Field("build", "object", "How the build compiles an aot op's kernel (triton or nvrtc).", _build),
+    Field("ptx", "array", "The prebuilt PTX files of an aot or kernels op, one per architecture (written by the "
+          "build).", _ptx_list, fields=PTX_FIELDS),
+    Field("launch", "object", "How TensorRT launches an aot or kernels op's kernel.", _launch, fields=LAUNCH_FIELDS),
+    Field("build", "object", "How the build compiles an aot or kernels op's kernel (triton or nvrtc).", _build),
+    Field("schema", "string", "A kernels op's torch schema, such as '(Tensor x) -> Tensor' (tensors first, "
+          "attributes int, float, bool or str, no defaults).", _op_schema,
+          expected="a schema such as '(Tensor x, float scale) -> Tensor'"),
+    Field("meta", "string", "A kernels op's 'module:function' computing output shapes (torch fake tensors); "
+          "required on kernels ops.", _kernels_reference),
+    Field("eager", "string|null", "A kernels op's 'module:function' running it in PyTorch (CUDA), or null.",
+          _kernels_reference),
+    Field("aot", "string|null", "A kernels op's 'module:function(inputs, outputs, tactic)' returning its launch "
+          "parameters; null: the hub builds them from launch.", _kernels_reference),
     Field("description", "string", "What the op does.", _text, default="", max_chars=MAX_DESCRIPTION_CHARS),
 )
 
@@ -516,12 +568,15 @@ def _op(c: _Collector, data: object, where: str, recipes: bool) -> tuple[OpSpec 
             values[f.name] = f.get(f, c, obj, where, values)
             if f.name == "register":
                 _register_rule(c, obj, values, where)
-            elif f.name == "launch" and values["kind"] == "aot" and not values["ptx"] and values["ptx"] is not None:
-                c(f"{where}.ptx", "at least one PTX file for an aot op (build the wheel with the hub's build backend)",
-                  obj.get("ptx"), rule=NOT_BUILT)
-        unbuilt = values["kind"] == "aot" and values["ptx"] == ()
+            elif (f.name == "launch" and values["kind"] in _PREBUILT and not values["ptx"]
+                  and values["ptx"] is not None):
+                c(f"{where}.ptx", f"at least one PTX file for {_a(values['kind'])} op (build the wheel with the hub's "
+                  "build backend)", obj.get("ptx"), rule=NOT_BUILT)
+        if values["kind"] == "kernels":
+            _kernels_rule(c, obj, values, where)
+        unbuilt = values["kind"] in _PREBUILT and values["ptx"] == ()
         recipe: Recipe | None = None
-        if recipes and values["kind"] == "aot" and isinstance(values["build"], dict):
+        if recipes and values["kind"] in _PREBUILT and isinstance(values["build"], dict):
             recipe = read_recipe(values["build"], values["launch"], f"{where}.build", c)
         problems = [e for e in c.errors[mark:] if e.rule != NOT_BUILT]
         if problems:
@@ -533,6 +588,7 @@ def _op(c: _Collector, data: object, where: str, recipes: bool) -> tuple[OpSpec 
             supports_dynamic_shapes=values["supports_dynamic_shapes"],
             requires_output_allocator=values["requires_output_allocator"],
             use_aot_if_available=values["use_aot_if_available"], jit_fallback=values["jit_fallback"],
+            schema=values["schema"], meta=values["meta"], eager=values["eager"], aot=values["aot"],
             extensions=_extensions(obj), recipe=recipe,
         )
         return spec, unbuilt
@@ -548,6 +604,33 @@ def _register_rule(c: _Collector, obj: Mapping[str, Any], values: dict[str, Any]
           rule="op.register.missing")
     elif kind is not None and kind != "legacy" and register is not None:
         c(f"{where}.register", "no register function for a jit or aot op", register, rule="op.register.unexpected")
+
+
+def _kernels_rule(c: _Collector, obj: Mapping[str, Any], values: dict[str, Any], where: str) -> None:
+    """What ``torch_tensorrt.kernels.ptx_op`` can do: the default overload, AOT only, numel extras only."""
+    if obj.get("schema") is None:
+        c(f"{where}.schema", "the torch schema of a kernels op, such as '(Tensor x) -> Tensor'", None,
+          rule="op.schema.missing")
+    if obj.get("meta") is None:
+        c(f"{where}.meta", "'module:function' of the op's meta function (output shapes from fake tensors)", None,
+          rule="op.meta.missing")
+    if values["overload"] is not None:
+        c(f"{where}.overload", "null: torch_tensorrt.kernels defines the default overload only", values["overload"],
+          rule="op.kernels.overload")
+    if values["jit_fallback"] or not values["use_aot_if_available"]:
+        field = "jit_fallback" if values["jit_fallback"] else "use_aot_if_available"
+        c(f"{where}.{field}", "a kernels op runs its PTX only (jit_fallback false, use_aot_if_available true)",
+          obj.get(field), rule="op.kernels.aot_only")
+    launch = values["launch"]
+    if launch is not None:
+        for index, extra in enumerate(launch.extras):
+            if extra != "numel":
+                c(f"{where}.launch.extras[{index}]", "'numel' only: torch_tensorrt.kernels never hands a kernels op's "
+                  "attributes to its launch; declare the op as kind 'aot' to pass attributes to the kernel", extra,
+                  rule="op.kernels.extras")
+    elif values["aot"] is None and "launch" not in obj:
+        c(f"{where}.launch", "a launch section, or an 'aot' function returning the launch parameters", None,
+          rule="op.kernels.launch")
 
 
 def _schema_version(c: _Collector, top: Mapping[str, Any]) -> bool:
