@@ -248,6 +248,12 @@ def test_kernels_ops_are_registered_once_through_ptx_op_with_the_manifest_values
         assert converted["grid"] == [-(-numel // launch.elements_per_block), 1, 1]
         assert converted["block"] == [launch.block_threads, 1, 1] and converted["shared_mem"] == launch.shared_mem
         assert converted["extras"] == [numel] and converted["extra_dtypes"] == ["INT32"]
+        # ptx_op restricts no types; the hub registers the manifest's formats after it.
+        fp16 = registered["fp16"]
+        if op.formats:
+            assert not fp16["ok"] and "format combination" in fp16.get("error", ""), fp16
+        else:
+            assert fp16["ok"] and fp16["kind"] == "aot", fp16
 
 
 def test_the_matrix_covers_the_releases_layouts_and_numpy_lines_it_claims(matrix):

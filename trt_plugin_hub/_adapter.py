@@ -39,6 +39,7 @@ __all__ = [
     "kernel_launch_params",
     "kernels_ptx_op",
     "kernels_qdp_enabled",
+    "register_formats",
     "register_ptx_op",
     "sym_int_exprs",
     "sym_int32",
@@ -262,6 +263,24 @@ def register_ptx_op(
            priority=priority_enum.HIGH if high_priority else priority_enum.STANDARD,
            capability_validator=capability_validator,
            schema=schema)
+
+
+def register_formats(op_id: str, tensors: Sequence[str], combinations: Sequence[tuple[str, str]]) -> None:
+    """Restrict a registered QDP op to ``combinations`` of (types, layouts): one ``trtp.autotune``.
+
+    ``torch_tensorrt.kernels.ptx_op`` registers none, so TensorRT would hand the kernel whatever
+    types the network has. TensorRT reads the parameter names (the op's tensors, then
+    ``outputs``) and calls the function with the descriptors; it returns the combinations.
+    """
+    import tensorrt.plugin as trtp
+
+    def formats(*_descriptors: Any) -> list[Any]:
+        return [trtp.AutoTuneCombination(types, layouts) for types, layouts in combinations]
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    formats.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, kind) for name in (*tensors, "outputs")])
+    trtp.autotune(op_id)(formats)
 
 
 def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: int) -> Any:

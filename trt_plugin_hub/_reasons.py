@@ -160,6 +160,10 @@ CODES: dict[str, tuple[CodeKind, str]] = {
         CodeKind.FAILED,
         "Importing a kernels op's module registered the op itself; the hub registers kernels ops.",
     ),
+    "KERNELS_FORMATS_FAILED": (
+        CodeKind.FAILED,
+        "Restricting a kernels op to its declared formats (trtp.autotune) raised; its converter exists.",
+    ),
     "KERNELS_REGISTER_FAILED": (
         CodeKind.FAILED,
         "torch_tensorrt.kernels.ptx_op raised; the op may stay half-registered until the process restarts.",

@@ -67,7 +67,7 @@ def kernels_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files: dict[str, str | bytes] = {"kern_ops/fns.py": FUNCTIONS, "kern_ops/selfreg.py": SELF_REGISTERING}
     ops = [
         _op("kern::square", files, eager="kern_ops.fns:eager", priority="high", supports_dynamic_shapes=True,
-            capability_validator="kern_ops.fns:only_fp32"),
+            capability_validator="kern_ops.fns:only_fp32", formats=[{"types": "FP32, FP32"}]),
         _op("kern::axpb", files, schema="(Tensor x, float a) -> Tensor", meta="kern_ops.fns:axpb_meta",
             aot="kern_ops.fns:axpb_aot"),
         _op("kern::selfreg", files, module="kern_ops.selfreg", meta="kern_ops.selfreg:meta"),
@@ -116,6 +116,8 @@ def test_each_kernels_op_is_registered_once_or_refused_with_its_code(kernels_sit
         print(json.dumps({"first": summary(first), "again": summary(again), "state": state(), "checks": check,
                           "square": convert(torch.ops.kern.square.default, [(4, 300)]),
                           "axpb": convert(torch.ops.kern.axpb.default, [(4, 300)], [0.5]),
+                          "square_fp16": convert(torch.ops.kern.square.default, [(4, 300)], dtype="float16"),
+                          "axpb_fp16": convert(torch.ops.kern.axpb.default, [(4, 300)], [0.5], dtype="float16"),
                           "schema": str(torch.ops.kern.axpb.default._schema)}))
     ''')
     assert out["first"] == {
@@ -126,6 +128,11 @@ def test_each_kernels_op_is_registered_once_or_refused_with_its_code(kernels_sit
         "kern::nometa": ["failed", "aot", ["FUNCTION_UNRESOLVED"]],
     }
     assert out["checks"]["kern::square"]["torch_tensorrt.kernels"] and out["checks"]["kern::square"]["ptx bound"]
+    assert out["checks"]["kern::square"]["formats"]
+    # The declared formats reach TensorRT: an fp16 network finds no fp16 combination (real TensorRT
+    # reformats around the plugin; the stand-in refuses). Without formats, ptx_op's plugin takes any type.
+    assert not out["square_fp16"]["ok"] and "format combination" in out["square_fp16"]["error"], out["square_fp16"]
+    assert out["axpb_fp16"]["ok"] and out["axpb_fp16"]["kind"] == "aot", out["axpb_fp16"]
     # A second load registers nothing again: one torch op, one QDP, one converter each.
     assert out["again"]["kern::square"] == ["active", "aot", ["ALREADY_REGISTERED"]]
     assert out["state"] == {"qdp": ["kern::axpb", "kern::square"], "torch": ["axpb", "selfreg", "square"],

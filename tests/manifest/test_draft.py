@@ -127,8 +127,9 @@ def test_every_field_the_reader_knows_is_in_a_table():
     assert names["compute_capability"] == {"min", "max"}
     assert names["ptx"] == {"arch", "path", "kernel", "sha256", "isa"}
     assert names["launch"] == LAUNCH_KEYS
-    assert len(names["op"]) == 19 and {"id", "kind", "module", "ptx", "launch", "build"} <= names["op"]
-    assert {"schema", "meta", "eager", "aot"} <= names["op"]  # kernels ops only
+    assert len(names["op"]) == 20 and {"id", "kind", "module", "ptx", "launch", "build"} <= names["op"]
+    assert {"schema", "meta", "eager", "aot", "formats"} <= names["op"]  # kernels ops only
+    assert names["format"] == {"types", "layouts"}
     for table in TABLES.values():
         for field in table:
             assert field.json_type and field.doc.endswith((".", ")")), field.name

@@ -53,8 +53,10 @@ def test_schema_qdp_cannot_take_is_refused_saying_why(text: str, words: str):
 
 
 def test_kernels_op_reads_with_its_fields():
-    manifest = parse_manifest(_manifest(_op(eager="acme.fns:eager", aot="acme.fns:aot")), "acme")
+    formats = [{"types": "FP32|FP16, FP32|FP16"}, {"types": "BF16, BF16", "layouts": "LINEAR"}]
+    manifest = parse_manifest(_manifest(_op(eager="acme.fns:eager", aot="acme.fns:aot", formats=formats)), "acme")
     (op,) = manifest.ops
+    assert op.formats == (("FP32|FP16, FP32|FP16", "LINEAR"), ("BF16, BF16", "LINEAR"))
     assert op.kind is OpKind.KERNELS and op.kind.prebuilt and OpKind.AOT.prebuilt and not OpKind.JIT.prebuilt
     assert (op.schema, op.meta, op.eager, op.aot) == ("(Tensor x) -> Tensor", "acme.fns:meta", "acme.fns:eager",
                                                        "acme.fns:aot")
@@ -72,6 +74,11 @@ def test_kernels_op_reads_with_its_fields():
     ({"launch": ...}, "op.kernels.launch"),
     ({"register": "acme.fns:register"}, "op.register.unexpected"),
     ({"meta": "acme.fns"}, "op.meta"),
+    ({"formats": [{"types": "FP32"}]}, "format.count"),
+    ({"formats": [{"types": "FP32, FP32", "layouts": "LINEAR, LINEAR, LINEAR"}]}, "format.count"),
+    ({"formats": [{"types": "fp32, FP32"}]}, "format.types"),
+    ({"formats": [{"types": "FP32|FP16*BF16, FP32"}]}, "format.types"),
+    ({"formats": []}, "op.formats"),
 ])
 def test_what_ptx_op_cannot_do_is_a_manifest_error(fields: dict[str, Any], rule: str):
     assert rule in _rules(_op(**fields))
@@ -79,8 +86,8 @@ def test_what_ptx_op_cannot_do_is_a_manifest_error(fields: dict[str, Any], rule:
 
 def test_kernels_only_fields_are_refused_on_other_kinds():
     op = {"id": "acme::relu", "kind": "jit", "module": "acme.qdp", "schema": "(Tensor x) -> Tensor",
-          "meta": "acme.qdp:meta"}
-    assert _rules(op) == ["op.kernels.field", "op.kernels.field"]
+          "meta": "acme.qdp:meta", "formats": [{"types": "FP32, FP32"}]}
+    assert _rules(op) == ["op.kernels.field", "op.kernels.field", "op.kernels.field"]
 
 
 def test_an_aot_function_replaces_the_launch_section():

@@ -112,6 +112,15 @@ def activate_kernels_op(plugin: str, op_decision: OpDecision, imported: dict[str
         return failed("QDP_NOT_REGISTERED", f"torch_tensorrt.kernels.ptx_op returned but {op.id} has no AOT "
                       "implementation in TensorRT's QDP registry")
     checks.append(Check("qdp registry", True, f"{op.id} in QDP_REGISTRY with its aot_impl"))
+    # 8. The formats the kernel takes: ptx_op restricts none.
+    if op.formats:
+        tensors = list(getattr(definition, "input_tensor_names", None) or ())
+        _, failure = _guard.call(f"trtp.autotune for {op.id}", _adapter.register_formats, op.id, tensors,
+                                 op.formats)
+        if failure is not None:
+            return failed("KERNELS_FORMATS_FAILED", f"registering the formats of {op.id} raised; its converter "
+                          "exists but TensorRT may hand the kernel any data type", failure)
+        checks.append(Check("formats", True, "; ".join(f"{types} ({layouts})" for types, layouts in op.formats)))
     return confirm_converter(op, checks, failed, mode="aot")
 
 

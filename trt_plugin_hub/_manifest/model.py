@@ -121,7 +121,8 @@ class OpSpec:
     ``extensions`` holds the op's ``x-`` keys (``x-verify``, ``x-reference``...) as read;
     ``recipe`` the typed ``build`` section of an AOT op, read in draft mode only. ``schema``,
     ``meta``, ``eager`` and ``aot`` belong to kernels ops: the torch schema the hub defines the op
-    with, and the ``module:function`` references it hands ``torch_tensorrt.kernels.ptx_op``.
+    with, the ``module:function`` references it hands ``torch_tensorrt.kernels.ptx_op``, and the
+    ``(types, layouts)`` combinations the hub restricts the plugin to (``trtp.AutoTuneCombination``).
     """
 
     id: str
@@ -142,6 +143,7 @@ class OpSpec:
     meta: str | None = None
     eager: str | None = None
     aot: str | None = None
+    formats: tuple[tuple[str, str], ...] = ()
     extensions: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     recipe: Recipe | None = field(default=None, compare=False, repr=False)
 

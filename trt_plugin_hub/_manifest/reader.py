@@ -144,7 +144,7 @@ def _rule(where: str, key: str) -> str:
 
 
 _OBJECTS = {"ops": "op", "ptx": "ptx", "launch": "launch", "requires": "requires",
-            "compute_capability": "requires.compute_capability"}
+            "compute_capability": "requires.compute_capability", "formats": "format"}
 
 
 def _object(c: _Collector, value: object, where: str) -> Mapping[str, Any] | None:
@@ -449,6 +449,45 @@ def _kernels_reference(f: Field, c: _Collector, obj: Mapping[str, Any], where: s
     return _reference(f, c, obj, where, values)
 
 
+_IO_SPEC = re.compile(r"[A-Z][A-Z0-9_]*(?:([|*])[A-Z][A-Z0-9_]*(?:\1[A-Z][A-Z0-9_]*)*)?\Z")
+
+
+def _io_specs(text: str) -> list[str] | None:
+    """``"FP32|FP16, FP32|FP16"`` -> one spec per I/O, or ``None`` when one is not TensorRT's grammar."""
+    specs = [part.strip() for part in text.split(",")]
+    return specs if all(_IO_SPEC.match(spec) for spec in specs) else None
+
+
+def _formats(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
+             values: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A kernels op's format combinations: ``[{"types": "FP32, FP32", "layouts": "LINEAR"}, ...]``."""
+    if not _kernels_only(f, c, obj, where, values) or obj.get(f.name) is None:
+        return ()
+    at = f"{where}.{f.name}"
+    data = obj[f.name]
+    if not isinstance(data, list) or not data:
+        c(at, "a non-empty list of {\"types\", \"layouts\"} objects", data, rule="op.formats")
+        return ()
+    result = []
+    for index, item in enumerate(data):
+        item_at = f"{at}[{index}]"
+        entry = _object(c, item, item_at)
+        if entry is None:
+            continue
+        _no_unknown(c, entry, item_at, {"types", "layouts"})
+        pair = []
+        for key, default in (("types", None), ("layouts", "LINEAR")):
+            text = entry.get(key, default)
+            if not isinstance(text, str) or _io_specs(text) is None:
+                c(f"{item_at}.{key}", "comma-separated TensorRT names per input and output, such as 'FP32|FP16, "
+                  "FP32|FP16' ('|' for dependent choices, '*' for independent ones)", text, rule=f"format.{key}")
+                break
+            pair.append(text)
+        if len(pair) == len(("types", "layouts")):
+            result.append((pair[0], pair[1]))
+    return tuple(result)
+
+
 def _no_getter(_f: Field, _c: _Collector, _obj: Mapping[str, Any], _where: str, _values: dict[str, Any]) -> None:
     """A field read by its object's own code (the ops list)."""
 
@@ -495,6 +534,13 @@ LAUNCH_FIELDS: tuple[Field, ...] = (
           _no_getter, default=()),
 )
 
+FORMAT_FIELDS: tuple[Field, ...] = (
+    Field("types", "string", "One data type spec per input, then per output: 'FP32, FP32' or 'FP32|FP16, FP32|FP16'.",
+          _no_getter, required=True),
+    Field("layouts", "string", "One layout spec for all I/O or one per I/O, such as 'LINEAR'.", _no_getter,
+          default="LINEAR"),
+)
+
 OP_FIELDS: tuple[Field, ...] = (
     Field("id", "string", "The op: 'namespace::name', as torch and TensorRT's QDP know it.", _op_id, required=True),
     Field("overload", "string|null", "The torch overload (null: the default one).", _overload,
@@ -528,6 +574,8 @@ OP_FIELDS: tuple[Field, ...] = (
           _kernels_reference),
     Field("aot", "string|null", "A kernels op's 'module:function(inputs, outputs, tactic)' returning its launch "
           "parameters; null: the hub builds them from launch.", _kernels_reference),
+    Field("formats", "array", "A kernels op's type and layout combinations, one object each (TensorRT's "
+          "AutoTuneCombination); absent: TensorRT may hand the kernel any type.", _formats, fields=FORMAT_FIELDS),
     Field("description", "string", "What the op does.", _text, default="", max_chars=MAX_DESCRIPTION_CHARS),
 )
 
@@ -546,7 +594,7 @@ PLUGIN_FIELDS: tuple[Field, ...] = (
 #: Every object of a manifest and its fields, in reading order.
 TABLES: Mapping[str, tuple[Field, ...]] = MappingProxyType({
     "plugin": PLUGIN_FIELDS, "requires": REQUIRES_FIELDS, "compute_capability": CAPABILITY_FIELDS,
-    "op": OP_FIELDS, "ptx": PTX_FIELDS, "launch": LAUNCH_FIELDS,
+    "op": OP_FIELDS, "ptx": PTX_FIELDS, "launch": LAUNCH_FIELDS, "format": FORMAT_FIELDS,
 })
 
 
@@ -589,6 +637,7 @@ def _op(c: _Collector, data: object, where: str, recipes: bool) -> tuple[OpSpec 
             requires_output_allocator=values["requires_output_allocator"],
             use_aot_if_available=values["use_aot_if_available"], jit_fallback=values["jit_fallback"],
             schema=values["schema"], meta=values["meta"], eager=values["eager"], aot=values["aot"],
+            formats=values["formats"],
             extensions=_extensions(obj), recipe=recipe,
         )
         return spec, unbuilt
@@ -621,6 +670,14 @@ def _kernels_rule(c: _Collector, obj: Mapping[str, Any], values: dict[str, Any],
         field = "jit_fallback" if values["jit_fallback"] else "use_aot_if_available"
         c(f"{where}.{field}", "a kernels op runs its PTX only (jit_fallback false, use_aot_if_available true)",
           obj.get(field), rule="op.kernels.aot_only")
+    if values["schema"] and values["formats"]:
+        signature = parse_signature(values["schema"])
+        count = len(signature.tensors) + signature.outputs
+        for index, (types, layouts) in enumerate(values["formats"]):
+            if len(types.split(",")) != count or len(layouts.split(",")) not in (1, count):
+                c(f"{where}.formats[{index}]", f"one type (and one layout, or one for all) per input and output: "
+                  f"{count} for schema {values['schema']!r}", {"types": types, "layouts": layouts},
+                  rule="format.count")
     launch = values["launch"]
     if launch is not None:
         for index, extra in enumerate(launch.extras):

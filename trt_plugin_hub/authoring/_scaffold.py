@@ -139,6 +139,8 @@ def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
             "build": {"compiler": "nvrtc", "source": "kernels/square.cu", "kernel": "square_kernel",
                       "options": ["--std=c++17"], "archs": list(_ARCHS)},
             "launch": {"block_threads": 256, "elements_per_block": 256, "extras": ["numel"]},
+            # ptx_op restricts no types; the kernel reads and writes float.
+            "formats": [{"types": "FP32, FP32", "layouts": "LINEAR"}],
         })
     return {
         "schema_version": 1,

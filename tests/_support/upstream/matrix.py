@@ -324,6 +324,11 @@ if facts["torch_tensorrt_import"] is None:
         codes = [c for c, _ in hub["reasons"]]
         if hub["kind"] == "kernels" and hub["status"] == "active":
             out["kernels"][op_id] = kernels_registration(op_id)
+            # The same op in an fp16 network: only the formats the manifest declares are offered.
+            ns, name = op_id.split("::")
+            shapes, attrs = CALLS[op_id]
+            out["kernels"][op_id]["fp16"] = convert(getattr(getattr(torch.ops, ns), name).default, shapes, attrs,
+                                                    dtype="float16")
         elif "KERNELS_UNSUPPORTED" in codes:
             # Bypass the hub: is there a torch_tensorrt.kernels.ptx_op to call?
             try:
