@@ -1,6 +1,7 @@
 """The example plugin package: built into a real wheel (PTX compiled on the way), installed with
 pip, listed without TensorRT, and activated on the real upstream Python layers with every approach
-(QDP JIT, Triton AOT, NVRTC AOT and the package's own hand-written converter). Each op is converted
+(QDP JIT, Triton AOT, NVRTC AOT, the package's own hand-written converter and a
+``torch_tensorrt.kernels`` op the hub registers through ``ptx_op``). Each op is converted
 the way Torch-TensorRT's interpreter does and AOT plugins are driven the way TensorRT's builder
 calls them (``tests/_support/upstream/drive.py``).
 """
@@ -32,6 +33,10 @@ def test_wheel_carries_ptx_for_each_declared_architecture(example_wheel: Path):
         assert {"sm_80", "sm_86", "sm_89", "sm_90"} <= archs
         assert all(f"example_plugin_pkg/{p.path}" in names for p in op.ptx)
     assert "[torch_tensorrt.plugins]" in entry_points and "example_plugin_pkg" in entry_points
+    (kernels,) = [op for op in manifest.ops if op.kind == "kernels"]
+    assert {p.arch for p in kernels.ptx} == {"sm_80", "sm_86", "sm_89", "sm_90"}
+    assert all(f"example_plugin_pkg/{p.path}" in names for p in kernels.ptx)
+    assert "example_plugin_pkg/kernel_ops.py" in names and "example_plugin_pkg/kernels/square.cu" in names
     (legacy,) = [op for op in manifest.ops if op.kind == "legacy"]
     assert legacy.register == "example_plugin_pkg.legacy:register" and "example_plugin_pkg/legacy.py" in names
 
@@ -48,6 +53,7 @@ def test_list_without_tensorrt_shows_ops_versions_constraints_and_why(example_si
     assert kinds["example_plugin::scaled_add"] == "jit"
     assert kinds["example_plugin::relu_aot"] == "aot" and kinds["example_plugin::scale_nvrtc"] == "aot"
     assert kinds["example_plugin::leaky_relu_legacy"] == "legacy"
+    assert kinds["example_plugin::square_kernels"] == "kernels"
     text = run_python("from trt_plugin_hub.cli import main; main(['list'])", paths=[example_site]).stdout
     assert "example-trt-plugins" in text and "TENSORRT_MISSING" in text and "example_plugin::relu_aot" in text
 
@@ -74,6 +80,7 @@ layers = [
     convert(ops.scale_nvrtc.default, x, [2.5]),
     convert(ops.leaky_relu_legacy.default, x, [0.2]),
     convert(ops.leaky_relu_legacy.default, x),  # no slope: the converter reads the schema default
+    convert(ops.square_kernels.default, x),
 ]
 legacy.register()  # the hub already called it when torch_tensorrt was imported
 print(json.dumps({
@@ -84,6 +91,9 @@ print(json.dumps({
     "legacy_candidates": len(DYNAMO_ATEN_CONVERTERS[ops.leaky_relu_legacy.default]),
     "legacy_ints": convert(ops.leaky_relu_legacy.default, [(12,)], [0.3], dtype="int32"),
     "legacy_halves": convert(ops.leaky_relu_legacy.default, [(12,)], [0.3], dtype="float16"),
+    "square_schema": str(ops.square_kernels.default._schema),
+    "square_candidates": len(DYNAMO_ATEN_CONVERTERS[ops.square_kernels.default]),
+    "bound": list(aot.bound_ops()),
 }))
 """
 
@@ -101,13 +111,14 @@ def test_every_approach_activates_and_converts_into_plugin_layers(converted: dic
     assert out["ops"] == {"example_plugin::scaled_add": ["active", "jit"],
                           "example_plugin::relu_aot": ["active", "aot"],
                           "example_plugin::scale_nvrtc": ["active", "aot"],
-                          "example_plugin::leaky_relu_legacy": ["active", "legacy"]}
+                          "example_plugin::leaky_relu_legacy": ["active", "legacy"],
+                          "example_plugin::square_kernels": ["active", "aot"]}
     assert all(layer["ok"] and layer["plugin_layers"] == 1 for layer in out["layers"]), out["layers"]
     assert [[layer["plugin"], layer["kind"]] for layer in out["layers"]] == [
         ["example_plugin::scaled_add", "jit"], ["example_plugin::relu_aot", "aot"],
         ["example_plugin::scale_nvrtc", "aot"], ["example_plugin::leaky_relu_legacy", "jit"],
-        ["example_plugin::leaky_relu_legacy", "jit"]]
-    scaled_add, relu, scale, leaky, leaky_default = out["layers"]
+        ["example_plugin::leaky_relu_legacy", "jit"], ["example_plugin::square_kernels", "aot"]]
+    scaled_add, relu, scale, leaky, leaky_default, _ = out["layers"]
     assert scaled_add["attrs"] == {"alpha": 0.5} and relu["attrs"] == {} and scale["attrs"] == {"scale": 2.5}
     # The hand-written converter adds a JIT plugin layer; without a slope it uses the schema default.
     assert list(leaky["attrs"]) == ["negative_slope"] and attribute_value(leaky["attrs"]["negative_slope"]) == pytest.approx(0.2)
@@ -116,7 +127,7 @@ def test_every_approach_activates_and_converts_into_plugin_layers(converted: dic
 
 
 def test_aot_ops_hand_tensorrt_the_packaged_ptx_and_the_declared_launch(converted: dict):
-    _, relu, scale, _, _ = converted["layers"]
+    _, relu, scale, _, _, _ = converted["layers"]
     packaged = converted["packaged"]
     assert packaged["example_plugin::relu_aot"]["target"] == "sm_90a"
     assert packaged["example_plugin::scale_nvrtc"]["target"] == "sm_90"
@@ -166,3 +177,19 @@ print(json.dumps([str(op._opoverload._schema) for op, _, _ in cases]))
         "example_plugin::scale_nvrtc(Tensor x, float scale=1.) -> Tensor",
         "example_plugin::leaky_relu_legacy(Tensor x, float negative_slope=0.01) -> Tensor",
     ]
+
+
+def test_kernels_op_is_registered_once_through_ptx_op_with_the_verified_ptx(converted: dict):
+    # The hub defined the torch op from the manifest's schema and called ptx_op once: one converter,
+    # an AOT layer whose kernel and PTX are the file chosen for compute capability 9.0.
+    square = converted["layers"][-1]
+    packaged = converted["packaged"]["example_plugin::square_kernels"]
+    assert converted["square_schema"] == "example_plugin::square_kernels(Tensor x) -> Tensor"
+    assert converted["square_candidates"] == 1
+    assert "example_plugin::square_kernels" in converted["bound"]
+    assert packaged["target"] == "sm_90"
+    assert square["converter_module"].endswith("_generate_plugin_converter")
+    assert square["kernel_name"] == "square_kernel" and square["ptx_sha256"] == packaged["sha256"]
+    # launch: 256 threads per block, one element each, numel as the one int32 extra.
+    assert square["grid"] == [-(-1200 // 256), 1, 1] and square["block"] == [256, 1, 1]
+    assert square["extras"] == [1200] and square["extra_dtypes"] == ["INT32"]

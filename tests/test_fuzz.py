@@ -124,24 +124,36 @@ def ptx_entries(draw: Any, op_name: str) -> list[dict[str, Any]]:
 @st.composite
 def valid_ops(draw: Any) -> dict[str, Any]:
     op_id = f"{draw(namespaces)}::{draw(identifiers)}"
-    kind = draw(st.sampled_from(["jit", "aot", "legacy"]))
+    kind = draw(st.sampled_from(["jit", "aot", "legacy", "kernels"]))
     op: dict[str, Any] = {"id": op_id, "kind": kind, "module": draw(modules)}
-    if draw(st.booleans()):
+    if kind != "kernels" and draw(st.booleans()):  # torch_tensorrt.kernels defines the default overload only
         op["overload"] = draw(identifiers)
     if draw(st.booleans()):
         op["priority"] = draw(st.sampled_from(["standard", "high"]))
     for flag in ("supports_dynamic_shapes", "requires_output_allocator", "use_aot_if_available", "jit_fallback"):
         if draw(st.booleans()):
-            op[flag] = draw(st.booleans())
+            op[flag] = draw(st.booleans()) if kind != "kernels" else flag == "use_aot_if_available"
     if draw(st.booleans()):
         op["capability_validator"] = f"{draw(modules)}:{draw(identifiers)}"
     if kind == "legacy":
         op["register"] = f"{draw(modules)}:{draw(identifiers)}"
-    if kind == "aot":
+    if kind in ("aot", "kernels"):
         op["ptx"] = draw(ptx_entries(op_id.split("::")[1]))
+        extras = ["numel", "attr:alpha"] if kind == "aot" else ["numel"]
         op["launch"] = {"block_threads": draw(st.integers(1, 1024)),
                         "elements_per_block": draw(st.integers(1, 1 << 16)),
-                        "extras": draw(st.lists(st.sampled_from(["numel", "attr:alpha"]), max_size=2))}
+                        "extras": draw(st.lists(st.sampled_from(extras), max_size=2))}
+    if kind == "kernels":
+        attrs = draw(st.lists(st.sampled_from(["int", "float", "bool", "str"]), max_size=2))
+        outputs = draw(st.integers(1, 2))
+        op["schema"] = ("(Tensor x" + "".join(f", {t} a{i}" for i, t in enumerate(attrs)) + ") -> "
+                        + ("Tensor" if outputs == 1 else "(Tensor, Tensor)"))
+        op["meta"] = f"{draw(modules)}:{draw(identifiers)}"
+        for role in ("eager", "aot"):
+            if draw(st.booleans()):
+                op[role] = f"{draw(modules)}:{draw(identifiers)}"
+        if draw(st.booleans()):
+            op["formats"] = [{"types": ", ".join(["FP32|FP16"] * (1 + outputs))}]
     return op
 
 
@@ -242,6 +254,8 @@ def test_valid_manifests_are_read_back_field_for_field(data: dict[str, Any]):
         assert op.overload_name == (raw.get("overload") or "default")
         assert [(a.arch, a.path, a.sha256) for a in op.ptx] == [(p["arch"], p["path"], p["sha256"])
                                                                  for p in raw.get("ptx", [])]
+        assert (op.schema, op.meta, op.eager, op.aot) == tuple(raw.get(k) for k in ("schema", "meta", "eager", "aot"))
+        assert op.formats == tuple((f["types"], "LINEAR") for f in raw.get("formats", []))
     assert manifest.requires.specifiers() == {k: v for k, v in data.get("requires", {}).items()
                                               if k != "compute_capability" and v}
 

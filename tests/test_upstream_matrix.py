@@ -31,6 +31,8 @@ from _support.upstream.matrix import (
     render_docs,
 )
 
+from _support.upstream.drive import attribute_value
+
 from trt_plugin_hub._manifest import read_manifest
 
 pytestmark = pytest.mark.slow
@@ -41,7 +43,7 @@ WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 @pytest.fixture(scope="session")
 def plugin_site(example_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example wheel and the three matrix plugins, installed with pip into one directory."""
+    """The example wheel and the four matrix plugins, installed with pip into one directory."""
     root = tmp_path_factory.mktemp("matrix-plugins")
     wheels = [example_wheel]
     for spec in matrix_plugins():
@@ -132,8 +134,12 @@ def test_every_active_op_converts_into_a_plugin_layer_of_its_kind(matrix, plugin
             assert converted["converter_module"].endswith("_generate_plugin_converter"), converted
         shapes, attrs = CALLS[op_id]
         if attrs and hub["mode"] != "legacy":
-            # The attribute given in the graph reaches the plugin, as the type it registered.
-            assert list(converted["attrs"].values()) == attrs, converted
+            # The attribute given in the graph reaches the plugin, as the type it registered
+            # (kernels ops register scalars as one-element arrays, as upstream's generator does).
+            values = list(converted["attrs"].values())
+            if manifests[op_id]["op"].kind == "kernels":
+                values = [attribute_value(v) for v in values]
+            assert values == attrs, converted
         assert converted["output_shapes"] == [shapes[0]]
 
 
@@ -186,6 +192,7 @@ def test_every_refusal_names_its_fix_and_bypassing_the_hub_fails_as_it_says(matr
         "AOT_IMPL_SIGNATURE": ("every attribute",),
         "REQUIREMENT_UNMET": ("requires",),
         "AOT_UNSUPPORTED": ("upgrade",),
+        "KERNELS_UNSUPPORTED": ("upgrade", ">=2.13"),
     }
     for op_id, hub in result["ops"].items():
         if hub["status"] == "active":
@@ -197,6 +204,56 @@ def test_every_refusal_names_its_fix_and_bypassing_the_hub_fails_as_it_says(matr
         if codes & {"NUMPY_SCALAR_ATTRIBUTES", "AOT_IMPL_SIGNATURE"}:
             bypass = result["bypass"][op_id]
             assert not bypass["ok"] and "TypeError" in bypass["error"], bypass
+        if "KERNELS_UNSUPPORTED" in codes and not result["facts"]["torch_tensorrt_import"]:
+            bypass = result["bypass"][op_id]
+            assert not bypass["ok"] and "torch_tensorrt.kernels" in bypass["error"], bypass
+
+
+KERNELS_OPS = ("example_plugin::square_kernels", "mkern::axpb")
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=[c.key for c in CELLS])
+def test_kernels_ops_are_registered_once_through_ptx_op_with_the_manifest_values(matrix, plugin_site, cell):
+    result = _cell(matrix, cell)
+    manifests = _manifests(plugin_site)
+    release = tuple(int(p) for p in cell.torch_tensorrt.split(".")[:2])
+    for op_id in (*KERNELS_OPS, "mkern::selfreg"):
+        hub, op = result["ops"][op_id], manifests[op_id]["op"]
+        assert hub["kind"] == "kernels"
+        if release < (2, 13) or hub["plugin_status"] == "rejected":
+            # No torch_tensorrt.kernels (or no QDP): refused before any of the package's code ran.
+            assert hub["status"] != "active" and op_id not in result["kernels"], hub
+            continue
+        if op_id == "mkern::selfreg":
+            # Its module defines the op at import: the hub calls nothing and says why.
+            assert hub["status"] == "failed" and [c for c, _ in hub["reasons"]] == ["KERNELS_SELF_REGISTERED"], hub
+            continue
+        assert hub["status"] == "active" and hub["mode"] == "aot", hub
+        registered = result["kernels"][op_id]
+        ns, name = op_id.split("::")
+        # The torch op was defined from the manifest's schema, the QDP with its AOT implementation, and
+        # exactly one converter, with the manifest's dynamic-shape support.
+        assert registered["schema"] == f"{ns}::{name}{op.schema}", registered
+        assert registered["qdp"] and registered["aot_impl"] == "_aot_impl", registered
+        assert registered["converters"] == 1 and registered["dynamic"] == [op.supports_dynamic_shapes], registered
+        artifact = next(a for a in op.ptx if a.arch in TARGET_ARCHES)
+        # ptx_op keeps the verified PTX, decoded: the same bytes the manifest hashes.
+        assert registered["aot_impl_ptx_sha256"] == artifact.sha256
+        # The converter built an AOT plugin layer whose kernel and launch TensorRT's builder got.
+        converted = result["convert"][op_id]
+        assert converted["ok"] and converted["kind"] == "aot" and converted["plugin"] == op_id, converted
+        assert converted["kernel_name"] == artifact.kernel and converted["ptx_sha256"] == artifact.sha256
+        launch = op.launch
+        numel = 4 * 300
+        assert converted["grid"] == [-(-numel // launch.elements_per_block), 1, 1]
+        assert converted["block"] == [launch.block_threads, 1, 1] and converted["shared_mem"] == launch.shared_mem
+        assert converted["extras"] == [numel] and converted["extra_dtypes"] == ["INT32"]
+        # ptx_op restricts no types; the hub registers the manifest's formats after it.
+        fp16 = registered["fp16"]
+        if op.formats:
+            assert not fp16["ok"] and "format combination" in fp16.get("error", ""), fp16
+        else:
+            assert fp16["ok"] and fp16["kind"] == "aot", fp16
 
 
 def test_the_matrix_covers_the_releases_layouts_and_numpy_lines_it_claims(matrix):

@@ -26,12 +26,16 @@ __all__ = [
     "debugging_checks",
     "generate_converter",
     "kernel_launch_params",
+    "kernels_ptx_op",
+    "kernels_qdp_enabled",
     "plugin_def",
     "plugin_def_or_none",
     "qdp_ids",
     "qdp_registry",
     "qdp_registry_check",
     "qdp_switched_off",
+    "register_formats",
+    "register_ptx_op",
     "runtime_versions",
     "supported_generator_options",
     "sym_int32",
@@ -223,6 +227,72 @@ def generate_converter(
         supports_dynamic_shapes=supports_dynamic_shapes,
         **keywords,
     )
+
+
+_KERNELS_OPS_MODULE = "torch_tensorrt.kernels._ops"
+
+
+def kernels_ptx_op() -> Any:
+    """``torch_tensorrt.kernels.ptx_op`` (Torch-TensorRT >= 2.13); raises ImportError where it does not exist."""
+    return importlib.import_module("torch_tensorrt.kernels").ptx_op
+
+
+def kernels_qdp_enabled() -> bool | None:
+    """The flag ``ptx_op`` itself checks (``ENABLED_FEATURES.qdp_plugin`` as ``torch_tensorrt.kernels`` sees it).
+
+    ``None`` when it cannot be read. Only asked once :func:`kernels_ptx_op` imported.
+    """
+    features = getattr(sys.modules.get(_KERNELS_OPS_MODULE), "ENABLED_FEATURES", None)
+    if features is None:
+        features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
+    flag = getattr(features, "qdp_plugin", None)
+    return flag if isinstance(flag, bool) else None
+
+
+def register_ptx_op(
+    ptx_op: Callable[..., Any],
+    op_id: str,
+    ptx: bytes,
+    kernel_name: str,
+    functions: tuple[Callable[..., Any], Callable[..., Any] | None, Callable[..., Any]],
+    *,
+    schema: str,
+    capability_validator: Callable[..., bool] | None,
+    high_priority: bool,
+    supports_dynamic_shapes: bool,
+    requires_output_allocator: bool,
+) -> None:
+    """One call of ``torch_tensorrt.kernels.ptx_op``: the torch op, its QDP, its AOT impl and its converter.
+
+    ``functions`` are the op's meta, eager (or ``None``) and aot functions. The PTX is passed as
+    the bytes the hub verified: ``ptx_op`` keeps them, decoded, for every engine build.
+    """
+    meta, eager, aot = functions
+    priority_enum = _registry_module().ConverterPriority
+    ptx_op(op_id, bytes(ptx), kernel_name, meta, eager, aot,
+           supports_dynamic_shapes=supports_dynamic_shapes,
+           requires_output_allocator=requires_output_allocator,
+           priority=priority_enum.HIGH if high_priority else priority_enum.STANDARD,
+           capability_validator=capability_validator,
+           schema=schema)
+
+
+def register_formats(op_id: str, tensors: Sequence[str], combinations: Sequence[tuple[str, str]]) -> None:
+    """Restrict a registered QDP op to ``combinations`` of (types, layouts): one ``trtp.autotune``.
+
+    ``torch_tensorrt.kernels.ptx_op`` registers none, so TensorRT would hand the kernel whatever
+    types the network has. TensorRT reads the parameter names (the op's tensors, then
+    ``outputs``) and calls the function with the descriptors; it returns the combinations.
+    """
+    import tensorrt.plugin as trtp
+
+    def formats(*_descriptors: Any) -> list[Any]:
+        return [trtp.AutoTuneCombination(types, layouts) for types, layouts in combinations]
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    formats.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, kind) for name in (*tensors, "outputs")])
+    trtp.autotune(op_id)(formats)
 
 
 def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: int) -> Any:

@@ -107,6 +107,10 @@ CODES: dict[str, tuple[CodeKind, str]] = {
     "NO_GPU": (CodeKind.REJECTED, "No NVIDIA GPU was found; plugins need one to build engines."),
     # Ops
     "AOT_UNSUPPORTED": (CodeKind.REJECTED, "An AOT op needs TensorRT >= 10.9 and Torch-TensorRT >= 2.8."),
+    "KERNELS_UNSUPPORTED": (
+        CodeKind.REJECTED,
+        "A kernels op needs torch_tensorrt.kernels.ptx_op (Torch-TensorRT >= 2.13) with the signature the hub calls.",
+    ),
     "AOT_FALLBACK_JIT": (CodeKind.NOTE, "The op runs its JIT implementation because AOT is not possible here."),
     "PTX_NO_MATCH": (CodeKind.REJECTED, "No packaged PTX file runs on this GPU's architecture."),
     "PTX_ISA_TOO_NEW": (CodeKind.REJECTED, "The PTX ISA version is newer than the driver can load."),
@@ -148,6 +152,22 @@ CODES: dict[str, tuple[CodeKind, str]] = {
     "CONVERTER_FAILED": (CodeKind.FAILED, "Generating or registering the converter raised."),
     "CONVERTER_NOT_REGISTERED": (CodeKind.FAILED, "After generation, the overload is not in DYNAMO_CONVERTERS."),
     "LEGACY_REGISTER_FAILED": (CodeKind.FAILED, "The package's own converter registration function raised."),
+    "FUNCTION_UNRESOLVED": (
+        CodeKind.FAILED,
+        "A kernels op's meta, eager or aot 'module:function' does not resolve to a callable.",
+    ),
+    "KERNELS_SELF_REGISTERED": (
+        CodeKind.FAILED,
+        "Importing a kernels op's module registered the op itself; the hub registers kernels ops.",
+    ),
+    "KERNELS_FORMATS_FAILED": (
+        CodeKind.FAILED,
+        "Restricting a kernels op to its declared formats (trtp.autotune) raised; its converter exists.",
+    ),
+    "KERNELS_REGISTER_FAILED": (
+        CodeKind.FAILED,
+        "torch_tensorrt.kernels.ptx_op raised; the op may stay half-registered until the process restarts.",
+    ),
     "UNDECLARED_OP": (CodeKind.WARNING, "The plugin registered a QDP op its manifest does not declare."),
     "INTERNAL_ERROR": (CodeKind.FAILED, "The hub itself failed while handling this plugin (a bug: please report it)."),
     "ALREADY_REGISTERED": (

@@ -19,15 +19,21 @@ from ._versions import parse_version, release_at_least, release_tuple
 __all__ = [
     "AOT_MIN_TENSORRT",
     "AOT_MIN_TORCH_TENSORRT",
+    "KERNELS_MIN_TORCH_TENSORRT",
     "MIN_TORCH_TENSORRT",
     "NUMPY_SCALAR_BREAK",
+    "PTX_OP_KEYWORDS",
+    "PTX_OP_POSITIONAL",
     "QDP_MIN_TENSORRT",
     "RESERVED_NAMESPACES",
     "SCALAR_ATTRIBUTES_FIXED_TENSORRT",
     "aot_impl_call_args",
     "aot_impl_call_problem",
     "generator_keywords",
+    "kernels_supported",
     "namespace_owner",
+    "ptx_op_aot_problem",
+    "ptx_op_signature_problem",
     "qdp_gate",
     "qdp_module_resolves",
     "scalar_attribute_names",
@@ -43,6 +49,13 @@ AOT_MIN_TORCH_TENSORRT = (2, 8)
 #: TensorRT 11.2.1 reads a one-element PluginField back as a scalar; earlier releases call
 #: ``int()`` / ``float()`` on the 1-D array, which numpy 2.4 made a TypeError.
 SCALAR_ATTRIBUTES_FIXED_TENSORRT = (11, 2, 1)
+#: ``torch_tensorrt.kernels`` (``ptx_op``, ``cuda_kernel_op``) exists from Torch-TensorRT 2.13.0;
+#: 2.12's ``custom_op`` has neither ``use_aot_if_available`` nor the AOT registration hook it uses.
+KERNELS_MIN_TORCH_TENSORRT = (2, 13)
+#: ``ptx_op``'s positional parameters, in order, and the keywords the hub passes (2.13.0 and 2.14.0).
+PTX_OP_POSITIONAL = ("op_name", "ptx", "kernel_name", "meta_fn", "eager_fn", "aot_fn")
+PTX_OP_KEYWORDS = ("supports_dynamic_shapes", "requires_output_allocator", "priority", "capability_validator",
+                   "schema")
 NUMPY_SCALAR_BREAK = (2, 4)
 
 #: TensorRT minor releases each Torch-TensorRT release switches QDP off for, exactly as its own
@@ -192,6 +205,53 @@ def aot_impl_call_problem(aot_impl: Any, input_tensor_names: Sequence[str],
     except TypeError as exc:
         declared = ", ".join(signature.parameters)
         return f"it takes ({declared}) but TensorRT calls it as ({', '.join(expected)}): {exc}"
+    return None
+
+
+def kernels_supported(torch_tensorrt: str | None) -> bool:
+    """Whether this Torch-TensorRT release has ``torch_tensorrt.kernels`` (unknown: assumed so)."""
+    return torch_tensorrt is None or release_tuple(torch_tensorrt, 2) is None or release_at_least(
+        torch_tensorrt, KERNELS_MIN_TORCH_TENSORRT)
+
+
+def ptx_op_signature_problem(ptx_op: Any) -> str | None:
+    """Why ``ptx_op`` cannot be called as the hub calls it, or ``None``.
+
+    The hub passes :data:`PTX_OP_POSITIONAL` positionally and :data:`PTX_OP_KEYWORDS` by name;
+    ``torch_tensorrt.kernels`` is experimental, so a release that renames one is refused rather
+    than half-registered by a TypeError.
+    """
+    if not callable(ptx_op):
+        return "torch_tensorrt.kernels.ptx_op is not callable"
+    try:
+        parameters = inspect.signature(ptx_op).parameters
+    except (TypeError, ValueError):
+        return None
+    names = list(parameters)
+    if tuple(names[:len(PTX_OP_POSITIONAL)]) != PTX_OP_POSITIONAL:
+        return f"ptx_op takes ({', '.join(names)}), not ({', '.join(PTX_OP_POSITIONAL)}, ...)"
+    missing = [name for name in PTX_OP_KEYWORDS if name not in parameters]
+    if missing:
+        return f"ptx_op has no keyword {', '.join(missing)}"
+    return None
+
+
+#: How ``ptx_op``'s generated ``aot_impl`` calls the op's ``aot`` function: the tensor descriptors
+#: as one list, the output descriptors, the tactic (attributes never reach it).
+PTX_OP_AOT_ARGS = ("inputs", "outputs", "tactic")
+
+
+def ptx_op_aot_problem(aot_fn: Any) -> str | None:
+    """Why ``ptx_op``'s engine-build call ``aot_fn(inputs, outputs, tactic)`` would fail, or ``None``."""
+    try:
+        signature = inspect.signature(aot_fn)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*PTX_OP_AOT_ARGS)
+    except TypeError as exc:
+        return (f"it takes ({', '.join(signature.parameters)}) but torch_tensorrt.kernels calls it as "
+                f"({', '.join(PTX_OP_AOT_ARGS)}): {exc}")
     return None
 
 

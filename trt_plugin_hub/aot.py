@@ -8,7 +8,9 @@ returns what TensorRT needs in one line::
     def _(x: trtp.TensorDesc, outputs, tactic):
         return trt_plugin_hub.aot.launch("my_ops::relu", inputs=(x,))
 
-Authors never select architectures, read files or hash anything themselves.
+Authors never select architectures, read files or hash anything themselves. A kernels op's own
+``aot`` function (kind ``kernels``, registered through ``torch_tensorrt.kernels.ptx_op``) returns
+the launch alone, :func:`launch_params`, since ``ptx_op`` adds the kernel name and PTX itself.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from ._errors import HubError
 from ._launch import ExtraError, PackagedKernel, bound_kernel, bound_ops, encode_extras, float_bits
 
-__all__ = ["PackagedKernel", "bound_ops", "float_bits", "launch", "packaged_kernel"]
+__all__ = ["PackagedKernel", "bound_ops", "float_bits", "launch", "launch_params", "packaged_kernel"]
 
 
 def packaged_kernel(op_id: str) -> PackagedKernel:
@@ -38,9 +40,24 @@ def launch(op_id: str, inputs: Sequence[Any], attrs: Mapping[str, Any] | None = 
     input; extras in declared order: ``numel`` or ``attr:NAME`` (floats as their int32 bits).
     Raises :class:`~trt_plugin_hub.HubError` when an attribute is missing or does not fit an int32.
     """
+    kernel = packaged_kernel(op_id)
+    params, extras = _launch_of(kernel, inputs, attrs)
+    return kernel.kernel_name, kernel.ptx, params, extras
+
+
+def launch_params(op_id: str, inputs: Sequence[Any]) -> tuple[Any, Any]:
+    """``(KernelLaunchParams, SymIntExprs)`` from the manifest's ``launch``: what a kernels op's ``aot`` returns.
+
+    The same launch as :func:`launch`; ``torch_tensorrt.kernels`` hands a kernels op's ``aot``
+    the tensor descriptors only, so its extras can only be ``numel``.
+    """
+    return _launch_of(packaged_kernel(op_id), inputs, None)
+
+
+def _launch_of(kernel: PackagedKernel, inputs: Sequence[Any], attrs: Mapping[str, Any] | None) -> tuple[Any, Any]:
     from . import _adapter
 
-    kernel = packaged_kernel(op_id)
+    op_id = kernel.op_id
     spec = kernel.launch
     if spec is None:
         raise HubError(f"{op_id} declares no 'launch' section; return the launch parameters yourself")
@@ -56,4 +73,4 @@ def launch(op_id: str, inputs: Sequence[Any], attrs: Mapping[str, Any] | None = 
         block=(spec.block_threads, 1, 1),
         shared_mem=spec.shared_mem,
     )
-    return kernel.kernel_name, kernel.ptx, params, _adapter.sym_int_exprs([_adapter.sym_int32(v) for v in extras])
+    return params, _adapter.sym_int_exprs([_adapter.sym_int32(v) for v in extras])

@@ -22,6 +22,7 @@ __all__ = [
     "reference_relu_aot",
     "reference_scale_nvrtc",
     "reference_leaky_relu_legacy",
+    "reference_square_kernels",
     "launch_scaled_add",
     "launch_relu",
     "launch_leaky_relu",
@@ -51,6 +52,11 @@ def reference_scale_nvrtc(x: torch.Tensor, scale: float) -> torch.Tensor:
 def reference_leaky_relu_legacy(x: torch.Tensor, negative_slope: float = DEFAULT_NEGATIVE_SLOPE) -> torch.Tensor:
     """``x`` where ``x >= 0``, else ``negative_slope * x``, in plain torch (NaN stays NaN)."""
     return torch.nn.functional.leaky_relu(x, negative_slope)
+
+
+def reference_square_kernels(x: torch.Tensor) -> torch.Tensor:
+    """``x * x`` in plain torch: what the kernels op ``square_kernels`` must match (``verify`` uses it)."""
+    return x * x
 
 
 def _check_same(x: torch.Tensor, y: torch.Tensor) -> None:

@@ -53,9 +53,9 @@ def copy_example_project(dest: Path, *, with_nvrtc: bool = NVRTC_FITS_DRIVER) ->
     manifest_path = project / PACKAGE / MANIFEST_FILENAME
     manifest = read_json(manifest_path)
     for op in manifest["ops"]:
-        if op["kind"] == "aot":
+        if op["kind"] in ("aot", "kernels"):
             op["ptx"] = []
-    if not with_nvrtc:
-        manifest["ops"] = [op for op in manifest["ops"] if op["id"] != SCALE]
+    if not with_nvrtc:  # every op NVRTC compiles: the AOT op and the kernels op
+        manifest["ops"] = [op for op in manifest["ops"] if op.get("build", {}).get("compiler") != "nvrtc"]
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return project

@@ -1,5 +1,8 @@
 """The strict manifest reader as it was before the reader learnt a draft mode, frozen.
 
+Since then it learnt one thing more, written here on its own: the fifth kind, ``kernels``, with
+its fields (``schema``, ``meta``, ``eager``, ``aot``, ``formats``) and rules.
+
 The regression oracle of the strict mode: on the fuzz tests' corpus, ``trt_plugin_hub._manifest``
 must raise the same first error (code, field, expected, found, message) or read the same manifest.
 Not used by the package.
@@ -19,6 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._launch import LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
+from trt_plugin_hub._manifest import parse_signature
 from trt_plugin_hub._ptx import ARCH, PtxArtifact
 
 __all__ = [
@@ -58,6 +62,7 @@ class OpKind(str, enum.Enum):
     JIT = "jit"
     AOT = "aot"
     LEGACY = "legacy"
+    KERNELS = "kernels"
 
     def __str__(self) -> str:
         return self.value
@@ -134,6 +139,11 @@ class OpSpec:
     ptx: tuple[PtxArtifact, ...] = ()
     launch: LaunchSpec | None = None
     build: Mapping[str, Any] | None = None
+    schema: str | None = None
+    meta: str | None = None
+    eager: str | None = None
+    aot: str | None = None
+    formats: tuple[tuple[str, str], ...] = ()
 
     @property
     def namespace(self) -> str:
@@ -306,8 +316,101 @@ def _cc(value: object, package: str, where: str) -> tuple[int, int]:
 _OP_FIELDS = {
     "id", "overload", "kind", "module", "priority", "supports_dynamic_shapes",
     "requires_output_allocator", "use_aot_if_available", "jit_fallback", "capability_validator",
-    "register", "ptx", "launch", "build", "description",
+    "register", "ptx", "launch", "build", "description", "schema", "meta", "eager", "aot", "formats",
 }
+_KERNELS_ONLY = ("schema", "meta", "eager", "aot", "formats")
+_IO_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+def _io_ok(text: str) -> bool:
+    for spec in (part.strip() for part in text.split(",")):
+        separators = {ch for ch in spec if ch in "|*"}
+        if len(separators) > 1 or not all(_IO_NAME.match(name) for name in re.split(r"[|*]", spec)):
+            return False
+    return True
+
+
+def _kernels_fields(obj: Mapping[str, Any], kind: str, package: str, where: str) -> dict[str, Any]:
+    """The kernels-only fields, read in the manifest's field order (refused on the other kinds)."""
+    values: dict[str, Any] = {"schema": None, "meta": None, "eager": None, "aot": None, "formats": ()}
+    for key in _KERNELS_ONLY:
+        if kind != "kernels":
+            if obj.get(key) is not None:
+                raise ManifestError(package, f"{where}.{key}", f"no {key!r} on {_a(kind)} op (it belongs to kernels "
+                                    "ops)", obj.get(key))
+            continue
+        if key == "schema" and obj.get(key) is not None:
+            text = _string(obj, key, package, where)
+            try:
+                parse_signature(text)
+            except ValueError as exc:
+                raise ManifestError(package, f"{where}.schema", "a schema such as '(Tensor x, float scale) -> Tensor'",
+                                    f"{text} ({exc})") from exc
+            values[key] = text
+        elif key in ("meta", "eager", "aot"):
+            values[key] = _reference(obj, key, package, where)
+        elif key == "formats" and obj.get(key) is not None:
+            values[key] = _formats(obj[key], package, f"{where}.formats")
+    return values
+
+
+def _formats(data: object, package: str, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(data, list) or not data:
+        raise ManifestError(package, where, 'a non-empty list of {"types", "layouts"} objects', data)
+    result = []
+    for index, item in enumerate(data):
+        at = f"{where}[{index}]"
+        entry = _object(item, package, at)
+        _no_unknown(entry, package, at, {"types", "layouts"})
+        pair = []
+        for key, default in (("types", None), ("layouts", "LINEAR")):
+            text = entry.get(key, default)
+            if not isinstance(text, str) or not _io_ok(text):
+                raise ManifestError(package, f"{at}.{key}", "comma-separated TensorRT names per input and output, "
+                                    "such as 'FP32|FP16, FP32|FP16' ('|' for dependent choices, '*' for independent "
+                                    "ones)", text)
+            pair.append(text)
+        result.append((pair[0], pair[1]))
+    return tuple(result)
+
+
+def _kernels_rules(obj: Mapping[str, Any], values: dict[str, Any], overload: str | None, flags: dict[str, bool],
+                   launch: LaunchSpec | None, package: str, where: str) -> None:
+    """What torch_tensorrt.kernels.ptx_op can do, checked after every field of a kernels op."""
+    if obj.get("schema") is None:
+        raise ManifestError(package, f"{where}.schema", "the torch schema of a kernels op, such as '(Tensor x) -> "
+                            "Tensor'", None)
+    if obj.get("meta") is None:
+        raise ManifestError(package, f"{where}.meta", "'module:function' of the op's meta function (output shapes "
+                            "from fake tensors)", None)
+    if overload is not None:
+        raise ManifestError(package, f"{where}.overload", "null: torch_tensorrt.kernels defines the default overload "
+                            "only", overload)
+    if flags["jit_fallback"] or not flags["use_aot_if_available"]:
+        key = "jit_fallback" if flags["jit_fallback"] else "use_aot_if_available"
+        raise ManifestError(package, f"{where}.{key}", "a kernels op runs its PTX only (jit_fallback false, "
+                            "use_aot_if_available true)", obj.get(key))
+    if values["formats"]:
+        signature = parse_signature(values["schema"])
+        count = len(signature.tensors) + signature.outputs
+        for index, (types, layouts) in enumerate(values["formats"]):
+            if len(types.split(",")) != count or len(layouts.split(",")) not in (1, count):
+                raise ManifestError(package, f"{where}.formats[{index}]", "one type (and one layout, or one for all) "
+                                    f"per input and output: {count} for schema {values['schema']!r}",
+                                    {"types": types, "layouts": layouts})
+    if launch is not None:
+        for index, extra in enumerate(launch.extras):
+            if extra != "numel":
+                raise ManifestError(package, f"{where}.launch.extras[{index}]", "'numel' only: torch_tensorrt.kernels "
+                                    "never hands a kernels op's attributes to its launch; declare the op as kind 'aot' "
+                                    "to pass attributes to the kernel", extra)
+    elif values["aot"] is None and "launch" not in obj:
+        raise ManifestError(package, f"{where}.launch", "a launch section, or an 'aot' function returning the launch "
+                            "parameters", None)
 
 
 def _op(data: object, package: str, where: str) -> OpSpec:
@@ -319,7 +422,7 @@ def _op(data: object, package: str, where: str) -> OpSpec:
     if overload is not None and (not isinstance(overload, str) or not _IDENT.match(overload)
                                  or len(overload) > MAX_FIELD_CHARS):
         raise ManifestError(package, f"{where}.overload", "null or an identifier such as 'Tensor'", overload)
-    kind = _choice(obj, "kind", ("jit", "aot", "legacy"), package, where)
+    kind = _choice(obj, "kind", ("jit", "aot", "legacy", "kernels"), package, where)
     module = _string(obj, "module", package, where)
     if not _MODULE.match(module):
         raise ManifestError(package, f"{where}.module", "a dotted module path such as 'pkg.qdp'", module)
@@ -343,28 +446,32 @@ def _op(data: object, package: str, where: str) -> OpSpec:
     ptx: tuple[PtxArtifact, ...] = ()
     launch = None
     if "ptx" in obj:
-        if kind != "aot":
-            raise ManifestError(package, f"{where}.ptx", "PTX files only on aot ops", kind)
+        if kind not in ("aot", "kernels"):
+            raise ManifestError(package, f"{where}.ptx", "PTX files only on aot and kernels ops", kind)
         ptx = _ptx_list(obj["ptx"], package, f"{where}.ptx")
     for section in ("launch", "build"):
-        if section in obj and kind != "aot":
-            raise ManifestError(package, f"{where}.{section}", f"a {section} section only on aot ops (a {kind} op "
-                                "has no kernel the hub builds or launches): remove it, or declare the op aot", kind)
+        if section in obj and kind not in ("aot", "kernels"):
+            raise ManifestError(package, f"{where}.{section}", f"a {section} section only on aot and kernels ops (a "
+                                f"{kind} op has no kernel the hub builds or launches): remove it, or declare the op "
+                                "aot", kind)
     if "launch" in obj:
         launch = _launch(obj["launch"], package, f"{where}.launch")
-    if kind == "aot" and not ptx:
+    if kind in ("aot", "kernels") and not ptx:
         raise ManifestError(package, f"{where}.ptx",
-                            "at least one PTX file for an aot op (build the wheel with the hub's build backend)",
+                            f"at least one PTX file for {_a(kind)} op (build the wheel with the hub's build backend)",
                             obj.get("ptx"))
     build = obj.get("build")
     if build is not None and not isinstance(build, dict):
         raise ManifestError(package, f"{where}.build", "an object", build)
+    kernels = _kernels_fields(obj, kind, package, where)
     if "description" in obj:
         _string(obj, "description", package, where, default="")
+    if kind == "kernels":
+        _kernels_rules(obj, kernels, overload, flags, launch, package, where)
     return OpSpec(
         id=op_id, kind=OpKind(kind), module=module, overload=overload, priority=Priority(priority),
         capability_validator=validator, register=register, ptx=ptx, launch=launch, build=build,
-        **flags,
+        **flags, **kernels,
     )
 
 

@@ -45,7 +45,7 @@ def default_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
 
 @pytest.fixture(scope="module")
 def every_kind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A project with one op of each of the four approaches, built and installed."""
+    """A project with one op of each of the five approaches, built and installed."""
     root = tmp_path_factory.mktemp("every")
     project = root / "zoo-ops"
     create_project("zoo-ops", project, KINDS)
@@ -100,7 +100,7 @@ def test_every_approach_validates_and_converts_into_plugin_layers(every_kind, up
     _, wheel, site = every_kind
     report = validate(wheel)
     assert [f.to_dict() for f in report.findings if f.severity != "info"] == []
-    assert [op.kind for op in report.packages[0].ops] == ["jit", "aot", "aot", "legacy"]
+    assert [op.kind for op in report.packages[0].ops] == ["jit", "aot", "aot", "legacy", "kernels"]
     code = """
 import json, torch, torch_tensorrt
 import trt_plugin_hub._pipeline as L
@@ -111,19 +111,21 @@ x = [(4, 300)]
 print(json.dumps({
     "ops": [[o.id, o.status, o.mode] for p in L.loaded_report().plugins for o in p.ops],
     "layers": [convert(ops.scaled_add.default, x * 2, [0.5]), convert(ops.relu.default, x),
-               convert(ops.scale.default, x, [2.0]), convert(ops.leaky_relu.default, x, [0.1])],
+               convert(ops.scale.default, x, [2.0]), convert(ops.leaky_relu.default, x, [0.1]),
+               convert(ops.square.default, x)],
 }))
 """
     out = json.loads(run_python(code, paths=[site, DRIVE, *upstream_paths], env={"TRT_PLUGIN_HUB_TARGET": TARGET})
                      .stdout.splitlines()[-1])
     assert out["ops"] == [["zoo_ops::scaled_add", "active", "jit"], ["zoo_ops::relu", "active", "aot"],
-                          ["zoo_ops::scale", "active", "aot"], ["zoo_ops::leaky_relu", "active", "legacy"]]
+                          ["zoo_ops::scale", "active", "aot"], ["zoo_ops::leaky_relu", "active", "legacy"],
+                          ["zoo_ops::square", "active", "aot"]]
     assert all(layer["ok"] for layer in out["layers"]), out["layers"]
     assert [[layer["plugin"], layer["kind"], {k: attribute_value(v) for k, v in layer["attrs"].items()}]
             for layer in out["layers"]] == [
         ["zoo_ops::scaled_add", "jit", {"alpha": pytest.approx(0.5)}], ["zoo_ops::relu", "aot", {}],
         ["zoo_ops::scale", "aot", {"scale": pytest.approx(2.0)}],
-        ["zoo_ops::leaky_relu", "jit", {"negative_slope": pytest.approx(0.1)}]]
+        ["zoo_ops::leaky_relu", "jit", {"negative_slope": pytest.approx(0.1)}], ["zoo_ops::square", "aot", {}]]
     # The AOT ops hand TensorRT's builder the packaged sm_90 PTX and the manifest's launch.
     declared = {op["id"]: op for op in json.loads((site / "zoo_ops" / "trt_plugin.json").read_text())["ops"]}
     for layer in (layer for layer in out["layers"] if layer["kind"] == "aot"):
@@ -216,6 +218,18 @@ def test_rendering_picks_build_requirements_per_approach():
     jit = render_project("acme", ["jit"])
     assert "trt_plugin_hub.aot" not in jit["acme/qdp.py"] and "Union" not in jit["acme/qdp.py"]
     assert render_project("acme") == render_project("acme", DEFAULT_KINDS)
+
+
+def test_kernels_project_provides_functions_and_leaves_registration_to_the_hub():
+    files = render_project("acme", ["kernels"])
+    (square,) = json.loads(files["acme/trt_plugin.json"])["ops"]
+    assert (square["kind"], square["schema"], square["aot"]) == ("kernels", "(Tensor x) -> Tensor", None)
+    assert square["meta"] == "acme.kernel_ops:square_meta" and square["launch"]["extras"] == ["numel"]
+    assert '"nvidia-cuda-nvrtc-cu12==12.8.*"' in files["pyproject.toml"] and "acme/kernels/square.cu" in files
+    # Nothing in the package defines or registers the op: the hub does, through ptx_op.
+    assert "acme/qdp.py" not in files
+    for text in (files["acme/kernel_ops.py"], files["acme/ops.py"]):
+        assert "custom_op" not in text and "trtp." not in text and "ptx_op(" not in text
 
 
 @pytest.mark.parametrize("name", ["1ops", "acme..ops", "acme ops", "", "trt", "std"])

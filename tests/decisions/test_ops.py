@@ -49,3 +49,35 @@ def test_ptx_path_escaping_the_package_is_rejected(site):
     add_plugin(site, "acme-ops", "acme", [op], files=files)
     d = decided()["acme-ops"]
     assert d.ops[0].reasons[0].code == "PTX_PATH_ESCAPES"
+
+
+def _kernels_op(op_id: str, files: dict, **extra) -> dict:
+    entry = aot_op(op_id, "acme.fns", files)
+    entry.update({"kind": "kernels", "schema": "(Tensor x) -> Tensor", "meta": "acme.fns:meta", **extra})
+    return entry
+
+
+def test_kernels_op_needs_torch_tensorrt_2_13_and_has_no_jit_to_fall_to(site):
+    files: dict = {}
+    add_plugin(site, "acme-ops", "acme", [_kernels_op("acme::square", files),
+                                       aot_op("acme::relu", "acme.qdp", files)], files=files)
+    old = decided(replace(H100, tensorrt="10.13.3.9", torch_tensorrt="2.12.0"))["acme-ops"]
+    square, relu = old.ops
+    assert square.status == "rejected" and [r.code for r in square.reasons] == ["KERNELS_UNSUPPORTED"]
+    assert "2.12.0" in square.reasons[0].message and ">=2.13" in square.reasons[0].message
+    assert square.ptx_bytes is None  # nothing was chosen for an op that cannot register
+    assert relu.status == "available" and old.status == "available"  # the plugin's other op is unaffected
+    new = decided(replace(H100, tensorrt="11.1.0.106", torch_tensorrt="2.14.0"))["acme-ops"]
+    square = new.ops[0]
+    # Chosen and verified for the GPU exactly as for an aot op.
+    assert square.status == "available" and square.mode == "aot" and square.ptx is not None
+    assert square.ptx.arch == "sm_90a" and square.ptx_bytes == (site / "acme" / square.ptx.path).read_bytes()
+
+
+def test_kernels_op_with_altered_ptx_is_rejected_not_registered(site):
+    files: dict = {}
+    add_plugin(site, "acme-ops", "acme", [_kernels_op("acme::square", files)], files=files)
+    path = site / "acme/ptx/square.sm_90a.ptx"
+    path.write_bytes(path.read_bytes().replace(b"ret;", b"trap;"))
+    d = decided(replace(H100, tensorrt="11.1.0.106", torch_tensorrt="2.14.0"))["acme-ops"]
+    assert d.ops[0].status == "rejected" and d.ops[0].reasons[0].code == "PTX_HASH_MISMATCH"

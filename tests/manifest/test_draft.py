@@ -128,12 +128,14 @@ def test_every_field_the_reader_knows_is_in_a_table():
     assert names["ptx"] == {"arch", "path", "kernel", "sha256", "isa", "built_from"}
     assert names["built_from"] == {"compiler", "sources", "options"}
     assert names["launch"] == LAUNCH_KEYS
-    assert len(names["op"]) == 15 and {"id", "kind", "module", "ptx", "launch", "build"} <= names["op"]
+    assert len(names["op"]) == 20 and {"id", "kind", "module", "ptx", "launch", "build"} <= names["op"]
+    assert {"schema", "meta", "eager", "aot", "formats"} <= names["op"]  # kernels ops only
+    assert names["format"] == {"types", "layouts"}
     for table in TABLES.values():
         for field in table:
             assert field.json_type and field.doc.endswith((".", ")")), field.name
     op = {f.name: f for f in TABLES["op"]}
-    assert op["kind"].choices == ("jit", "aot", "legacy") and op["kind"].required
+    assert op["kind"].choices == ("jit", "aot", "legacy", "kernels") and op["kind"].required
     assert op["priority"].default == "standard" and op["ptx"].fields == TABLES["ptx"]
 
 

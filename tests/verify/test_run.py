@@ -53,6 +53,33 @@ def test_example_ops_pass_with_correct_kernels(example: Package):
     assert by_size[1025].trials == 2 and by_size[1025].fraction_of_copy == 1.0
 
 
+def test_kernels_op_is_verified_through_the_same_launch_contract(example: Package):
+    # A kernels op runs its PTX as an aot op does: the PTX chosen for the GPU, the manifest's
+    # launch, (input pointer, numel, output pointer); a kernel that ignores numel's bound fails.
+    def square_kernel(grid: int, launch: LaunchSpec, args: Sequence[KernelArg]) -> None:
+        x, n, y = args
+        assert (x.kind, n.kind, y.kind) == ("ptr", "i32", "ptr")
+        floats(y.value, n.value)[:] = floats(x.value, n.value) * floats(x.value, n.value)
+
+    def square_one_block_short(grid: int, launch: LaunchSpec, args: Sequence[KernelArg]) -> None:
+        x, n, y = args
+        count = min(n.value, (grid - 1) * launch.elements_per_block)
+        floats(y.value, count)[:] = floats(x.value, count) * floats(x.value, count)
+
+    op = op_of(example, "example_plugin::square_kernels")
+    assert op.kind == "kernels"
+    gpu = FakeGpu({"square_kernel": square_kernel})
+    result = verify_op(gpu, H100, example, op, SMALL, random.Random(5))
+    assert result.status == "ok", (result.error, [s.to_dict() for s in result.sizes])
+    assert (result.arch, result.kernel) == ("sm_90", "square_kernel")
+    assert result.reference == "example_plugin_pkg.ops:reference_square_kernels"
+    by_size = {s.numel: s for s in result.sizes}
+    assert by_size[1025].grid == 5  # ceil(1025 / 256): one thread per element
+    short = verify_op(FakeGpu({"square_kernel": square_one_block_short}), H100, example, op, SMALL,
+                      random.Random(6))
+    assert short.status == "mismatch"
+
+
 def test_unwritten_elements_and_writes_past_the_end_are_mismatches(example: Package):
     op = op_of(example, "example_plugin::relu_aot")
     past = verify_op(FakeGpu({"relu_kernel": relu_without_bounds_check}), H100, example, op, SMALL,

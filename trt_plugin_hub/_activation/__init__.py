@@ -5,7 +5,8 @@ imported (a PyTorch op, or another package's); import the defining module; check
 and the QDP registration; refuse what TensorRT could not convert or build here; for AOT ops bind
 the verified PTX; resolve the capability validator; call ``_generate_plugin_converter`` with the
 declared values (legacy ops call the package's own registration function); confirm the
-overload is in ``DYNAMO_CONVERTERS``. Every call into plugin code goes through
+overload is in ``DYNAMO_CONVERTERS``. A kernels op is registered by the hub itself, through one
+call of ``torch_tensorrt.kernels.ptx_op`` (:mod:`.kernels`). Every call into plugin code goes through
 :mod:`trt_plugin_hub._guard`: nothing raises out of here except ``KeyboardInterrupt``.
 
 :func:`activate` returns what happened to each op (:class:`PluginActivation`); the report stage
@@ -24,6 +25,7 @@ from trt_plugin_hub._decisions import OpDecision, PluginDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
+from .kernels import activate_kernels_op
 from .legacy import activate_legacy_op
 from .qdp import activate_qdp_op
 from .steps import REGISTERED, Outcome, log, registered_ops
@@ -161,6 +163,8 @@ def _activate_op(plugin: str, op_decision: OpDecision,
         checks.append(Check(code.lower(), False, message))
         return (status, (Reason(code, message),), tuple(checks)), failure
 
+    if op.kind == "kernels":  # checked before and after its module is imported: see .kernels
+        return activate_kernels_op(plugin, op_decision, imported, checks, failed)
     # 1. The module that defines the torch op and its QDP (or legacy converter).
     module_name = op.module
     if module_name not in imported:

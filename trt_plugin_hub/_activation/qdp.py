@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from trt_plugin_hub import _guard, _launch, _upstream
+from trt_plugin_hub import _guard, _upstream
 from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Check, Reason, Status
 
-from .steps import REGISTERED, Failed, Outcome, confirm_converter, upstream_check
+from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, upstream_check
 
 __all__ = ["activate_qdp_op", "scalar_attribute_problem"]
 
@@ -106,21 +105,8 @@ def _bind_ptx(op_decision: OpDecision, definition: Any, checks: list[Check],
                       f"build: {call_problem}; give it every attribute the op registers, in order",
                       status=Status.REJECTED)
     # 4. Bind the verified PTX BEFORE generating: upstream decides AOT vs JIT right then.
-    artifact = op_decision.ptx
-    if artifact is None:
-        raise ValueError(f"{op.id} was accepted as aot without verified PTX")
-    data = op_decision.ptx_bytes
-    if data is None:
-        # Decided from the memo of checked files: the bytes TensorRT gets are read and hashed now.
-        data, code = memo.read_verified(op_decision.ptx_path, artifact.sha256)
-        if data is None:
-            what = "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
-            return failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {what}: it was altered after it was "
-                          "checked and is not handed to TensorRT (reinstall the plugin)", status=Status.REJECTED)
-    _launch.bind(_launch.PackagedKernel(op.id, artifact.kernel, data, artifact.arch,
-                                        artifact.path, artifact.sha256, op.launch))
-    checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
-    return None
+    _, ended = bind_verified_ptx(op_decision, checks, failed)
+    return ended
 
 
 def scalar_attribute_problem(op_id: str, definition: object | None) -> str | None:

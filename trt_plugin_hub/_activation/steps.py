@@ -6,14 +6,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from trt_plugin_hub import _adapter, _guard
+from trt_plugin_hub import _adapter, _guard, _launch
 from trt_plugin_hub._adapter import DebugCheck
+from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._manifest import OpSpec
+from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Check, Reason, Status
 
-__all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "confirm_converter", "log", "registered_ops",
-           "upstream_check"]
+__all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
+           "registered_ops", "upstream_check"]
 
 log = logging.getLogger("trt_plugin_hub.activation")  # its name in logging configurations
 
@@ -59,3 +61,29 @@ def confirm_converter(op: OpSpec, checks: list[Check], failed: Failed,
     checks.append(Check("converter registered", True, f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} in "
                         f"DYNAMO_CONVERTERS{f' ({mode})' if mode else ''}"))
     return (Status.ACTIVE, (), tuple(checks)), None
+
+
+def bind_verified_ptx(op_decision: OpDecision, checks: list[Check],
+                      failed: Failed) -> tuple[bytes | None, tuple[Outcome, Failure | None] | None]:
+    """Bind an op's verified PTX for TensorRT: ``(bytes, None)``, or ``(None, how the op ended)``.
+
+    A decision taken from the memo of checked files did not read the file: its bytes are read and
+    hashed here, at the moment they are handed on, so a file altered after it was checked never
+    reaches TensorRT.
+    """
+    op = op_decision.op
+    artifact = op_decision.ptx
+    if artifact is None:
+        raise ValueError(f"{op.id} was accepted without verified PTX")
+    data = op_decision.ptx_bytes
+    if data is None:
+        data, code = memo.read_verified(op_decision.ptx_path, artifact.sha256)
+        if data is None:
+            what = "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
+            return None, failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {what}: it was altered after it "
+                                "was checked and is not handed to TensorRT (reinstall the plugin)",
+                                status=Status.REJECTED)
+    _launch.bind(_launch.PackagedKernel(op.id, artifact.kernel, data, artifact.arch,
+                                        artifact.path, artifact.sha256, op.launch))
+    checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
+    return data, None

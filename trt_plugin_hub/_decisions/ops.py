@@ -52,24 +52,51 @@ def _aot(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision:
         blocker = Reason("AOT_UNSUPPORTED", f"AOT converters need Torch-TensorRT >=2.8 (use_aot_if_available), "
                          f"found {tt}: upgrade Torch-TensorRT (or let the op fall back to its JIT implementation "
                          "with jit_fallback)")
-    if blocker is None and env.compute_capability is None:
-        # No GPU: the plugin is rejected for that already; say what would be chosen from.
-        shipped = ", ".join(a.arch for a in op.ptx)
-        return OpDecision(op, Status.AVAILABLE, mode="aot",
-                          checks=(Check("ptx selection", None, f"no GPU: not checked (ships {shipped})"),))
     if blocker is None:
-        resolution = resolve_ptx(op.id, op.ptx, candidate.package_dir, cc=env.compute_capability,
-                                 max_isa=env.max_ptx_isa, driver=env.driver, recall=True)
-        checks.extend(resolution.checks)
-        if resolution.problem is not None:
-            blocker = resolution.problem
-        else:
-            return OpDecision(op, Status.AVAILABLE, mode="aot", ptx=resolution.artifact, ptx_path=resolution.path,
-                              ptx_bytes=resolution.data, checks=tuple(checks))
+        chosen = _choose_ptx(op, candidate, env, checks)
+        if isinstance(chosen, OpDecision):
+            return chosen
+        blocker = chosen
     if op.jit_fallback:
         note = Reason("AOT_FALLBACK_JIT", f"{op.id} runs its JIT implementation: {blocker.message}")
         return OpDecision(op, Status.AVAILABLE, mode="jit", reasons=(note,), checks=tuple(checks))
     return OpDecision(op, Status.REJECTED, reasons=(blocker,), checks=tuple(checks))
+
+
+def _choose_ptx(op: OpSpec, candidate: Candidate, env: Environment, checks: list[Check]) -> OpDecision | Reason:
+    """The packaged PTX for this GPU, verified (an available ``aot`` decision), or why none can run."""
+    if env.compute_capability is None:
+        # No GPU: the plugin is rejected for that already; say what would be chosen from.
+        shipped = ", ".join(a.arch for a in op.ptx)
+        return OpDecision(op, Status.AVAILABLE, mode="aot",
+                          checks=(*checks, Check("ptx selection", None, f"no GPU: not checked (ships {shipped})")))
+    resolution = resolve_ptx(op.id, op.ptx, candidate.package_dir, cc=env.compute_capability,
+                             max_isa=env.max_ptx_isa, driver=env.driver, recall=True)
+    checks.extend(resolution.checks)
+    if resolution.problem is not None:
+        return resolution.problem
+    return OpDecision(op, Status.AVAILABLE, mode="aot", ptx=resolution.artifact, ptx_path=resolution.path,
+                      ptx_bytes=resolution.data, checks=tuple(checks))
+
+
+def _kernels(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision:
+    # The hub registers a kernels op itself, through torch_tensorrt.kernels.ptx_op, with the PTX
+    # chosen and verified here exactly as for an aot op; there is no JIT implementation to fall to.
+    checks: list[Check] = []
+    tt = env.torch_tensorrt
+    if tt is not None and not _upstream.kernels_supported(tt):
+        reason = Reason("KERNELS_UNSUPPORTED", (
+            f"{op.id} is a torch_tensorrt.kernels op (registered through ptx_op), which needs Torch-TensorRT "
+            f">=2.13, found {tt}: upgrade Torch-TensorRT, or declare the op as kind 'aot' with its own "
+            "@trtp.register and @trtp.aot_impl"))
+        return OpDecision(op, Status.REJECTED, reasons=(reason,), checks=(Check("torch_tensorrt.kernels", False,
+                                                                                 reason.message),))
+    if tt is not None:
+        checks.append(Check("torch_tensorrt.kernels", True, f"Torch-TensorRT {tt} has ptx_op"))
+    chosen = _choose_ptx(op, candidate, env, checks)
+    if isinstance(chosen, OpDecision):
+        return chosen
+    return OpDecision(op, Status.REJECTED, reasons=(chosen,), checks=tuple(checks))
 
 
 #: The rule of each kind of op.
@@ -77,4 +104,5 @@ _BY_KIND: dict[OpKind, Callable[[OpSpec, Candidate, Environment], OpDecision]] =
     OpKind.LEGACY: _legacy,
     OpKind.JIT: _jit,
     OpKind.AOT: _aot,
+    OpKind.KERNELS: _kernels,
 }

@@ -25,6 +25,7 @@ from .model import (
 )
 from .reader import NOT_BUILT, TABLES, Field, ManifestDraft, op_id_problem, parse_manifest, read_manifest
 from .recipes import GEOMETRY_CODE, NvrtcRecipe, Recipe, TritonRecipe, recipe_options
+from .signature import OpSignature, parse_signature
 
 __all__ = [
     "GEOMETRY_CODE",
@@ -43,6 +44,7 @@ __all__ = [
     "ManifestDraft",
     "NvrtcRecipe",
     "OpKind",
+    "OpSignature",
     "OpSpec",
     "PluginManifest",
     "Priority",
@@ -52,6 +54,7 @@ __all__ = [
     "TritonRecipe",
     "op_id_problem",
     "parse_manifest",
+    "parse_signature",
     "read_manifest",
     "recipe_options",
 ]

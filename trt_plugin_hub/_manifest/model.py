@@ -50,11 +50,20 @@ REQUIREMENT_KEYS = ("tensorrt", "torch", "torch_tensorrt", "python", "cuda_drive
 
 
 class OpKind(str, enum.Enum):
-    """How an op runs: a QDP with a JIT implementation, a QDP with prebuilt PTX, or a legacy converter."""
+    """How an op runs: a QDP with JIT or prebuilt PTX, a legacy converter, or a ``torch_tensorrt.kernels`` op.
+
+    A kernels op ships prebuilt PTX too; the hub registers it through ``ptx_op``.
+    """
 
     JIT = "jit"
     AOT = "aot"
     LEGACY = "legacy"
+    KERNELS = "kernels"
+
+    @property
+    def prebuilt(self) -> bool:
+        """Whether the op ships PTX the build writes and the hub chooses per GPU (aot and kernels)."""
+        return self in (OpKind.AOT, OpKind.KERNELS)
 
     def __str__(self) -> str:
         return self.value
@@ -110,7 +119,10 @@ class OpSpec:
     """One op a plugin provides.
 
     ``extensions`` holds the op's ``x-`` keys (``x-verify``, ``x-reference``...) as read;
-    ``recipe`` the typed ``build`` section of an AOT op, read in draft mode only.
+    ``recipe`` the typed ``build`` section of an AOT op, read in draft mode only. ``schema``,
+    ``meta``, ``eager`` and ``aot`` belong to kernels ops: the torch schema the hub defines the op
+    with, the ``module:function`` references it hands ``torch_tensorrt.kernels.ptx_op``, and the
+    ``(types, layouts)`` combinations the hub restricts the plugin to (``trtp.AutoTuneCombination``).
     """
 
     id: str
@@ -127,6 +139,11 @@ class OpSpec:
     ptx: tuple[PtxArtifact, ...] = ()
     launch: LaunchSpec | None = None
     build: Mapping[str, Any] | None = None
+    schema: str | None = None
+    meta: str | None = None
+    eager: str | None = None
+    aot: str | None = None
+    formats: tuple[tuple[str, str], ...] = ()
     extensions: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     recipe: Recipe | None = field(default=None, compare=False, repr=False)
 

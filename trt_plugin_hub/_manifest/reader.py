@@ -54,6 +54,7 @@ from .model import (
     Requirements,
 )
 from .recipes import COMPILERS, Recipe, read_recipe
+from .signature import parse_signature
 
 __all__ = [
     "IDENT",
@@ -77,6 +78,8 @@ _REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Z
 
 #: The rule of the one error draft mode accepts: an AOT op whose PTX the build has not written yet.
 NOT_BUILT = "op.ptx.not_built"
+#: The kinds whose PTX the build writes and the hub chooses per GPU.
+_PREBUILT = ("aot", "kernels")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -158,7 +161,8 @@ def _rule(where: str, key: str) -> str:
 
 
 _OBJECTS = {"ops": "op", "ptx": "ptx", "launch": "launch", "requires": "requires",
-            "compute_capability": "requires.compute_capability", "built_from": "ptx.built_from"}
+            "compute_capability": "requires.compute_capability", "built_from": "ptx.built_from",
+            "formats": "format"}
 
 
 def _object(c: _Collector, value: object, where: str) -> Mapping[str, Any] | None:
@@ -370,7 +374,7 @@ def _ptx_list(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
     at = f"{where}.{f.name}"
     kind = values.get("kind")
     if kind is not None and kind not in f.kinds:
-        c(at, "PTX files only on aot ops", kind, rule="op.ptx.kind")
+        c(at, "PTX files only on aot and kernels ops", kind, rule="op.ptx.kind")
         return None
     data = obj[f.name]
     if not isinstance(data, list):
@@ -415,11 +419,11 @@ def _isa(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, _values: d
 
 
 def _aot_only(f: Field, c: _Collector, where: str, values: dict[str, Any]) -> bool:
-    """Whether the op may hold field ``f`` (present): only an aot op has a ``build`` or ``launch``."""
+    """Whether the op may hold field ``f`` (present): only aot and kernels ops have a ``build`` or ``launch``."""
     kind = values.get("kind")
     if kind is not None and kind not in f.kinds:
-        c(f"{where}.{f.name}", f"a {f.name} section only on aot ops (a {kind} op has no kernel the hub builds or "
-          "launches): remove it, or declare the op aot", kind, rule=f"op.{f.name}.kind")
+        c(f"{where}.{f.name}", f"a {f.name} section only on aot and kernels ops (a {kind} op has no kernel the hub "
+          "builds or launches): remove it, or declare the op aot", kind, rule=f"op.{f.name}.kind")
         return False
     return True
 
@@ -492,6 +496,84 @@ def _build(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
     return build
 
 
+def _a(kind: object) -> str:
+    """``an aot``, ``a jit``: the kind with its article."""
+    return f"an {kind}" if str(kind)[:1] in "aeiou" else f"a {kind}"
+
+
+def _kernels_only(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, values: dict[str, Any]) -> bool:
+    """Whether a kernels-only field may be read: present on another kind of op is an error."""
+    kind = values.get("kind")
+    if kind == "kernels" or obj.get(f.name) is None:
+        return kind == "kernels"
+    if kind is not None:
+        c(f"{where}.{f.name}", f"no {f.name!r} on {_a(kind)} op (it belongs to kernels ops)", obj.get(f.name),
+          rule="op.kernels.field")
+    return False
+
+
+def _op_schema(f: Field, c: _Collector, obj: Mapping[str, Any], where: str, values: dict[str, Any]) -> str | None:
+    """A kernels op's torch schema, ``(Tensor x, float scale) -> Tensor``: required, and in QDP's grammar."""
+    if not _kernels_only(f, c, obj, where, values) or obj.get(f.name) is None:
+        return None  # a missing schema is _kernels_rule's to report
+    text = _text(f, c, obj, where, values)
+    if not text:
+        return None
+    try:
+        parse_signature(text)
+    except ValueError as exc:
+        c(f"{where}.{f.name}", f.expected, f"{text} ({exc})", rule="op.schema", cause=exc)
+        return None
+    return text
+
+
+def _kernels_reference(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
+                       values: dict[str, Any]) -> str | None:
+    """A kernels op's ``module:function`` (``_kernels_rule`` requires ``meta``)."""
+    if not _kernels_only(f, c, obj, where, values):
+        return None
+    return _reference(f, c, obj, where, values)
+
+
+_IO_SPEC = re.compile(r"[A-Z][A-Z0-9_]*(?:([|*])[A-Z][A-Z0-9_]*(?:\1[A-Z][A-Z0-9_]*)*)?\Z")
+
+
+def _io_specs(text: str) -> list[str] | None:
+    """``"FP32|FP16, FP32|FP16"`` -> one spec per I/O, or ``None`` when one is not TensorRT's grammar."""
+    specs = [part.strip() for part in text.split(",")]
+    return specs if all(_IO_SPEC.match(spec) for spec in specs) else None
+
+
+def _formats(f: Field, c: _Collector, obj: Mapping[str, Any], where: str,
+             values: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A kernels op's format combinations: ``[{"types": "FP32, FP32", "layouts": "LINEAR"}, ...]``."""
+    if not _kernels_only(f, c, obj, where, values) or obj.get(f.name) is None:
+        return ()
+    at = f"{where}.{f.name}"
+    data = obj[f.name]
+    if not isinstance(data, list) or not data:
+        c(at, "a non-empty list of {\"types\", \"layouts\"} objects", data, rule="op.formats")
+        return ()
+    result = []
+    for index, item in enumerate(data):
+        item_at = f"{at}[{index}]"
+        entry = _object(c, item, item_at)
+        if entry is None:
+            continue
+        _no_unknown(c, entry, item_at, {"types", "layouts"})
+        pair = []
+        for key, default in (("types", None), ("layouts", "LINEAR")):
+            text = entry.get(key, default)
+            if not isinstance(text, str) or _io_specs(text) is None:
+                c(f"{item_at}.{key}", "comma-separated TensorRT names per input and output, such as 'FP32|FP16, "
+                  "FP32|FP16' ('|' for dependent choices, '*' for independent ones)", text, rule=f"format.{key}")
+                break
+            pair.append(text)
+        if len(pair) == len(("types", "layouts")):
+            result.append((pair[0], pair[1]))
+    return tuple(result)
+
+
 def _no_getter(_f: Field, _c: _Collector, _obj: Mapping[str, Any], _where: str, _values: dict[str, Any]) -> None:
     """A field read by its object's own code (the ops list)."""
 
@@ -556,13 +638,21 @@ LAUNCH_FIELDS: tuple[Field, ...] = (
           _no_getter, default=(), schema={"items": {"type": "string", "pattern": EXTRA.pattern}}),
 )
 
+FORMAT_FIELDS: tuple[Field, ...] = (
+    Field("types", "string", "One data type spec per input, then per output: 'FP32, FP32' or 'FP32|FP16, FP32|FP16'.",
+          _no_getter, required=True),
+    Field("layouts", "string", "One layout spec for all I/O or one per I/O, such as 'LINEAR'.", _no_getter,
+          default="LINEAR"),
+)
+
 OP_FIELDS: tuple[Field, ...] = (
     Field("id", "string", "The op: 'namespace::name', as torch and TensorRT's QDP know it.", _op_id, required=True,
           schema={"pattern": r"^[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$",
                   "not": {"pattern": f"^({'|'.join(sorted(RESERVED_NAMESPACES))})::"}}),
     Field("overload", "string|null", "The torch overload (null: the default one).", _overload,
           expected="null or an identifier such as 'Tensor'", pattern=IDENT, max_chars=MAX_FIELD_CHARS),
-    Field("kind", "string", "jit, aot (prebuilt PTX) or legacy (a converter the package registers).", _choice,
+    Field("kind", "string", "jit, aot (prebuilt PTX), kernels (prebuilt PTX through torch_tensorrt.kernels) or "
+          "legacy (a converter the package registers).", _choice,
           required=True, choices=tuple(k.value for k in OpKind)),
     Field("module", "string", "The module that defines the op, imported at activation.", _text, required=True,
           pattern=MODULE, pattern_expected="a dotted module path such as 'pkg.qdp'"),
@@ -577,12 +667,24 @@ OP_FIELDS: tuple[Field, ...] = (
           _reference, pattern=_REFERENCE, max_chars=MAX_FIELD_CHARS),
     Field("register", "string|null", "'module:function' registering a legacy converter (legacy ops only).",
           _reference, pattern=_REFERENCE, max_chars=MAX_FIELD_CHARS, kinds=("legacy",), kind_required=True),
-    Field("ptx", "array", "The prebuilt PTX files of an aot op, one per architecture (written by the build).",
-          _ptx_list, fields=PTX_FIELDS, kinds=("aot",)),
-    Field("launch", "object", "How TensorRT launches an aot op's kernel.", _launch, fields=LAUNCH_FIELDS,
-          kinds=("aot",)),
-    Field("build", "object", "How the build compiles an aot op's kernel (triton or nvrtc).", _build,
-          kinds=("aot",), schema={"properties": {"compiler": {"enum": list(COMPILERS)}}, "required": ["compiler"]}),
+    Field("ptx", "array", "The prebuilt PTX files of an aot or kernels op, one per architecture (written by the "
+          "build).", _ptx_list, fields=PTX_FIELDS, kinds=_PREBUILT),
+    Field("launch", "object", "How TensorRT launches an aot or kernels op's kernel.", _launch, fields=LAUNCH_FIELDS,
+          kinds=_PREBUILT),
+    Field("build", "object", "How the build compiles an aot or kernels op's kernel (triton or nvrtc).", _build,
+          kinds=_PREBUILT, schema={"properties": {"compiler": {"enum": list(COMPILERS)}}, "required": ["compiler"]}),
+    Field("schema", "string", "A kernels op's torch schema, such as '(Tensor x) -> Tensor' (tensors first, "
+          "attributes int, float, bool or str, no defaults).", _op_schema,
+          expected="a schema such as '(Tensor x, float scale) -> Tensor'", kinds=("kernels",), kind_required=True),
+    Field("meta", "string", "A kernels op's 'module:function' computing output shapes (torch fake tensors); "
+          "required on kernels ops.", _kernels_reference, kinds=("kernels",), kind_required=True),
+    Field("eager", "string|null", "A kernels op's 'module:function' running it in PyTorch (CUDA), or null.",
+          _kernels_reference, kinds=("kernels",)),
+    Field("aot", "string|null", "A kernels op's 'module:function(inputs, outputs, tactic)' returning its launch "
+          "parameters; null: the hub builds them from launch.", _kernels_reference, kinds=("kernels",)),
+    Field("formats", "array", "A kernels op's type and layout combinations, one object each (TensorRT's "
+          "AutoTuneCombination); absent: TensorRT may hand the kernel any type.", _formats, fields=FORMAT_FIELDS,
+          kinds=("kernels",)),
     Field("description", "string", "What the op does.", _text, default="", max_chars=MAX_DESCRIPTION_CHARS),
 )
 
@@ -604,6 +706,7 @@ PLUGIN_FIELDS: tuple[Field, ...] = (
 TABLES: Mapping[str, tuple[Field, ...]] = MappingProxyType({
     "plugin": PLUGIN_FIELDS, "requires": REQUIRES_FIELDS, "compute_capability": CAPABILITY_FIELDS,
     "op": OP_FIELDS, "ptx": PTX_FIELDS, "built_from": BUILT_FROM_FIELDS, "launch": LAUNCH_FIELDS,
+    "format": FORMAT_FIELDS,
 })
 
 
@@ -625,12 +728,15 @@ def _op(c: _Collector, data: object, where: str, recipes: bool) -> tuple[OpSpec 
             values[f.name] = f.get(f, c, obj, where, values)
             if f.name == "register":
                 _register_rule(c, obj, values, where)
-            elif f.name == "launch" and values["kind"] == "aot" and not values["ptx"] and values["ptx"] is not None:
-                c(f"{where}.ptx", "at least one PTX file for an aot op (build the wheel with the hub's build backend)",
-                  obj.get("ptx"), rule=NOT_BUILT)
-        unbuilt = values["kind"] == "aot" and values["ptx"] == ()
+            elif (f.name == "launch" and values["kind"] in _PREBUILT and not values["ptx"]
+                  and values["ptx"] is not None):
+                c(f"{where}.ptx", f"at least one PTX file for {_a(values['kind'])} op (build the wheel with the hub's "
+                  "build backend)", obj.get("ptx"), rule=NOT_BUILT)
+        if values["kind"] == "kernels":
+            _kernels_rule(c, obj, values, where)
+        unbuilt = values["kind"] in _PREBUILT and values["ptx"] == ()
         recipe: Recipe | None = None
-        if recipes and values["kind"] == "aot" and isinstance(values["build"], dict):
+        if recipes and values["kind"] in _PREBUILT and isinstance(values["build"], dict):
             recipe = read_recipe(values["build"], values["launch"], f"{where}.build", c)
         problems = [e for e in c.errors[mark:] if e.rule != NOT_BUILT]
         if problems:
@@ -642,6 +748,8 @@ def _op(c: _Collector, data: object, where: str, recipes: bool) -> tuple[OpSpec 
             supports_dynamic_shapes=values["supports_dynamic_shapes"],
             requires_output_allocator=values["requires_output_allocator"],
             use_aot_if_available=values["use_aot_if_available"], jit_fallback=values["jit_fallback"],
+            schema=values["schema"], meta=values["meta"], eager=values["eager"], aot=values["aot"],
+            formats=values["formats"],
             extensions=_extensions(obj), recipe=recipe,
         )
         return spec, unbuilt
@@ -657,6 +765,41 @@ def _register_rule(c: _Collector, obj: Mapping[str, Any], values: dict[str, Any]
           rule="op.register.missing")
     elif kind is not None and kind != "legacy" and register is not None:
         c(f"{where}.register", "no register function for a jit or aot op", register, rule="op.register.unexpected")
+
+
+def _kernels_rule(c: _Collector, obj: Mapping[str, Any], values: dict[str, Any], where: str) -> None:
+    """What ``torch_tensorrt.kernels.ptx_op`` can do: the default overload, AOT only, numel extras only."""
+    if obj.get("schema") is None:
+        c(f"{where}.schema", "the torch schema of a kernels op, such as '(Tensor x) -> Tensor'", None,
+          rule="op.schema.missing")
+    if obj.get("meta") is None:
+        c(f"{where}.meta", "'module:function' of the op's meta function (output shapes from fake tensors)", None,
+          rule="op.meta.missing")
+    if values["overload"] is not None:
+        c(f"{where}.overload", "null: torch_tensorrt.kernels defines the default overload only", values["overload"],
+          rule="op.kernels.overload")
+    if values["jit_fallback"] or not values["use_aot_if_available"]:
+        field = "jit_fallback" if values["jit_fallback"] else "use_aot_if_available"
+        c(f"{where}.{field}", "a kernels op runs its PTX only (jit_fallback false, use_aot_if_available true)",
+          obj.get(field), rule="op.kernels.aot_only")
+    if values["schema"] and values["formats"]:
+        signature = parse_signature(values["schema"])
+        count = len(signature.tensors) + signature.outputs
+        for index, (types, layouts) in enumerate(values["formats"]):
+            if len(types.split(",")) != count or len(layouts.split(",")) not in (1, count):
+                c(f"{where}.formats[{index}]", f"one type (and one layout, or one for all) per input and output: "
+                  f"{count} for schema {values['schema']!r}", {"types": types, "layouts": layouts},
+                  rule="format.count")
+    launch = values["launch"]
+    if launch is not None:
+        for index, extra in enumerate(launch.extras):
+            if extra != "numel":
+                c(f"{where}.launch.extras[{index}]", "'numel' only: torch_tensorrt.kernels never hands a kernels op's "
+                  "attributes to its launch; declare the op as kind 'aot' to pass attributes to the kernel", extra,
+                  rule="op.kernels.extras")
+    elif values["aot"] is None and "launch" not in obj:
+        c(f"{where}.launch", "a launch section, or an 'aot' function returning the launch parameters", None,
+          rule="op.kernels.launch")
 
 
 def _schema_version(c: _Collector, top: Mapping[str, Any]) -> bool:

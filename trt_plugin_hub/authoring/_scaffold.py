@@ -1,6 +1,7 @@
 """``trt-plugin-hub new NAME``: a plugin project that builds, validates and lists without edits.
 
-The project holds one op per requested approach (the four of Torch-TensorRT's plugin page):
+The project holds one op per requested approach (the four of Torch-TensorRT's plugin page, and
+``torch_tensorrt.kernels``):
 
 ``jit``
     ``<ns>::scaled_add(x, y, alpha=1.0)``: QDP JIT, a Triton kernel launched from Python.
@@ -11,8 +12,12 @@ The project holds one op per requested approach (the four of Torch-TensorRT's pl
     reaches the kernel as its int32 bit pattern.
 ``legacy``
     ``<ns>::leaky_relu(x, negative_slope=0.01)``: a hand-written converter the package registers.
+``kernels``
+    ``<ns>::square(x)``: a ``torch_tensorrt.kernels`` op, CUDA C++ compiled to PTX by NVRTC; the hub
+    registers it through ``ptx_op`` from the manifest's schema and the package's meta and eager
+    functions (``kernel_ops.py``), which define and register nothing themselves.
 
-Every op is a ``torch.library`` custom op with a fake kernel and an eager reference, declared in
+Every op but the kernels one is a ``torch.library`` custom op with a fake kernel and an eager reference, declared in
 ``trt_plugin.json`` and advertised through the ``torch_tensorrt.plugins`` entry point; the project
 builds with the hub's backend (:mod:`trt_plugin_hub.authoring.backend`). The sources come from the
 templates shipped in ``trt_plugin_hub/authoring/templates``.
@@ -47,7 +52,7 @@ __all__ = [
 ]
 
 #: The approaches ``--kind`` accepts, in the order their ops appear.
-KINDS = ("jit", "aot-triton", "aot-nvrtc", "legacy")
+KINDS = ("jit", "aot-triton", "aot-nvrtc", "legacy", "kernels")
 DEFAULT_KINDS = ("jit", "aot-triton")
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*\Z")
@@ -65,6 +70,8 @@ _OP_LINES = {
     "aot-triton": "``{ns}::relu(x)``: QDP AOT, Triton kernel compiled to PTX when the wheel is built.",
     "aot-nvrtc": "``{ns}::scale(x, scale=1.0)`` = ``x * scale``: QDP AOT, CUDA C++ compiled to PTX by NVRTC.",
     "legacy": "``{ns}::leaky_relu(x, negative_slope=0.01)``: hand-written converter (legacy.py) adding a JIT plugin.",
+    "kernels": "``{ns}::square(x)`` = ``x * x``: torch_tensorrt.kernels op (Torch-TensorRT >= 2.13), CUDA C++ "
+               "compiled to PTX by NVRTC, registered by the hub through ptx_op.",
 }
 
 
@@ -164,6 +171,20 @@ def _manifest(names: ProjectNames, kinds: Sequence[str]) -> dict[str, Any]:
     if "legacy" in kinds:
         ops.append({"id": f"{ns}::leaky_relu", "overload": None, "kind": "legacy", "module": f"{package}.legacy",
                     "register": f"{package}.legacy:register", "priority": "standard"})
+    if "kernels" in kinds:
+        # The hub defines the torch op from `schema` and registers it through torch_tensorrt.kernels.ptx_op
+        # with these functions and the PTX it chose; `aot: null` means its launch comes from `launch`.
+        ops.append({
+            "id": f"{ns}::square", "kind": "kernels", "module": f"{package}.kernel_ops",
+            "schema": "(Tensor x) -> Tensor",
+            "meta": f"{package}.kernel_ops:square_meta", "eager": f"{package}.kernel_ops:square_eager", "aot": None,
+            **common,
+            "build": {"compiler": "nvrtc", "source": "kernels/square.cu", "kernel": "square_kernel",
+                      "options": ["--std=c++17"], "archs": list(_ARCHS)},
+            "launch": {"block_threads": 256, "elements_per_block": 256, "extras": ["numel"]},
+            # ptx_op restricts no types; the kernel reads and writes float.
+            "formats": [{"types": "FP32, FP32", "layouts": "LINEAR"}],
+        })
     return {
         "$schema": SCHEMA_ID,
         "schema_version": 1,
@@ -191,7 +212,8 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
     kinds = [k for k in KINDS if k in kinds]
     pkg = names.package
     build_requires = "".join(f'    "{req}",\n' for req in (
-        ([_TRITON] if "aot-triton" in kinds else []) + (list(_NVRTC) if "aot-nvrtc" in kinds else [])))
+        ([_TRITON] if "aot-triton" in kinds else [])
+        + (list(_NVRTC) if {"aot-nvrtc", "kernels"} & set(kinds) else [])))
     op_lines = "\n".join(f"* {_OP_LINES[k].format(ns=names.namespace)}" for k in kinds)
     op_ids = ", ".join(f'"{names.namespace}::{_OP_NAMES[k]}"' for k in kinds)
     values = {
@@ -213,7 +235,7 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
                                      for part in ["header", *kinds, "footer"]),
         "tests/test_hub.py": _render("tests/test_hub.py.tmpl", values),
     }
-    qdp_kinds = [k for k in kinds if k != "legacy"]
+    qdp_kinds = [k for k in kinds if k not in ("legacy", "kernels")]
     if qdp_kinds:
         files[f"{pkg}/qdp.py"] = "".join(_render(f"package/qdp_{part}.py.tmpl", values)
                                          for part in ["header", *qdp_kinds])
@@ -225,6 +247,9 @@ def render_project(name: str, kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str,
             _render(f"package/kernels/triton_{part}.py.tmpl", values) for part in ["header", *triton_kinds])
     if "aot-nvrtc" in kinds:
         files[f"{pkg}/kernels/scale.cu"] = _render("package/kernels/scale.cu.tmpl", values)
+    if "kernels" in kinds:
+        files[f"{pkg}/kernel_ops.py"] = _render("package/kernel_ops.py.tmpl", values)
+        files[f"{pkg}/kernels/square.cu"] = _render("package/kernels/square.cu.tmpl", values)
     return files
 
 

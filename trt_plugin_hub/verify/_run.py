@@ -184,17 +184,18 @@ def _guard_damage(torch: Any, guard: Any) -> int:
 
 
 def run_verify(settings: VerifySettings) -> VerifyReport:
-    """Verify every selected AOT op on the current GPU.
+    """Verify every selected AOT and kernels op on the current GPU.
 
     Raises :class:`Unavailable` when torch, cuda-python or a GPU is missing, and
     :class:`~trt_plugin_hub.HubError` for a ``--package`` that cannot be read.
     """
     torch, driver = _device.load_gpu_stack()  # looked up at call time: tests replace it
     packages, problems = collect_packages(settings)
-    selected = [(p, op) for p in packages for op in p.manifest.ops if op.kind == "aot"
+    # Kernels ops run their PTX exactly as aot ops do: the same launch, the same calling convention.
+    selected = [(p, op) for p in packages for op in p.manifest.ops if op.kind.prebuilt
                 and (not settings.ops or op.id in settings.ops)]
     if settings.ops:
-        known = {op.id for p in packages for op in p.manifest.ops if op.kind == "aot"}
+        known = {op.id for p in packages for op in p.manifest.ops if op.kind.prebuilt}
         unknown = sorted(set(settings.ops) - known)
         if unknown:
             raise HubError(f"no AOT op {', '.join(unknown)} (found: {', '.join(sorted(known)) or 'none'})")

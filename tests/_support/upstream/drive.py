@@ -87,6 +87,28 @@ def _convert(target: Any, shapes: Sequence[Sequence[int]], attrs: Sequence[Any],
     return result
 
 
+def kernels_registration(op_id: str) -> dict[str, Any]:
+    """What one ``torch_tensorrt.kernels.ptx_op`` call left for ``op_id``: the torch op, the QDP, the converters."""
+    import torch
+    from tensorrt.plugin._lib import QDP_REGISTRY
+    from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_ATEN_CONVERTERS
+
+    namespace, name = op_id.split("::")
+    overload = getattr(getattr(torch.ops, namespace), name).default
+    definition = QDP_REGISTRY.get(op_id)
+    aot_impl = getattr(definition, "aot_impl_func", None)
+    supports = DYNAMO_ATEN_CONVERTERS.get(overload, [])
+    return {
+        "schema": str(overload._schema),
+        "qdp": definition is not None,
+        "aot_impl": getattr(aot_impl, "__name__", None),
+        "aot_impl_ptx_sha256": hashlib.sha256(str(aot_impl.__globals__.get("_ptx_str", "")).encode()).hexdigest()
+        if aot_impl is not None else None,
+        "converters": len(supports),
+        "dynamic": [bool(getattr(s, "supports_dynamic_shapes", False)) for s in supports],
+    }
+
+
 def _plain(value: Any) -> Any:
     try:
         import numpy as np

@@ -1,7 +1,7 @@
 """The version matrix: cells, the plugins installed in every cell, what runs in a cell, what is right.
 
 Every cell is a fresh interpreter over one release's real Python layers (see
-:mod:`upstream`), with the example wheel and three small matrix plugins installed. In the cell
+:mod:`upstream`), with the example wheel and four small matrix plugins installed. In the cell
 the hub activates plugins at ``import torch_tensorrt`` (a GPU of compute capability 9.0 behind a
 580 driver is described with ``TRT_PLUGIN_HUB_TARGET``); then every op is converted the way
 Torch-TensorRT's interpreter does (:mod:`drive`), and every op the hub refused for an upstream
@@ -113,8 +113,56 @@ def _qdp(op_id: str, attrs: str, *, aot: str | None = None, impl: bool = True) -
     return text
 
 
+_KERNELS_FUNCTIONS = '''
+import torch
+from trt_plugin_hub.aot import launch_params
+
+
+def axpb_meta(x: torch.Tensor, a: float) -> torch.Tensor:
+    return torch.empty_like(x)
+
+
+def axpb_eager(x: torch.Tensor, a: float) -> torch.Tensor:
+    return x * a + 1
+
+
+def axpb_aot(inputs, outputs, tactic):
+    # Hand-written: ptx_op hands it the tensor descriptors only (never the attribute a).
+    return launch_params("mkern::axpb", inputs)
+
+
+def plain_meta(x: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(x)
+'''
+
+_KERNELS_SELF_REGISTERING = '''
+import torch
+
+
+# Defines the op itself at import: the hub must refuse it (KERNELS_SELF_REGISTERED).
+@torch.library.custom_op("mkern::selfreg", mutates_args=())
+def selfreg(x: torch.Tensor) -> torch.Tensor:
+    return x.clone()
+
+
+@selfreg.register_fake
+def _(x):
+    return torch.empty_like(x)
+
+
+def selfreg_meta(x: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(x)
+'''
+
+
+def _kernels(op_id: str, kernel: str, files: dict[str, bytes], **fields: Any) -> dict[str, Any]:
+    entry = _aot(op_id, kernel, ["numel"], files)
+    entry.update({"kind": "kernels", "module": "matrix_kernels_ops.fns", **fields})
+    return entry
+
+
 def matrix_plugins() -> list[dict[str, Any]]:
-    """Source of the three matrix plugins (a JIT-only one claiming 2.6, an AOT one, a legacy one)."""
+    """Source of the four matrix plugins (a JIT-only one claiming 2.6, an AOT one, a legacy one, a kernels one)."""
     jit_ops = [
         # Declares the default overload by name: upstream needs None for it.
         {"id": "mjit::twice", "kind": "jit", "module": "matrix_jit_ops.qdp", "overload": "default"},
@@ -181,7 +229,18 @@ def _(x: trtp.TensorDesc{attrs}, outputs: Tuple[trtp.TensorDesc], tactic: int
                 layer = ctx.net.add_plugin(trtp.op.mleg.plus_one(args[0]))
                 return layer.get_output(0)
     ''')
+    kernels_files: dict[str, bytes] = {}
+    kernels_ops = [
+        _kernels("mkern::axpb", "axpb_kernel", kernels_files, schema="(Tensor x, float a) -> Tensor",
+                 meta="matrix_kernels_ops.fns:axpb_meta", eager="matrix_kernels_ops.fns:axpb_eager",
+                 aot="matrix_kernels_ops.fns:axpb_aot", priority="high", supports_dynamic_shapes=True),
+        _kernels("mkern::selfreg", "selfreg_kernel", kernels_files, schema="(Tensor x) -> Tensor",
+                 module="matrix_kernels_ops.selfreg", meta="matrix_kernels_ops.selfreg:selfreg_meta"),
+    ]
     return [
+        {"dist": "matrix-kernels-ops", "package": "matrix_kernels_ops", "name": "matrix-kernels",
+         "requires": {"torch_tensorrt": ">=2.6", "tensorrt": ">=10.7"}, "ops": kernels_ops,
+         "modules": {"fns": _KERNELS_FUNCTIONS, "selfreg": _KERNELS_SELF_REGISTERING}, "files": kernels_files},
         {"dist": "matrix-jit-ops", "package": "matrix_jit_ops", "name": "matrix-jit",
          "requires": {"torch_tensorrt": ">=2.6", "tensorrt": ">=10.7"}, "ops": jit_ops,
          "modules": {"qdp": jit_source}, "files": {}},
@@ -202,6 +261,7 @@ CALLS: dict[str, tuple[list[list[int]], list[Any]]] = {
     "example_plugin::relu_aot": ([[4, 300]], []),
     "example_plugin::scale_nvrtc": ([[4, 300]], [3.0]),
     "example_plugin::leaky_relu_legacy": ([[4, 300]], [0.1]),
+    "example_plugin::square_kernels": ([[4, 300]], []),
     "mjit::twice": ([[4, 300]], []),
     "mjit::add_n": ([[4, 300]], [3]),
     "mjit::gate": ([[4, 300]], [False]),
@@ -209,6 +269,7 @@ CALLS: dict[str, tuple[list[list[int]], list[Any]]] = {
     "maot::shift": ([[4, 300]], [5]),
     "maot::partial": ([[4, 300]], [5]),
     "mleg::plus_one": ([[4, 300]], []),
+    "mkern::axpb": ([[4, 300]], [0.5]),
 }
 ATTRIBUTE_TYPES = {"example_plugin::scaled_add": "float", "example_plugin::scale_nvrtc": "float",
                    "mjit::add_n": "int", "maot::shift": "int", "maot::partial": "int"}
@@ -219,7 +280,7 @@ ATTRIBUTE_TYPES = {"example_plugin::scaled_add": "float", "example_plugin::scale
 CELL_SCRIPT = '''
 import json, sys
 CALLS = json.loads(sys.argv[1])
-out = {"facts": {}, "ops": {}, "convert": {}, "bypass": {}}
+out = {"facts": {}, "ops": {}, "convert": {}, "bypass": {}, "kernels": {}}
 facts = out["facts"]
 import numpy
 facts["numpy"] = numpy.__version__
@@ -254,11 +315,27 @@ if report is None:
 for plugin in report.plugins:
     for op in plugin.ops:
         out["ops"][op.id] = {"plugin": plugin.name, "plugin_status": plugin.status, "status": op.status,
-                             "mode": op.mode,
+                             "mode": op.mode, "kind": op.kind,
                              "reasons": [[r.code, r.message] for r in op.reasons],
                              "plugin_reasons": [[r.code, r.message] for r in plugin.reasons]}
 if facts["torch_tensorrt_import"] is None:
-    from drive import convert
+    from drive import convert, kernels_registration
+    for op_id, hub in out["ops"].items():
+        codes = [c for c, _ in hub["reasons"]]
+        if hub["kind"] == "kernels" and hub["status"] == "active":
+            out["kernels"][op_id] = kernels_registration(op_id)
+            # The same op in an fp16 network: only the formats the manifest declares are offered.
+            ns, name = op_id.split("::")
+            shapes, attrs = CALLS[op_id]
+            out["kernels"][op_id]["fp16"] = convert(getattr(getattr(torch.ops, ns), name).default, shapes, attrs,
+                                                    dtype="float16")
+        elif "KERNELS_UNSUPPORTED" in codes:
+            # Bypass the hub: is there a torch_tensorrt.kernels.ptx_op to call?
+            try:
+                from torch_tensorrt.kernels import ptx_op
+                out["bypass"][op_id] = {"ok": True}
+            except Exception as exc:
+                out["bypass"][op_id] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
     for op_id, (shapes, attrs) in CALLS.items():
         ns, name = op_id.split("::")
         packet = getattr(torch.ops, ns, None)
@@ -317,6 +394,14 @@ def expected(op_id: str, kind: str, requires: Mapping[str, str], facts: Mapping[
             return "rejected", "TENSORRT_NO_QDP"
         if kind == "aot" and (tt2 < (2, 8) or trt2 < (10, 9)):
             return "rejected", "AOT_UNSUPPORTED"
+        if kind == "kernels":
+            # torch_tensorrt.kernels (ptx_op) is new in 2.13; it annotates scalar attributes as
+            # one-element arrays, so numpy 2.4 does not break them.
+            if tt2 < (2, 13):
+                return "rejected", "KERNELS_UNSUPPORTED"
+            if op_id == "mkern::selfreg":
+                return "failed", "KERNELS_SELF_REGISTERED"
+            return "active", "aot"
         # numpy 2.4 made float()/int() of a 1-D array an error; TensorRT 11.2.1 reads fields as scalars.
         if (ATTRIBUTE_TYPES.get(op_id) in ("int", "float") and _v(numpy)[:2] >= (2, 4)
                 and _v(trt)[:3] < (11, 2, 1)):
@@ -349,7 +434,11 @@ def render_docs(rows: Sequence[dict[str, Any]]) -> str:
         "asks. ``aot`` and ``jit`` mean the op converted into a plugin layer of that kind; a code means",
         "the hub refused the op (:doc:`decisions` lists every code), and the tests checked that the",
         "refusal is right; for ``NUMPY_SCALAR_ATTRIBUTES`` and ``AOT_IMPL_SIGNATURE`` by converting the",
-        "op through upstream's generator directly and seeing it fail.",
+        "op through upstream's generator directly and seeing it fail, for ``KERNELS_UNSUPPORTED`` by",
+        "importing ``torch_tensorrt.kernels.ptx_op`` and seeing it missing. ``square_kernels`` and",
+        "``axpb`` are kernels ops (``torch_tensorrt.kernels``), registered by the hub through one",
+        "``ptx_op`` call with the PTX it chose and verified; ``aot`` there means that call's converter",
+        "built an AOT plugin layer.",
         "",
         "PyTorch in every cell is the test environment's (2.13, CPU build), not the release each",
         "Torch-TensorRT pins; the GPU, driver and engine build cannot run on the test hosts.",

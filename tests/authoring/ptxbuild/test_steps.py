@@ -64,7 +64,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult, 
 
 def _entries(package: Path) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     manifest = read_json(package / MANIFEST_FILENAME)
-    return [(op["id"], op, entry) for op in manifest["ops"] if op["kind"] == "aot" for entry in op["ptx"]]
+    return [(op["id"], op, entry) for op in manifest["ops"] if op["kind"] in ("aot", "kernels")
+            for entry in op["ptx"]]
 
 
 Built = tuple[Path, BuildResult, list[str]]
@@ -122,11 +123,13 @@ def test_manifest_keeps_other_keys_in_their_order(built: Built) -> None:
 
 def test_entry_params_are_exactly_the_declared_ones(built: Built) -> None:
     package, _, _ = built
-    cu_source = (EXAMPLE_PROJECT / PACKAGE / "kernels" / "scale.cu").read_text()
-    cu_params = _signature_params_of_cu(cu_source, "scale_kernel")
     for op_id, op, entry in _entries(package):
         ptx = (package / entry["path"]).read_text(encoding="ascii")
-        declared = len(op["build"]["signature"]) if op["build"]["compiler"] == "triton" else cu_params
+        if op["build"]["compiler"] == "triton":
+            declared = len(op["build"]["signature"])
+        else:
+            cu_source = (EXAMPLE_PROJECT / PACKAGE / op["build"]["source"]).read_text()
+            declared = _signature_params_of_cu(cu_source, entry["kernel"])
         kernel = find_entry(ptx, entry["kernel"])
         assert kernel is not None, entry
         assert len(kernel.params) == declared, (op_id, entry["arch"], [p.name for p in kernel.params])

@@ -4,6 +4,7 @@ rule each, and broken copies of the example's QDP functions, are caught with the
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -161,3 +162,57 @@ def test_validate_and_activation_read_tensorrt_s_aot_impl_call_alike(parameters:
     expected = ", ".join(_upstream.aot_impl_call_args(["x", "y"], ["alpha", "n"]))
     assert expected == "x, y, alpha, n, outputs, tactic"
     assert all(f"({expected})" in f.message for f in ctx.findings)
+
+
+def _kernels_package(tmp_path: Path, fns: str, **fields: object) -> Path:
+    from _support.manifests import ptx_text, sha256
+
+    data = ptx_text("sm_90", "8.7", "square_kernel")
+    entry = {"id": "acme::square", "kind": "kernels", "module": "acme_ops.fns", "schema": "(Tensor x) -> Tensor",
+             "meta": "acme_ops.fns:meta", "eager": "acme_ops.fns:eager",
+             "launch": {"block_threads": 256, "elements_per_block": 256, "extras": ["numel"]},
+             "ptx": [{"arch": "sm_90", "path": "ptx/square.sm_90.ptx", "kernel": "square_kernel",
+                      "sha256": sha256(data), "isa": "8.7"}], **fields}
+    package = qdp_package(tmp_path, "", "", ops_entries=[entry])
+    (package / "fns.py").write_text(fns)
+    (package / "ptx").mkdir()
+    (package / "ptx" / "square.sm_90.ptx").write_bytes(data)
+    manifest = json.loads((package / "trt_plugin.json").read_text())
+    manifest["requires"] = {"cuda_driver": ">=570"}
+    (package / "trt_plugin.json").write_text(json.dumps(manifest))
+    return package
+
+
+KERNELS_FNS = """
+import torch
+
+def meta(x: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(x)
+
+def eager(x: torch.Tensor) -> torch.Tensor:
+    return x * x
+"""
+
+
+def test_kernels_op_checks_its_functions_schema_and_ptx_without_a_qdp_in_the_package(tmp_path: Path):
+    report = validate(_kernels_package(tmp_path, KERNELS_FNS))
+    assert report.codes("error") == [] and report.codes("warning") == [], [f.to_dict() for f in report.findings]
+    (op,) = report.packages[0].ops
+    assert op.kind == "kernels"
+    assert any(line.startswith("schema (Tensor x) -> Tensor;") for line in op.checked)
+    # The parameter list comes from the manifest's schema: 1 input, numel, 1 output.
+    assert "kernel parameters: x (input pointer), numel (int32), outputs[0] (output pointer)" in op.checked
+
+
+def test_kernels_op_whose_function_is_missing_or_whose_package_registers_it_is_an_error(tmp_path: Path):
+    missing = validate(_kernels_package(tmp_path / "a", KERNELS_FNS, eager="acme_ops.fns:square"))
+    assert missing.codes("error") == ["KERNELS_FUNCTION_NOT_FOUND"]
+    assert missing.findings[0].field == "ops[0].eager" and "FUNCTION_UNRESOLVED" in missing.findings[0].message
+    registering = KERNELS_FNS + """
+from torch_tensorrt.kernels import ptx_op
+
+ptx_op("acme::square", b"", "square_kernel", meta, eager, None)
+"""
+    itself = validate(_kernels_package(tmp_path / "b", registering))
+    assert itself.codes("error") == ["KERNELS_SELF_REGISTERED"]
+    assert "ptx_op()" in itself.findings[0].message

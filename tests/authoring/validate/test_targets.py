@@ -26,10 +26,11 @@ def test_built_example_wheel_validates_clean_with_every_ptx_assembled(example_wh
     assert package.package == PACKAGE and package.plugin == "example"
     assert [(op.id, op.kind) for op in package.ops] == [
         ("example_plugin::scaled_add", "jit"), ("example_plugin::relu_aot", "aot"),
-        ("example_plugin::scale_nvrtc", "aot"), ("example_plugin::leaky_relu_legacy", "legacy")]
-    assert package.ptx_files == 8
+        ("example_plugin::scale_nvrtc", "aot"), ("example_plugin::leaky_relu_legacy", "legacy"),
+        ("example_plugin::square_kernels", "kernels")]
+    assert package.ptx_files == 12
     if ptxas_available():
-        assert package.assembled == 8 and report.ptxas
+        assert package.assembled == 12 and report.ptxas
 
 
 def test_installed_distribution_validates_by_distribution_and_plugin_name(example_site: Path):

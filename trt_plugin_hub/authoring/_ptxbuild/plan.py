@@ -1,4 +1,4 @@
-"""What the build step compiles: each AOT op's recipe, launch and output files, from the draft manifest."""
+"""What the build step compiles: each AOT and kernels op's recipe, launch and output files, from the draft manifest."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from trt_plugin_hub._errors import PtxBuildError
 from trt_plugin_hub._launch import LaunchSpec
-from trt_plugin_hub._manifest import ManifestDraft, OpKind, Recipe, TritonRecipe
+from trt_plugin_hub._manifest import ManifestDraft, Recipe, TritonRecipe, parse_signature
 
 __all__ = ["AotOpBuild", "CompiledKernel", "plan_builds"]
 
@@ -32,12 +32,17 @@ class AotOpBuild:
     output_dir: str
     launch: LaunchSpec
     recipe: Recipe
+    #: A kernels op's tensors and outputs, from its schema (``None`` for an aot op, whose plugin
+    #: code says them).
+    schema_io: tuple[int, int] | None = None
 
     @property
     def declared_params(self) -> int | None:
         """Kernel parameters the manifest declares (``None`` when it does not say)."""
         if isinstance(self.recipe, TritonRecipe):
             return len(self.recipe.signature)
+        if self.schema_io is not None:
+            return self.schema_io[0] + len(self.launch.extras) + self.schema_io[1]
         return None
 
 
@@ -54,14 +59,18 @@ def plan_builds(draft: ManifestDraft) -> tuple[AotOpBuild, ...]:
     builds = []
     stems: dict[tuple[str, str], str] = {}
     for index, op in enumerate(draft.manifest.ops):
-        if op.kind is not OpKind.AOT:
+        if not op.kind.prebuilt:
             continue
         if op.recipe is None:
-            raise PtxBuildError("an aot op needs a build section (how to compile its kernel); it has none",
-                                op_id=op.id)
+            raise PtxBuildError(f"{'an' if op.kind == 'aot' else 'a'} {op.kind} op needs a build section (how to "
+                                "compile its kernel); it has none", op_id=op.id)
         if op.launch is None:
-            raise PtxBuildError("an aot op needs a launch section (the build checks its kernel against it); it has "
-                                "none", op_id=op.id)
+            raise PtxBuildError(f"{'an' if op.kind == 'aot' else 'a'} {op.kind} op needs a launch section (the build "
+                                "checks its kernel against it); it has none", op_id=op.id)
+        schema_io = None
+        if op.schema is not None:
+            signature = parse_signature(op.schema)
+            schema_io = (len(signature.tensors), signature.outputs)
         stem = f"{op.name}.{op.overload}" if op.overload else op.name
         recipe = op.recipe
         if (recipe.output_dir, stem) in stems:
@@ -69,5 +78,5 @@ def plan_builds(draft: ManifestDraft) -> tuple[AotOpBuild, ...]:
                                 op_id=op.id)
         stems[(recipe.output_dir, stem)] = op.id
         builds.append(AotOpBuild(index=index, op_id=op.id, stem=stem, compiler=recipe.compiler, archs=recipe.archs,
-                                 output_dir=recipe.output_dir, launch=op.launch, recipe=recipe))
+                                 output_dir=recipe.output_dir, launch=op.launch, recipe=recipe, schema_io=schema_io))
     return tuple(builds)

@@ -67,6 +67,8 @@ VALIDATION_CODES: dict[str, str] = {
     "MODULE_NOT_FOUND": "The module the manifest names is not in the package.",
     "LEGACY_REGISTER_NOT_FOUND": "The legacy op's register function is not defined in its module.",
     "VALIDATOR_NOT_FOUND": "The op's capability_validator names a function its module does not define.",
+    "KERNELS_FUNCTION_NOT_FOUND": "A kernels op's meta, eager, aot or validator function is not defined in its module.",
+    "KERNELS_SELF_REGISTERED": "The package registers a kernels op itself; the hub registers it through ptx_op.",
     "SCHEMA_NOT_FOUND": "No torch.library definition of the op was found in the package's sources.",
     "SCHEMA_TENSORS_NOT_FIRST": "The torch op's schema does not list its tensors first.",
     "SCHEMA_PLUGIN_MISMATCH": "The torch op's tensors or attributes differ from the QDP plugin's.",

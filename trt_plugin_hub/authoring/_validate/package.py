@@ -81,7 +81,7 @@ def check_package(ctx: Findings, package_dir: Path) -> PackageResult:
     for index, op in enumerate(manifest.ops):
         where = f"ops[{index}]"
         signature, checked = check_op_sources(ctx, sources, op, where, top_package)
-        if op.kind == "aot":
+        if op.kind.prebuilt:
             check_launch(ctx, op, where, signature, manifest_file, checked)
             check_autotune_types(ctx, sources, op, where, signature, checked)
             expected = expected_params(ctx, op, where, signature, manifest_file) if op.launch else None
@@ -118,7 +118,7 @@ def _read_manifest(ctx: Findings, package_dir: Path, dotted: str,
 
 def _isa_limit(ctx: Findings, manifest: PluginManifest, manifest_file: str) -> IsaLimit | None:
     """The newest PTX ISA the declared drivers load, where the package has AOT ops (None otherwise)."""
-    if not any(op.kind == "aot" for op in manifest.ops):
+    if not any(op.kind.prebuilt for op in manifest.ops):
         return None
     try:
         return isa_limit_for_driver(manifest.requires.cuda_driver)

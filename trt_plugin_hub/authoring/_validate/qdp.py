@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpSpec, parse_signature
 from trt_plugin_hub._upstream import aot_impl_call_args
 
 from .model import Findings, Severity
@@ -212,6 +212,8 @@ def check_op_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str,
     checked: list[str] = []
     manifest_file = ctx.show(sources.package_dir / MANIFEST_FILENAME)
     module = _op_module(ctx, sources, op, where, top_package, manifest_file)
+    if op.kind == "kernels":
+        return _check_kernels_sources(ctx, sources, op, where, top_package, manifest_file, checked), checked
     if op.kind == "legacy" and op.register:
         _check_reference(ctx, sources, op, _Reference(
             op.register, f"{where}.register", "LEGACY_REGISTER_NOT_FOUND", "register function",
@@ -238,6 +240,62 @@ def check_op_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str,
             op.capability_validator, f"{where}.capability_validator", "VALIDATOR_NOT_FOUND", "capability validator",
             "VALIDATOR_UNRESOLVED", "`def {function}(node, settings) -> bool`"), top_package, manifest_file, checked)
     return signature, checked
+
+
+def _check_kernels_sources(ctx: Findings, sources: Sources, op: OpSpec, where: str, top_package: str,
+                           manifest_file: str, checked: list[str]) -> Signature | None:
+    """A kernels op: its functions are defined, and nothing in the package registers the op itself.
+
+    The hub defines the torch op from the manifest's schema and registers the QDP through
+    ``torch_tensorrt.kernels.ptx_op``, so the plugin's inputs, attributes and outputs are the schema's.
+    """
+    mark = len(ctx.findings)
+    for role in ("meta", "eager", "aot", "capability_validator"):
+        reference = getattr(op, role)
+        if reference is None:
+            continue
+        module_name, _, function = reference.partition(":")
+        source = sources.module(module_name)
+        inside = module_name == top_package or module_name.startswith(top_package + ".")
+        if (source is None and inside) or (source is not None and source.error is None
+                                           and function not in source.top_level):
+            ctx.add(Severity.ERROR, "KERNELS_FUNCTION_NOT_FOUND", source.display if source else manifest_file,
+                    f"{where}.{role}", f"{op.id}: {role} function {reference} is not defined; activation fails "
+                    f"({'VALIDATOR_UNRESOLVED' if role == 'capability_validator' else 'FUNCTION_UNRESOLVED'})",
+                    f"define {function} at the top level of {module_name}, or correct {where}.{role}")
+    for source in sources.search_order(sources.module(op.module)):
+        if source.tree is None:
+            continue
+        found = [f"@trtp.{d.kind}" for d in source.decorated if d.op_id == op.id]
+        found += ["a torch.library definition" for schema in source.schemas if schema.op_id == op.id]
+        found += [f"{name}()" for name in _kernels_calls(source, op.id)]
+        if found:
+            ctx.add(Severity.ERROR, "KERNELS_SELF_REGISTERED", source.display, f"{where}.module",
+                    f"{op.id}: {source.display} registers the kernels op itself ({', '.join(sorted(set(found)))}); "
+                    "the hub registers it through torch_tensorrt.kernels.ptx_op with the PTX it verified, and refuses "
+                    "an op that exists already (KERNELS_SELF_REGISTERED)",
+                    "keep only the functions the manifest names (meta, eager, aot) in the package")
+    if op.schema is None:
+        return None
+    signature = parse_signature(op.schema)  # the reader checked it
+    if len(ctx.findings) == mark:
+        named = ", ".join(f"{role} {getattr(op, role)}" for role in ("meta", "eager", "aot") if getattr(op, role))
+        checked.append(f"schema {signature}; {named} defined; nothing registers the op but the hub")
+    return Signature(signature.tensors, signature.attrs, signature.outputs)
+
+
+def _kernels_calls(source: Source, op_id: str) -> list[str]:
+    """The ``torch_tensorrt.kernels`` registration calls (``ptx_op``, ``cuda_kernel_op``) of ``op_id`` in ``source``."""
+    found = []
+    for node in ast.walk(source.tree) if source.tree is not None else ():
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = qualify(node.func, source.aliases) or dotted_name(node.func) or ""
+        first = node.args[0]
+        if (name.rpartition(".")[2] in ("ptx_op", "cuda_kernel_op") and isinstance(first, ast.Constant)
+                and first.value == op_id):
+            found.append(name.rpartition(".")[2])
+    return found
 
 
 def _op_module(ctx: Findings, sources: Sources, op: OpSpec, where: str, top_package: str,

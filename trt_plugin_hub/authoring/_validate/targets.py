@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError, ValidationTargetError
-from trt_plugin_hub._manifest import MANIFEST_FILENAME, OpKind, read_manifest
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, read_manifest
 
 from .kernels import ptxas_summary
 from .model import Findings, Severity, ValidationReport
@@ -86,7 +86,7 @@ def _project_packages(ctx: Findings, project: Path) -> list[tuple[str, Path]]:
 def _declares_aot_build(path: Path) -> bool:
     """Whether the package's manifest (read in draft mode) has an AOT op with a build section."""
     manifest = read_manifest(path / MANIFEST_FILENAME, path.name, draft=True).manifest
-    return manifest is not None and any(op.kind is OpKind.AOT and op.build for op in manifest.ops)
+    return manifest is not None and any(op.kind.prebuilt and op.build for op in manifest.ops)
 
 
 def _manifest_dirs(root: Path) -> list[Path]:
