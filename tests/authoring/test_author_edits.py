@@ -124,7 +124,7 @@ def test_a_build_or_launch_section_on_a_jit_op_is_an_error(tmp_path: Path, secti
     _edit_manifest(project, lambda m: m["ops"][0].update({section: value}))
     report = validate(project)
     assert _errors(report) == [("MANIFEST_INVALID", f"ops[0].{section}")]
-    assert "only on aot ops" in report.findings[0].message
+    assert "only on aot and kernels ops" in report.findings[0].message
 
 
 def test_an_aot_impl_taking_only_some_attributes_is_an_error(tmp_path: Path):

@@ -148,17 +148,18 @@ def test_generated_project_tests_pass_through_the_hubs_pytest_plugin(every_kind,
     # The real Torch-TensorRT and TensorRT Python layers: hub_activate activates every op.
     proc = _generated_tests(project, [site, *upstream_paths], "--trt-hub-target", TARGET)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "10 passed" in proc.stdout and "skipped" not in proc.stdout
+    assert "11 passed" in proc.stdout and "skipped" not in proc.stdout
     generated = (project / "tests" / "test_hub.py").read_text()
     assert "def test_every_op_activates_in_torch_tensorrt(hub_activate)" in generated
-    assert 'OPS = ["zoo_ops::scaled_add", "zoo_ops::relu", "zoo_ops::scale", "zoo_ops::leaky_relu"]' in generated
+    assert ('OPS = ["zoo_ops::scaled_add", "zoo_ops::relu", "zoo_ops::scale", "zoo_ops::leaky_relu", '
+            '"zoo_ops::square"]') in generated
 
 
 def test_generated_project_tests_skip_activation_without_tensorrt(every_kind):
     project, _, site = every_kind
     proc = _generated_tests(project, [site])
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "9 passed, 1 skipped" in proc.stdout
+    assert "10 passed, 1 skipped" in proc.stdout
     assert ("hub_activate needs TensorRT (with tensorrt.plugin) and Torch-TensorRT: tensorrt.plugin cannot be "
             "imported here") in proc.stdout
 

@@ -156,7 +156,7 @@ def test_build_and_launch_sections_are_refused_on_ops_that_are_not_aot_in_both_m
     draft = parse_manifest(_manifest(op), "acme", draft=True)
     assert draft.manifest is None
     assert [(e.field, e.rule, e.found) for e in draft.errors] == [(f"ops[0].{section}", f"op.{section}.kind", kind)]
-    assert "only on aot ops" in draft.errors[0].expected
+    assert "only on aot and kernels ops" in draft.errors[0].expected
     with pytest.raises(ManifestError) as caught:
         parse_manifest(_manifest(op), "acme")
     assert caught.value.rule == f"op.{section}.kind"

@@ -92,9 +92,9 @@ def activate_kernels_op(plugin: str, op_decision: OpDecision, imported: dict[str
     artifact = op_decision.ptx
     if artifact is None or op.schema is None:
         raise ValueError(f"{op.id} was accepted as a kernels op without verified PTX or a schema")
-    data, ended = bind_verified_ptx(op_decision, checks, failed)
-    if data is None:
-        return ended
+    data, unbound = bind_verified_ptx(op_decision, checks, failed)
+    if unbound is not None or data is None:
+        return unbound or failed("PTX_MISSING", f"{op.id}: no PTX bytes to hand over", status=Status.REJECTED)
 
     # 7. The one call.
     ATTEMPTED.add(op.id)
