@@ -53,5 +53,6 @@ def test_shipped_ptx_runs_and_matches_on_this_gpu(monkeypatch: pytest.MonkeyPatc
                  "--reps", "5", "--warmup", "1", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == EXIT_OK, json.dumps(data, indent=1)
-    assert {op["op"] for op in data["ops"]} == {"example_plugin::relu_aot", "example_plugin::scale_nvrtc"}
+    assert {op["op"] for op in data["ops"]} == {"example_plugin::relu_aot", "example_plugin::scale_nvrtc",
+                                                "example_plugin::square_kernels"}
     assert all(op["status"] == "ok" and op["shapes_passed"] == 6 for op in data["ops"])
