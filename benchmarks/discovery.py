@@ -306,7 +306,7 @@ def build_hub(root: Path) -> Path:
     (info / "METADATA").write_text(_metadata("trt-plugin-hub", version, ("packaging>=22",)), encoding="utf-8")
     (info / "entry_points.txt").write_text(
         "[console_scripts]\ntrt-plugin-hub = trt_plugin_hub.cli:main\n\n"
-        "[torch.backends]\ntrt_plugin_hub = trt_plugin_hub._autoload:install\n", encoding="utf-8")
+        "[torch.backends]\ntrt_plugin_hub = trt_plugin_hub:_autoload_hook\n", encoding="utf-8")
     (info / "INSTALLER").write_text("pip\n", encoding="utf-8")
     (info / "top_level.txt").write_text("trt_plugin_hub\n", encoding="utf-8")
     (info / "RECORD").write_text("".join(f"{f},,\n" for f in sorted(files)), encoding="utf-8")
@@ -425,7 +425,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import torch
 t1 = time.perf_counter()
-print(json.dumps({"ms": (t1 - t0) * 1e3, "hook_ran": "trt_plugin_hub._autoload" in sys.modules}))
+print(json.dumps({"ms": (t1 - t0) * 1e3, "hook_ran": "trt_plugin_hub" in sys.modules}))
 """
 
 # What torch does for the hub's torch.backends entry point, timed on its own: load + call.
@@ -446,8 +446,8 @@ print(json.dumps({"ms": (t1 - t0) * 1e3, "modules": sorted(set(sys.modules) - be
 # import statement, not EntryPoint.load(): importlib.import_module bypasses -X importtime.
 _HOOK_IMPORTTIME = """
 import torch
-import trt_plugin_hub._autoload as hook
-hook.install()
+import trt_plugin_hub as hook
+hook._autoload_hook()
 """
 
 # The autoload path under ``-X importtime``: ``import torch`` (the hook) then ``import torch_tensorrt``

@@ -53,37 +53,50 @@ def test_import_trt_plugin_hub_imports_nothing_heavy():
 
 
 def test_autoload_hook_imports_nothing_heavy():
-    # What torch runs for the entry point: import the module, call install().
-    names = imported_modules("import trt_plugin_hub._autoload as a; a.install()")
-    assert "trt_plugin_hub._autoload" in names
+    # What torch runs for the entry point: import the module, call the hook.
+    names = imported_modules("import trt_plugin_hub as a; a._autoload_hook()")
+    assert "trt_plugin_hub" in names
     assert heavy(names) == []
     # The hook needs nothing beyond the standard library modules torch has loaded anyway.
     hub = {n for n in names if n.startswith("trt_plugin_hub")}
-    assert hub == {"trt_plugin_hub", "trt_plugin_hub._autoload"}
+    assert hub == {"trt_plugin_hub"}
     assert [n for n in names if n.split(".")[0] == "packaging"] == []
+
+
+def test_the_torch_backends_entry_point_is_the_hook_in_the_package_itself():
+    """The installed entry point names ``trt_plugin_hub:_autoload_hook``: loading it loads one module."""
+    from importlib import metadata
+
+    import trt_plugin_hub
+
+    (entry,) = [e for e in metadata.entry_points(group="torch.backends") if e.name == "trt_plugin_hub"]
+    assert (entry.module, entry.attr) == ("trt_plugin_hub", "_autoload_hook")
+    assert entry.load() is trt_plugin_hub._autoload_hook
 
 
 #: The standard-library modules ``import torch`` has always loaded before it runs ``torch.backends`` hooks.
 TORCH_LOADED = ("__future__", "importlib.machinery", "threading", "types", "typing", "logging", "importlib.metadata")
 
 
-def test_the_hook_adds_exactly_two_modules_to_what_torch_has_loaded():
-    """The hook's whole import cost is the package's ``__init__`` and ``_autoload``; nothing else is loaded.
+def test_the_hook_adds_exactly_one_module_to_what_torch_has_loaded():
+    """The hook's whole import cost is the package's ``__init__``; nothing else is loaded.
 
-    ``sys.modules`` before and after: what torch's entry-point call adds for the hub, module by
-    module. A new import in either module (a settings read, a logger, ``_version``) fails here.
+    ``sys.modules`` before and after: what torch's entry-point call (``EntryPoint.load()`` and
+    the call) adds for the hub, module by module. A new import in the package or its hook (a
+    settings read, a logger, ``_version``, ``_autoload``) fails here.
     """
     code = ("import sys\n"
             f"import {', '.join(TORCH_LOADED)}\n"
+            "(ep,) = [e for e in importlib.metadata.entry_points(group='torch.backends')"
+            " if e.name == 'trt_plugin_hub']\n"
             "before = set(sys.modules)\n"
-            "import trt_plugin_hub._autoload as hook\n"
-            "hook.install()\n"
+            "ep.load()()\n"
             "print(' '.join(sorted(set(sys.modules) - before)))\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRT_PLUGIN_HUB_", "PYTHON"))}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["trt_plugin_hub", "trt_plugin_hub._autoload"]
+    assert proc.stdout.split() == ["trt_plugin_hub"]
 
 
 def test_deciding_does_not_import_packaging_utils():

@@ -1,9 +1,12 @@
 """Automatic activation at ``import torch_tensorrt``, without a ``.pth`` file.
 
 PyTorch calls every ``torch.backends`` entry point at the end of ``import torch``; this package
-registers :func:`install` there. ``install`` costs microseconds, never raises and imports nothing
-heavy. It arranges for :func:`trt_plugin_hub.load` to run once ``torch_tensorrt`` has finished
-initialising, in both import orders:
+registers ``trt_plugin_hub:_autoload_hook`` there, which loads only the package's ``__init__``:
+when ``torch_tensorrt`` is not imported yet it puts a finder on ``sys.meta_path`` that imports
+this module once ``torch_tensorrt`` is imported; otherwise it calls :func:`install`. ``install``
+(also usable on its own) costs microseconds, never raises and imports nothing heavy. It arranges
+for :func:`trt_plugin_hub.load` to run once ``torch_tensorrt`` has finished initialising, in both
+import orders:
 
 * ``import torch`` first: a meta-path finder (which finds nothing itself) marks the module spec
   of ``torch_tensorrt`` when it is imported;
@@ -27,7 +30,7 @@ import threading
 import types
 from typing import Any
 
-__all__ = ["install"]
+__all__ = ["find_watched_spec", "install"]
 
 _TARGET = "torch_tensorrt"
 _state_lock = threading.Lock()
@@ -44,7 +47,8 @@ def install() -> None:
         _installed = True
         module = sys.modules.get(_TARGET)
         if module is None:
-            sys.meta_path.insert(0, _Finder())
+            if not any(_is_hub_finder(f) for f in sys.meta_path):
+                sys.meta_path.insert(0, _Finder())
         elif _initializing(module):
             _defer(module)
         else:
@@ -84,8 +88,24 @@ def _activate() -> None:
         logging.getLogger("trt_plugin_hub").exception("trt-plugin-hub: automatic plugin loading failed")
 
 
+def _is_hub_finder(finder: object) -> bool:
+    return getattr(finder, "hub_autoload", False) is True
+
+
 def _remove_finders() -> None:
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _Finder)]
+    sys.meta_path[:] = [f for f in sys.meta_path if not _is_hub_finder(f)]
+
+
+def find_watched_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
+    """The spec the other finders give for ``torch_tensorrt``, marked to notice the end of its import."""
+    for finder in list(sys.meta_path):
+        if _is_hub_finder(finder) or not hasattr(finder, "find_spec"):
+            continue
+        spec = finder.find_spec(fullname, path, target)
+        if spec is not None:
+            _watch_spec(spec)
+            return spec
+    return None
 
 
 class _Finder:
@@ -93,18 +113,13 @@ class _Finder:
 
     #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
     transient = True
+    #: Marks the hub's autoload finders (removed once activation has run).
+    hub_autoload = True
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != _TARGET:
             return None
-        for finder in list(sys.meta_path):
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                _watch_spec(spec)
-                return spec
-        return None
+        return find_watched_spec(fullname, path, target)
 
 
 class _WatchedSpec(importlib.machinery.ModuleSpec):
