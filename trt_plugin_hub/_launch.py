@@ -102,7 +102,13 @@ class LaunchSpec:
     @property
     def attributes(self) -> tuple[str, ...]:
         """The attribute names the extras pass, in order."""
-        return tuple(extra.split(":", 1)[1] for extra in self.extras if extra.startswith("attr:"))
+        return tuple(name for _, name in self.attribute_extras)
+
+    @property
+    def attribute_extras(self) -> tuple[tuple[int, str], ...]:
+        """``(index in extras, attribute name)`` of each ``attr:NAME`` extra, in order."""
+        return tuple((index, extra.split(":", 1)[1]) for index, extra in enumerate(self.extras)
+                     if extra.startswith("attr:"))
 
 
 @dataclass(frozen=True)

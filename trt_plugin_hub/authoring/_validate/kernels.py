@@ -97,10 +97,8 @@ def check_launch(ctx: Findings, op: OpSpec, where: str, signature: Signature | N
                 "declare launch: block_threads, elements_per_block and extras (int32 arguments after the inputs)")
         return
     types = dict(signature.attrs) if signature is not None else {}
-    for index, extra in enumerate(op.launch.extras):
-        if not extra.startswith("attr:"):
-            continue
-        name = extra.split(":", 1)[1]
+    for index, name in op.launch.attribute_extras:
+        extra = op.launch.extras[index]
         if signature is not None and name not in types:
             ctx.add(Severity.ERROR, "LAUNCH_ATTR_UNKNOWN", manifest_file, f"{where}.launch.extras[{index}]",
                     f"{op.id}: launch extra {extra!r} names no attribute of the plugin (attributes: "
