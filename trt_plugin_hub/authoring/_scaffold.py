@@ -64,7 +64,8 @@ _TRITON = "triton==3.6.0"
 _NVRTC = ("nvidia-cuda-nvrtc-cu12==12.8.*", "cuda-bindings>=12.9,<13")
 
 #: The op each approach scaffolds, in the package's namespace.
-_OP_NAMES = {"jit": "scaled_add", "aot-triton": "relu", "aot-nvrtc": "scale", "legacy": "leaky_relu", "kernels": "square"}
+_OP_NAMES = {"jit": "scaled_add", "aot-triton": "relu", "aot-nvrtc": "scale", "legacy": "leaky_relu",
+             "kernels": "square"}
 _OP_LINES = {
     "jit": "``{ns}::scaled_add(x, y, alpha=1.0)`` = ``x + alpha * y``: QDP JIT, Triton kernel run from Python.",
     "aot-triton": "``{ns}::relu(x)``: QDP AOT, Triton kernel compiled to PTX when the wheel is built.",
