@@ -14,8 +14,16 @@ from dataclasses import replace
 
 from ._activation import ActivationContext, activate
 from ._decisions import LockCheck, PluginDecision, decide
-from ._discovery import discover, save_checked_ptx
-from ._environment import Environment, current_environment, parse_target, probe_environment
+from ._discovery import discover, remember, remembered, save_checked_ptx
+from ._environment import (
+    Environment,
+    answers_unsaved,
+    current_environment,
+    exported_answers,
+    parse_target,
+    probe_environment,
+    seed_answers,
+)
 from ._errors import Finding, StrictModeError
 from ._reasons import Reason, Status
 from ._report import (
@@ -51,7 +59,11 @@ def _decide(settings: Settings,
     started = time.perf_counter()
     candidates = discover(settings)
     discovered = time.perf_counter()
+    # The probe's installed versions, kept in the discovery cache file (each checked before use).
+    seed_answers(remembered("versions"))
     env = env or current_environment(settings)
+    if answers_unsaved():
+        remember("versions", exported_answers())
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
     save_checked_ptx()
     return decisions, env, (discovered - started) * 1000, (time.perf_counter() - discovered) * 1000

@@ -475,4 +475,135 @@ def test_key_costs_one_stat_per_sys_path_entry(isolated, monkeypatch):
     real = os.stat
     monkeypatch.setattr(cache.os, "stat", lambda p, *a, **k: calls.append(p) or real(p, *a, **k))
     cache.cache_key()
-    assert len(calls) == len(sys.path) + 2  # + the hub's own discovery code (two files)
+    assert len(calls) == len(sys.path) + 4  # + the hub's own discovery and manifest-reading code (four files)
+
+
+# ----------------------------------------------------------------------------------------------
+# Manifests: served from the cache by file identity, read again when it changed
+
+
+@pytest.fixture
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Manifests the cache reads from their files (rather than rebuilding them from their trusted form)."""
+    reads: list[str] = []
+    real = cache.read_manifest
+    monkeypatch.setattr(cache, "read_manifest", lambda path, *a, **k: reads.append(path.parent.name) or real(path, *a, **k))
+    return reads
+
+
+def _settled_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written now count as settled (otherwise a manifest is kept once its ctime is 2 s old)."""
+    from trt_plugin_hub._ptx import memo
+
+    monkeypatch.setattr(memo, "SETTLE_NS", -10**9)
+
+
+def test_manifests_are_served_from_the_cache_while_their_files_are_unchanged(isolated, monkeypatch, counted_reads):
+    add_plugin(isolated, "good-ops", "good", ops=("a", "b"))
+    add_plugin(isolated, "other-ops", "other")
+    settle(isolated)
+    _settled_now(monkeypatch)
+    expected = scan_candidates()
+    settings = read_settings()
+    assert cache.cached_discover(settings) == expected  # a miss: scanned, each manifest kept with its identity
+    (path,) = cache_files(settings.cache_dir)
+    kept = {item["ep"][0]: item["m"] for item in json.loads(path.read_text())["candidates"]}
+    assert all(entry is not None and len(entry[0]) == 5 for entry in kept.values())
+    warm = cache.cached_discover(settings)
+    assert warm == expected and counted_reads == []  # rebuilt from the trusted form, not read
+    assert [c.manifest_key for c in warm] == [c.manifest_key for c in expected]
+
+
+def test_a_manifest_altered_keeping_size_and_mtime_is_read_again(isolated, monkeypatch, counted_reads):
+    add_plugin(isolated, "good-ops", "good", ops=("a", "b"))
+    settle(isolated)
+    _settled_now(monkeypatch)
+    settings = read_settings()
+    cache.cached_discover(settings)
+    path = isolated / "good" / "trt_plugin.json"
+    before = os.stat(path)
+    text = path.read_text()
+    altered = text.replace("good::b", "good::c")
+    assert altered != text and len(altered) == len(text)
+    path.write_text(altered)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # size and mtime as before
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    (candidate,) = cache.cached_discover(settings)
+    assert counted_reads == ["good"]
+    assert candidate.manifest is not None and [op.id for op in candidate.manifest.ops] == ["good::a", "good::c"]
+    assert candidate == next(iter(scan_candidates()))
+    # The new identity is kept once the decisions are done: the next process rebuilds it again.
+    cache.save_checked_ptx()
+    counted_reads.clear()
+    (again,) = cache.cached_discover(settings)
+    assert counted_reads == [] and again == candidate
+
+
+@pytest.mark.parametrize("damage", [
+    "junk", [1], [[0, 0, 0, 0, 0], {}], "key", {"ops": 3}, {"ops": [[1]]}, {"ops": [], "requires": None},
+])
+def test_a_corrupt_manifest_entry_falls_back_to_reading_the_file(isolated, monkeypatch, counted_reads, damage):
+    add_plugin(isolated, "good-ops", "good", ops=("a", "b"))
+    settle(isolated)
+    _settled_now(monkeypatch)
+    settings = read_settings()
+    expected = scan_candidates()
+    cache.cached_discover(settings)
+    (path,) = cache_files(settings.cache_dir)
+    data = json.loads(path.read_text())
+    (item,) = data["candidates"]
+    key, form = item["m"]
+    if damage == "key":
+        item["m"] = [[*key[:4], key[4] - 1], form]  # what a stale entry holds: another identity of the file
+    elif isinstance(damage, dict):
+        item["m"] = [key, damage]
+    else:
+        item["m"] = damage
+    path.write_text(json.dumps(data))
+    assert cache.cached_discover(settings) == expected
+    assert counted_reads == ["good"]  # read from the file; the rest of the cache file still served
+
+
+def test_a_recently_written_manifest_is_not_kept(isolated, counted_reads):
+    add_plugin(isolated, "good-ops", "good")
+    settle(isolated)  # the site directory is settled, the manifest file's ctime is now
+    settings = read_settings()
+    cache.cached_discover(settings)
+    (path,) = cache_files(settings.cache_dir)
+    assert [item["m"] for item in json.loads(path.read_text())["candidates"]] == [None]
+    cache.cached_discover(settings)
+    assert counted_reads == ["good"]  # read again, as before the cache kept manifests
+    cache.save_checked_ptx()
+    assert [item["m"] for item in json.loads(path.read_text())["candidates"]] == [None]  # still not kept
+
+
+def test_entries_other_stages_keep_are_written_with_the_cache_file(isolated, monkeypatch):
+    add_plugin(isolated, "good-ops", "good")
+    settle(isolated)
+    settings = read_settings()
+    cache.cached_discover(settings)  # a miss: written
+    assert cache.remembered("probe") is None
+    cache.remember("probe", {"answers": [1, "two"]})
+    cache.save_checked_ptx()
+    cache.cached_discover(settings)  # a hit: the entry is back
+    assert cache.remembered("probe") == {"answers": [1, "two"]}
+    monkeypatch.setenv("TRT_PLUGIN_HUB_NO_CACHE", "1")
+    cache.cached_discover(read_settings())
+    cache.remember("probe", "ignored")
+    assert cache.remembered("probe") is None
+
+
+def test_a_warm_process_takes_the_installed_versions_from_the_cache_file(isolated, monkeypatch):
+    import trt_plugin_hub
+    from trt_plugin_hub._environment import metadata
+
+    add_plugin(isolated, "good-ops", "good")
+    settle(isolated)
+    monkeypatch.setattr(metadata, "_ANSWERS", {})
+    first = trt_plugin_hub.report()  # discovery written to the cache, then the versions
+    monkeypatch.setattr(metadata, "_ANSWERS", {})  # a new process...
+    monkeypatch.setattr(metadata, "_listing", lambda *a: pytest.fail("a sys.path directory was listed"))
+    warm = trt_plugin_hub.report()  # ...lists no directory for the versions
+    assert warm.environment == first.environment
+    assert [p.to_dict() for p in warm.plugins] == [p.to_dict() for p in first.plugins]

@@ -9,10 +9,19 @@ What is cached, and what is not:
 * Cached: the entry-point records (name, value, distribution, version) and where each package
   was found (its directory and manifest path), or the locating problem (invalid entry point,
   package not found, manifest missing).
-* Never cached: the manifests themselves and the decisions. On every hit each manifest is read and
-  validated again (one small file per plugin, a fraction of a millisecond each), so an edited
-  manifest - an editable install, a hand-patched file - is never served stale; decisions always
-  run afresh. A stale or corrupt cache can therefore never change a decision.
+* Each manifest the reader accepted, in its trusted form (:func:`~trt_plugin_hub._manifest.trusted_form`:
+  the reader's own result as plain JSON), with the identity its file had just before it was read
+  - ``(device, inode, size, mtime_ns, ctime_ns)``. A warm process rebuilds the manifest from that
+  form without validating it again only while one ``stat`` of the file gives the same identity;
+  any write changes the ``ctime`` (``os.utime`` too), so an edited manifest - an editable
+  install, a hand-patched file - is read and validated again, never served stale. As with PTX
+  files, a manifest written in the last two seconds is not kept (a second write within one tick
+  of the filesystem's clock could keep its ctime), and an entry that cannot be rebuilt is read
+  from the file instead. Manifests the reader rejected are read again on every use.
+* Entries other stages keep here under a name (:func:`remember`, :func:`remembered`): the
+  environment probe's installed versions, each with the directory mtimes and METADATA file
+  identity it was read from, checked before use (:mod:`trt_plugin_hub._environment.metadata`).
+* Never cached: the decisions; they always run afresh.
 * Also kept: the PTX files the decisions checked, by file identity (:mod:`trt_plugin_hub._ptx.memo`),
   so that a warm decision does not read an unchanged file again; activation checks the bytes it
   hands to TensorRT in any case.
@@ -20,7 +29,8 @@ What is cached, and what is not:
 The key is O(len(sys.path)): for each ``sys.path`` entry, its path and the ``mtime_ns`` of the
 directory. Installers add or remove a ``.dist-info`` folder for every install, upgrade and
 uninstall, which changes that directory's mtime. The interpreter version, the hub version, the
-cache schema, the import finders and the hub's own discovery code are part of the key too. Each
+cache schema, the import finders and the hub's own discovery and manifest-reading code are part of
+the key too. Each
 environment (interpreter + ``sys.path``) has its own file, replaced atomically (temporary file +
 ``os.replace``) so concurrent writers never leave a torn file; a directory modified within the
 last two seconds is not trusted to have settled (a second change within the filesystem's
@@ -48,7 +58,7 @@ from typing import Any, cast
 
 from trt_plugin_hub._atomic import TMP_SUFFIX, write_atomic
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub._manifest import MANIFEST_FILENAME, read_manifest
+from trt_plugin_hub._manifest import MANIFEST_FILENAME, PluginManifest, from_trusted_form, read_manifest, trusted_form
 from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import Settings
@@ -64,13 +74,15 @@ __all__ = [
     "cache_key",
     "cached_discover",
     "clear_cache",
+    "remember",
+    "remembered",
     "save_checked_ptx",
 ]
 
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file layout or the meaning of a field changes; old files are then ignored.
-CACHE_SCHEMA = 2
+CACHE_SCHEMA = 3
 _PREFIX = "discovery-"
 _SUFFIX = ".json"
 #: A writer's temporary file (``write_atomic``'s ``.NAME.<hex>.tmp``) starts with ``.`` + _PREFIX.
@@ -83,6 +95,11 @@ _MAX_FILES = 64
 _STALE_TMP_S = 3600.0
 #: This process's cache file and what it holds, once discovery used or wrote it: (directory, path, key, candidates).
 _current: tuple[Path, Path, CacheKey, tuple[Candidate, ...]] | None = None
+#: Whether this process read a manifest again that the cache file could keep and does not yet.
+_manifests_unsaved = False
+#: Entries other stages keep in this environment's cache file, by name; and whether one changed.
+_extras: dict[str, Any] = {}
+_extras_unsaved = False
 #: Problems found while locating a package: they depend only on the entry point and sys.path.
 _LOCATING = ("ENTRY_POINT_INVALID", "ENTRY_POINT_NOT_FOUND", "MANIFEST_MISSING", "ENTRY_POINT_FOREIGN")
 
@@ -171,9 +188,11 @@ def cache_key() -> CacheKey:
             path = os.path.join(cwd, entry) if entry else cwd
         paths.append(path)
         stamps.append(_stamp(path))
-    # The hub's own discovery code: an edited checkout (editable install) must not reuse a
-    # file written by other code of the same version.
-    code = [_stamp(str(Path(__file__).with_name(name))) for name in ("scan.py", "cache.py")]
+    # The hub's own discovery and manifest-reading code: an edited checkout (editable install)
+    # must not reuse a file written by other code of the same version.
+    here = Path(__file__).parent
+    code = [_stamp(str(here / name)) for name in ("scan.py", "cache.py")]
+    code += [_stamp(str(here.parent / "_manifest" / name)) for name in ("reader.py", "model.py")]
     finders = _finder_names()
     # The file name: processes that differ in anything but mtimes keep separate files, so they
     # never take turns overwriting one another's.
@@ -196,8 +215,10 @@ def cached_discover(settings: Settings) -> tuple[Candidate, ...]:
     means a fresh discovery (and, where the location is writable, a new file). Without a cache
     directory, or with the cache bypassed (``TRT_PLUGIN_HUB_NO_CACHE``), always a fresh one.
     """
-    global _current  # noqa: PLW0603 - the cache file this process's decisions may add checked PTX files to
+    global _current, _manifests_unsaved, _extras_unsaved  # noqa: PLW0603 - the cache file this process may add to
     _current = None
+    _manifests_unsaved = _extras_unsaved = False
+    _extras.clear()
     directory = settings.cache_dir
     if not settings.use_cache or directory is None:
         memo.reset(enabled=False)
@@ -227,15 +248,38 @@ def save_checked_ptx() -> None:
     """Add the PTX files the decisions checked (:mod:`trt_plugin_hub._ptx.memo`) to this environment's cache file.
 
     Called once the decisions are made; writes only when a file was checked that the cache file
-    does not list yet (a warm process writes nothing). Never raises.
+    does not list yet, a manifest was read that it does not keep yet, or an entry given to
+    :func:`remember` changed (a warm process writes nothing). Never raises.
     """
-    if _current is None or not memo.unsaved():
+    global _manifests_unsaved, _extras_unsaved  # noqa: PLW0603 - see cached_discover
+    if _current is None or not (memo.unsaved() or _manifests_unsaved or _extras_unsaved):
         return
     directory, path, key, candidates = _current
+    _manifests_unsaved = _extras_unsaved = False
     try:
         _store(directory, path, key, candidates)
     except Exception as exc:  # noqa: BLE001  # pragma: no cover - _store handles OSError; else a bug
         log.debug("trt-plugin-hub: not caching checked PTX files: %s", exc)
+
+
+def remembered(name: str) -> object:
+    """What :func:`remember` kept under ``name`` in this environment's current cache file, or ``None``.
+
+    Plain JSON, as written: the stage that kept it checks it before use.
+    """
+    return _extras.get(name)
+
+
+def remember(name: str, value: object) -> None:
+    """Keep ``value`` (plain JSON) under ``name`` in this environment's cache file, written by :func:`save_checked_ptx`.
+
+    Nothing is kept without a current cache file (cache bypassed, or not written yet).
+    """
+    global _extras_unsaved  # noqa: PLW0603 - see cached_discover
+    if _current is None or _extras.get(name) == value:
+        return
+    _extras[name] = value
+    _extras_unsaved = True
 
 
 def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
@@ -259,6 +303,9 @@ def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
         candidates = _revive(data["candidates"])
         if candidates is not None:
             memo.seed(data.get("ptx"))
+            extras = data.get("extras")
+            if isinstance(extras, dict):
+                _extras.update(extras)
     except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: rebuild
         log.debug("trt-plugin-hub: ignoring corrupt discovery cache %s: %s", path, exc)
         return None
@@ -284,13 +331,25 @@ def _optional_path(value: Any) -> Path | None:
     return Path(value)
 
 
+def _served(entry: Any, key: memo.FileKey | None) -> PluginManifest | None:
+    """The manifest a cache entry ``[identity, trusted form]`` keeps, if the file still has that identity."""
+    if key is None or not isinstance(entry, list) or len(entry) != 2 or entry[0] != list(key):
+        return None
+    try:
+        return from_trusted_form(entry[1])
+    except Exception as exc:  # noqa: BLE001 - a damaged entry: the file is read instead
+        log.debug("trt-plugin-hub: reading a manifest again (cache entry unusable: %r)", exc)
+        return None
+
+
 def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
-    """Candidates from the cached scan, with every manifest read again; None if outdated.
+    """Candidates from the cached scan, each manifest served by file identity or read again; None if outdated.
 
     Mirrors :func:`.scan_candidates` step by step (the test suite checks
     that both give equal results), re-checking each package's part of the filesystem that
     the key does not cover: the manifest files and the package directories they live in.
     """
+    global _manifests_unsaved  # noqa: PLW0603 - see cached_discover
     candidates: list[Candidate] = []
     for item in items:
         record = _record(item["ep"])
@@ -313,15 +372,28 @@ def _revive(items: list[Any]) -> tuple[Candidate, ...] | None:
         if foreign is not None:
             candidates.append(Candidate(record, None, None, None, foreign))
             continue
-        try:
-            manifest = read_manifest(manifest_path, owner)
-        except ManifestError as exc:
-            if isinstance(exc.__cause__, (FileNotFoundError, NotADirectoryError)):
-                return None  # the package moved or went away: rediscover
-            candidates.append(Candidate(record, package_dir, manifest_path, None, Reason(exc.code, str(exc))))
-            continue
-        candidates.append(Candidate(record, package_dir, manifest_path, manifest, None))
+        key = memo.file_key(manifest_path)  # before any read, as the scan takes it
+        manifest = _served(item.get("m"), key)
+        if manifest is None:
+            try:
+                manifest = read_manifest(manifest_path, owner)
+            except ManifestError as exc:
+                if isinstance(exc.__cause__, (FileNotFoundError, NotADirectoryError)):
+                    return None  # the package moved or went away: rediscover
+                candidates.append(Candidate(record, package_dir, manifest_path, None, Reason(exc.code, str(exc))))
+                continue
+            if _keepable(manifest, key) is not None:
+                _manifests_unsaved = True
+        candidates.append(Candidate(record, package_dir, manifest_path, manifest, None, key))
     return tuple(candidates)
+
+
+def _keepable(manifest: PluginManifest | None, key: memo.FileKey | None) -> list[Any] | None:
+    """The cache entry ``[identity, trusted form]`` of a manifest read with identity ``key``; None: not to be kept."""
+    if manifest is None or key is None or not memo.settled(key):
+        return None
+    form = trusted_form(manifest)
+    return None if form is None else [list(key), form]
 
 
 def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
@@ -339,6 +411,7 @@ def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
             "dir": str(candidate.package_dir) if candidate.package_dir is not None else None,
             "manifest": str(candidate.manifest_path) if candidate.manifest_path is not None else None,
             "problem": problem,
+            "m": _keepable(candidate.manifest, candidate.manifest_key),
         })
     return items
 
@@ -352,7 +425,8 @@ def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Cand
     if items is None:
         return False
     payload = json.dumps({"schema": CACHE_SCHEMA, "hub": __version__, "state": list(key.state),
-                          "candidates": items, "ptx": memo.exported()}, separators=(",", ":")).encode("utf-8")
+                          "candidates": items, "ptx": memo.exported(),
+                          "extras": dict(_extras)}, separators=(",", ":")).encode("utf-8")
     try:
         # Private to this user (entry points name modules to import); readers see the old file or the new one.
         write_atomic(path, payload, mode=0o600, dir_mode=0o700)

@@ -14,12 +14,13 @@ import importlib.util
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata as _metadata
 from pathlib import Path
 
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._manifest import MANIFEST_FILENAME, PluginManifest, read_manifest
+from trt_plugin_hub._ptx.memo import FileKey, file_key
 from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import canonical_name
 
@@ -54,13 +55,19 @@ class EntryPointRecord:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A plugin package as discovered: where it came from, its manifest, or why it has none."""
+    """A plugin package as discovered: where it came from, its manifest, or why it has none.
+
+    ``manifest_key`` is the identity ``(device, inode, size, mtime_ns, ctime_ns)`` the manifest
+    file had just before it was read (``None`` when unknown): the discovery cache keeps the
+    manifest by it.
+    """
 
     entry_point: EntryPointRecord
     package_dir: Path | None
     manifest_path: Path | None
     manifest: PluginManifest | None
     problem: Reason | None
+    manifest_key: FileKey | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -208,11 +215,12 @@ def _candidate(record: EntryPointRecord) -> Candidate:
     foreign = foreign_reason(record, module, path)
     if foreign is not None:
         return Candidate(record, None, None, None, foreign)
+    key = file_key(path)  # before the read: a change during it leaves a key that no longer matches
     try:
         manifest = read_manifest(path, owner)
     except ManifestError as exc:
         return Candidate(record, package_dir, path, None, Reason(exc.code, str(exc)))
-    return Candidate(record, package_dir, path, manifest, None)
+    return Candidate(record, package_dir, path, manifest, None, key)
 
 
 def foreign_reason(record: EntryPointRecord, module: str, manifest: Path) -> Reason | None:

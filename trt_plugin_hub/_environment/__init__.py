@@ -9,9 +9,10 @@ decisions can be asked about a production GPU from a laptop.
 
 from __future__ import annotations
 
+from .metadata import answers_unsaved, exported_answers, seed_answers
 from .model import Environment
 from .probe import TENSORRT_DISTRIBUTIONS, TORCH_TENSORRT_DISTRIBUTIONS, probe_environment
 from .target import current_environment, parse_target
 
-__all__ = ["TENSORRT_DISTRIBUTIONS", "TORCH_TENSORRT_DISTRIBUTIONS", "Environment", "current_environment",
-           "parse_target", "probe_environment"]
+__all__ = ["TENSORRT_DISTRIBUTIONS", "TORCH_TENSORRT_DISTRIBUTIONS", "Environment", "answers_unsaved",
+           "current_environment", "exported_answers", "parse_target", "probe_environment", "seed_answers"]

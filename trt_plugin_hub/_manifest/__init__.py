@@ -23,7 +23,17 @@ from .model import (
     PtxArtifact,
     Requirements,
 )
-from .reader import NOT_BUILT, TABLES, Field, ManifestDraft, op_id_problem, parse_manifest, read_manifest
+from .reader import (
+    NOT_BUILT,
+    TABLES,
+    Field,
+    ManifestDraft,
+    from_trusted_form,
+    op_id_problem,
+    parse_manifest,
+    read_manifest,
+    trusted_form,
+)
 from .recipes import GEOMETRY_CODE, NvrtcRecipe, Recipe, TritonRecipe, recipe_options
 from .signature import OpSignature, parse_signature
 
@@ -52,9 +62,11 @@ __all__ = [
     "Recipe",
     "Requirements",
     "TritonRecipe",
+    "from_trusted_form",
     "op_id_problem",
     "parse_manifest",
     "parse_signature",
     "read_manifest",
     "recipe_options",
+    "trusted_form",
 ]

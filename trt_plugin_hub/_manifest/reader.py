@@ -63,9 +63,11 @@ __all__ = [
     "TABLES",
     "Field",
     "ManifestDraft",
+    "from_trusted_form",
     "op_id_problem",
     "parse_manifest",
     "read_manifest",
+    "trusted_form",
 ]
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -970,3 +972,74 @@ def read_manifest(path: Path, package: str, *, draft: bool = False) -> PluginMan
     if manifest is None:  # never: strict mode raised the first error
         raise result.errors[0] if result.errors else ManifestError(package, "", "a manifest")
     return manifest
+
+
+# ----------------------------------------------------------------------------------------------
+# The trusted form: a manifest this reader validated, as plain JSON, rebuilt without validation
+
+
+def trusted_form(manifest: PluginManifest) -> dict[str, Any] | None:
+    """``manifest`` (a strict result of :func:`read_manifest`) as plain JSON for :func:`from_trusted_form`.
+
+    Only for a store nobody else may write (the discovery cache): the form is rebuilt without
+    being validated again. ``None`` for a manifest this form does not carry (a draft's recipes).
+    """
+    ops = []
+    for op in manifest.ops:
+        if op.recipe is not None:
+            return None
+        ops.append([
+            op.id, op.kind.value, op.module, op.overload, op.priority.value, op.supports_dynamic_shapes,
+            op.requires_output_allocator, op.use_aot_if_available, op.jit_fallback, op.capability_validator,
+            op.register,
+            [[p.arch, p.path, p.kernel, p.sha256, p.isa,
+              None if p.built_from is None else [p.built_from.compiler, [list(s) for s in p.built_from.sources],
+                                                 dict(p.built_from.options)]] for p in op.ptx],
+            None if op.launch is None else [op.launch.block_threads, op.launch.elements_per_block,
+                                            list(op.launch.extras), op.launch.shared_mem],
+            None if op.build is None else dict(op.build), op.schema, op.meta, op.eager, op.aot,
+            [list(f) for f in op.formats], dict(op.extensions),
+        ])
+    req = manifest.requires
+    cc = req.compute_capability
+    return {
+        "schema_version": manifest.schema_version, "name": manifest.name, "description": manifest.description,
+        "requires": [req.tensorrt, req.torch, req.torch_tensorrt, req.python, req.cuda_driver,
+                     None if cc.min is None else list(cc.min), None if cc.max is None else list(cc.max)],
+        "sha256": manifest.sha256, "extensions": dict(manifest.extensions), "ops": ops,
+    }
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    return None if value is None else (value[0], value[1])
+
+
+def from_trusted_form(form: Any) -> PluginManifest:
+    """The manifest :func:`trusted_form` gave ``form`` for, equal field by field; nothing is validated.
+
+    Raises (``KeyError``, ``TypeError``, ``ValueError``...) for a form of another shape: the caller
+    then reads the file.
+    """
+    ops = []
+    for (op_id, kind, module, op_overload, priority, dynamic, allocator, use_aot, fallback, validator, register, ptx,
+         launch, build, schema, meta, eager, aot, formats, extensions) in form["ops"]:
+        artifacts = tuple(
+            PtxArtifact(arch, path, kernel, sha256, isa, None if built is None else BuildRecord(
+                compiler=built[0], sources=tuple((s[0], s[1]) for s in built[1]),
+                options=MappingProxyType(dict(built[2]))))
+            for arch, path, kernel, sha256, isa, built in ptx)
+        ops.append(OpSpec(
+            id=op_id, kind=OpKind(kind), module=module, overload=op_overload, priority=Priority(priority),
+            supports_dynamic_shapes=dynamic, requires_output_allocator=allocator, use_aot_if_available=use_aot,
+            jit_fallback=fallback, capability_validator=validator, register=register, ptx=artifacts,
+            launch=None if launch is None else LaunchSpec(block_threads=launch[0], elements_per_block=launch[1],
+                                                          extras=tuple(launch[2]), shared_mem=launch[3]),
+            build=None if build is None else dict(build), schema=schema, meta=meta, eager=eager, aot=aot,
+            formats=tuple((f[0], f[1]) for f in formats), extensions=dict(extensions),
+        ))
+    tensorrt, torch, torch_tensorrt, python, cuda_driver, low, high = form["requires"]
+    requires = Requirements(tensorrt=tensorrt, torch=torch, torch_tensorrt=torch_tensorrt, python=python,
+                            cuda_driver=cuda_driver, compute_capability=CapabilityRange(_pair(low), _pair(high)))
+    return PluginManifest(schema_version=form["schema_version"], name=form["name"], ops=tuple(ops),
+                          description=form["description"], requires=requires, sha256=form["sha256"],
+                          extensions=dict(form["extensions"]))

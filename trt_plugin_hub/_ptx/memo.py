@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["SETTLE_NS", "FileKey", "exported", "file_key", "read_verified", "recall", "remember", "reset", "seed",
-           "unsaved"]
+           "settled", "unsaved"]
 
 #: A file written this recently is not remembered: a second write within one tick of the
 #: filesystem's clock could leave its ctime unchanged.
@@ -52,6 +52,11 @@ def file_key(path: Path | str) -> FileKey | None:
     except (OSError, ValueError):
         return None
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def settled(key: FileKey) -> bool:
+    """Whether a file with identity ``key`` was last written long enough ago to be remembered by it."""
+    return time.time_ns() - max(key[3], key[4]) >= SETTLE_NS
 
 
 def reset(*, enabled: bool) -> None:
@@ -97,7 +102,7 @@ def remember(path: Path, key: FileKey | None, sha256: str, arch: str, kernel: st
              isa_text: str) -> None:
     """Record that the file at ``path``, with identity ``key`` taken before it was read, passed the checks."""
     global _changed  # noqa: PLW0603 - the memo of this process
-    if not _enabled or key is None or time.time_ns() - max(key[3], key[4]) < SETTLE_NS:
+    if not _enabled or key is None or not settled(key):
         return
     name = (str(path), sha256, arch, kernel)
     entry = (key, isa[0], isa[1], isa_text)
