@@ -54,14 +54,19 @@ def _lock_check(settings: Settings) -> LockCheck | None:
     return lock_checker(settings.lock)
 
 
-def _decide(settings: Settings,
-            env: Environment | None) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
+def _decide(settings: Settings, target: str | Environment | None,
+            ) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
+    """Discover and decide for this host, or for ``target`` (a ``--target`` text read over this host's probe)."""
     started = time.perf_counter()
     candidates = discover(settings)
     discovered = time.perf_counter()
-    # The probe's installed versions, kept in the discovery cache file (each checked before use).
+    # The probe's installed versions, kept in the discovery cache file (each checked before use):
+    # seeded before any probe, a target's included.
     seed_answers(remembered("versions"))
-    env = env or current_environment(settings)
+    if isinstance(target, str):
+        env = parse_target(target, probe_environment(settings))
+    else:
+        env = target or current_environment(settings)
     if answers_unsaved():
         remember("versions", exported_answers())
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
@@ -77,8 +82,7 @@ def report(*, target: str | Environment | None = None, settings: Settings | None
     if target is None and _loaded is not None and settings is None:
         return _loaded
     settings = settings or read_settings()
-    env = parse_target(target, probe_environment(settings)) if isinstance(target, str) else target
-    decisions, env, discovery_ms, decision_ms = _decide(settings, env)
+    decisions, env, discovery_ms, decision_ms = _decide(settings, target)
     plugins = tuple(plugin_report(d) for d in decisions)
     log.debug("trt-plugin-hub: %d plugin(s) discovered in %.1f ms and decided in %.1f ms for %s", len(plugins),
               discovery_ms, decision_ms, env)
