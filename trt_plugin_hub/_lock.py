@@ -9,7 +9,7 @@ difference. An unreadable lock rejects every plugin (fail closed).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,16 @@ from ._errors import LockError
 from ._reasons import Reason
 from ._settings import canonical_name
 
-__all__ = ["DEFAULT_LOCK_FILE", "LOCK_SCHEMA", "LockedPlugin", "build_lock", "lock_checker", "read_lock", "write_lock"]
+__all__ = [
+    "DEFAULT_LOCK_FILE",
+    "LOCK_SCHEMA",
+    "LockedPlugin",
+    "build_lock",
+    "checker_for",
+    "lock_checker",
+    "read_lock",
+    "write_lock",
+]
 
 #: The ``schema`` a lock file is written with.
 LOCK_SCHEMA = schema_id("lock")
@@ -105,6 +114,11 @@ def lock_checker(path: str | Path) -> Callable[[Candidate], Reason | None]:
             return Reason("LOCK_MISMATCH", f"{message}; no plugin activates until the lock is fixed")
 
         return unreadable
+    return checker_for(locked, path)
+
+
+def checker_for(locked: Mapping[str, LockedPlugin], path: str | Path) -> Callable[[Candidate], Reason | None]:
+    """The check of :func:`lock_checker` against a lock already read (by :func:`read_lock`) from ``path``."""
 
     def check(candidate: Candidate) -> Reason | None:
         entry = locked.get(canonical_name(candidate.name))

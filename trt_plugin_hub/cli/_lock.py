@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub._envelope import envelope
-from trt_plugin_hub._lock import DEFAULT_LOCK_FILE, build_lock, lock_checker, read_lock, write_lock
+from trt_plugin_hub._lock import DEFAULT_LOCK_FILE, build_lock, checker_for, read_lock, write_lock
+from trt_plugin_hub._settings import canonical_name
 
 from ._common import EXIT_OK, EXIT_PROBLEMS, UsageError
 
@@ -50,13 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace, candidates: Any) -> int:
-    from packaging.utils import canonicalize_name  # imports packaging.tags: only when checking a lock
-
     locked = read_lock(args.check)  # LockError (exit 2): missing, unreadable or not a lock, all alike
-    checker = lock_checker(args.check)
+    checker = checker_for(locked, args.check)
     problems = [(c.name, r) for c in candidates if c.manifest is not None and c.problem is None
                 and (r := checker(c)) is not None]
-    installed = {canonicalize_name(c.name) for c in candidates}
+    installed = {canonical_name(c.name) for c in candidates}
     missing = sorted(set(locked) - installed)
     if args.json:
         print(json.dumps(envelope("lock-check", {
