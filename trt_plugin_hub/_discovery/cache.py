@@ -85,10 +85,9 @@ log = logging.getLogger("trt_plugin_hub")
 CACHE_SCHEMA = 3
 _PREFIX = "discovery-"
 _SUFFIX = ".json"
-#: A writer's temporary file (``write_atomic``'s ``.NAME.<hex>.tmp``) starts with ``.`` + _PREFIX.
-_TMP_SUFFIX = TMP_SUFFIX
-#: A directory modified this recently may change again within one timestamp tick unnoticed.
-_SETTLE_NS = 2_000_000_000
+# A writer's temporary file (``write_atomic``'s ``.NAME.<hex>.tmp``) starts with ``.`` + _PREFIX and
+# ends with TMP_SUFFIX. A directory modified less than memo.SETTLE_NS ago may change again within one
+# timestamp tick unnoticed: the settle rule of every file identity the cache keeps.
 #: Each environment has one file; beyond this many the least recently written are removed.
 _MAX_FILES = 64
 #: Temporary files of writers that died are removed after this long.
@@ -418,7 +417,7 @@ def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
 
 def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Candidate]) -> bool:
     """Write the file atomically; skip silently where that is not possible or not yet safe. Whether it was written."""
-    if key.newest_ns and time.time_ns() - key.newest_ns < _SETTLE_NS:
+    if key.newest_ns and time.time_ns() - key.newest_ns < memo.SETTLE_NS:
         log.debug("trt-plugin-hub: not caching discovery: a sys.path directory changed under 2 s ago")
         return False
     items = _serialise(candidates)
@@ -459,7 +458,7 @@ def _prune(directory: Path) -> None:
     now = time.time()
     try:
         leftovers = [p for p in directory.iterdir()
-                     if p.name.startswith(f".{_PREFIX}") and p.name.endswith(_TMP_SUFFIX)]
+                     if p.name.startswith(f".{_PREFIX}") and p.name.endswith(TMP_SUFFIX)]
     except OSError:
         return
     for tmp in leftovers:
@@ -481,7 +480,7 @@ def clear_cache(directory: Path) -> int:
         return 0
     for entry in entries:
         is_file = entry.name.startswith(_PREFIX) and entry.name.endswith(_SUFFIX)
-        is_tmp = entry.name.startswith(f".{_PREFIX}") and entry.name.endswith(_TMP_SUFFIX)
+        is_tmp = entry.name.startswith(f".{_PREFIX}") and entry.name.endswith(TMP_SUFFIX)
         if is_file or is_tmp:
             try:
                 entry.unlink()

@@ -81,7 +81,7 @@ _REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Z
 #: The rule of the one error draft mode accepts: an AOT op whose PTX the build has not written yet.
 NOT_BUILT = "op.ptx.not_built"
 #: The kinds whose PTX the build writes and the hub chooses per GPU.
-_PREBUILT = ("aot", "kernels")
+_PREBUILT = tuple(kind.value for kind in OpKind if kind.prebuilt)
 
 
 # ----------------------------------------------------------------------------------------------
