@@ -7,6 +7,7 @@ environment installs, and the build step checks the result against the declared 
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ def _preload_from_sys_path() -> None:
                 return
 
 
+@functools.cache  # once per process: the preload probes every sys.path entry (a failure is not cached)
 def _nvrtc_module() -> Any:
     _preload_from_sys_path()
     try:
