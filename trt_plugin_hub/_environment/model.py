@@ -56,10 +56,10 @@ class Environment:
 
     def __str__(self) -> str:
         """One line: ``Environment: tensorrt ... | torch ... | GPU ... | driver ... | python ...`` (``Target:``)."""
-        cc = self.compute_capability
+        arch = self.arch
         gpu = "none found"
-        if cc:
-            gpu = f"{self.gpu_name} (sm_{cc[0]}{cc[1]})" if self.gpu_name else f"sm_{cc[0]}{cc[1]}"
+        if arch:
+            gpu = f"{self.gpu_name} ({arch})" if self.gpu_name else arch
         isa = self.max_ptx_isa
         parts = [
             f"tensorrt {self.tensorrt or 'not installed'}",
