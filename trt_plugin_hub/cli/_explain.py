@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--load activates in this process, which --target does not describe; drop one of them")
     if args.load:
         target = None  # load() decides for TRT_PLUGIN_HUB_TARGET itself
-    decided = report(target=target) if target is not None else report()
+    decided = report(target=target)
     plugin = decided.plugin(args.name)
     if plugin is None:
         names = ", ".join(p.name for p in decided.plugins) or "none installed"

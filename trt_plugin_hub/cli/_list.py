@@ -33,9 +33,7 @@ def _make_report(args: argparse.Namespace) -> Any:
         raise UsageError("--load activates in this process, which --target does not describe; drop one of them")
     if args.load:
         return load(strict=False)  # decides for TRT_PLUGIN_HUB_TARGET where it is set, as load() does
-    if target is not None:
-        return report(target=target)
-    return report()
+    return report(target=target)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from trt_plugin_hub.verify import (
     parse_sizes,
 )
 
-from ._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from ._common import EXIT_OK, EXIT_PROBLEMS, UsageError
 
 __all__ = ["register", "run"]
 
@@ -72,20 +72,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         shapes = parse_sizes(args.sizes)
     except ValueError as exc:
-        print(f"trt-plugin-hub: error: --sizes: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--sizes: {exc}") from exc
     settings = VerifySettings(shapes=shapes, reps=args.reps, warmup=args.warmup, trials=args.trials,
                               seed=args.seed, rtol=args.rtol, ops=tuple(args.op), packages=tuple(args.package),
                               time=not args.no_timing)
     try:
         report = verify.run_verify(settings)  # looked up at call time: tests replace it
     except Unavailable as exc:
-        print(f"trt-plugin-hub: error: verify needs a CUDA GPU with PyTorch and cuda-python: {exc}",
-              file=sys.stderr)
-        return EXIT_USAGE
-    except HubError as exc:
-        print(f"trt-plugin-hub: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"verify needs a CUDA GPU with PyTorch and cuda-python: {exc}") from exc
+    except HubError as exc:  # a package or op named on the command line that verify cannot use
+        raise UsageError(str(exc)) from exc
     if args.json:
         out.write(report.to_json() + "\n")
     else:
