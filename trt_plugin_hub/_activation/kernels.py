@@ -21,7 +21,7 @@ from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub.aot import launch_params
 
-from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter
+from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, resolve_validator
 
 __all__ = ["ATTEMPTED", "activate_kernels_op"]
 
@@ -154,14 +154,10 @@ def _ptx_op(op: OpSpec, checks: list[Check], failed: Failed) -> Callable[..., An
 
 def _validator(op: OpSpec, checks: list[Check], failed: Failed) -> Callable[..., bool] | None:
     """The op's capability validator, guarded; ``None`` when none is declared; raises :class:`_Ended`."""
-    if not op.capability_validator:
-        return None
-    found, failure = _guard.resolve(op.capability_validator)
-    if failure is not None or not callable(found):
-        raise _Ended(failed("VALIDATOR_UNRESOLVED", f"capability validator {op.capability_validator} does not "
-                            "resolve to a callable", failure))
-    checks.append(Check("capability validator", True, op.capability_validator))
-    return _guard.guarded_validator(op.capability_validator, found)
+    validator, ended = resolve_validator(op, checks, failed)
+    if ended is not None:
+        raise _Ended(ended)
+    return validator
 
 
 def _functions(op: OpSpec, checks: list[Check], failed: Failed) -> _Functions:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from trt_plugin_hub import _guard, _upstream
@@ -10,7 +10,7 @@ from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
-from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, upstream_check
+from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, resolve_validator, upstream_check
 
 __all__ = ["activate_qdp_op", "scalar_attribute_problem"]
 
@@ -62,14 +62,9 @@ def activate_qdp_op(plugin: str, op_decision: OpDecision, checks: list[Check],  
         return failed("QDP_NOT_REGISTERED", f"{op.id} runs as JIT here but {module_name} registers no @trtp.impl")
 
     # 5. The capability validator, if declared: wrapped so a raising validator declines the node.
-    validator: Callable[..., bool] | None = None
-    if op.capability_validator:
-        found, failure = _guard.resolve(op.capability_validator)
-        if failure is not None or not callable(found):
-            return failed("VALIDATOR_UNRESOLVED", f"capability validator {op.capability_validator} does not resolve "
-                          "to a callable", failure)
-        validator = _guard.guarded_validator(op.capability_validator, found)
-        checks.append(Check("capability validator", True, op.capability_validator))
+    validator, ended = resolve_validator(op, checks, failed)
+    if ended is not None:
+        return ended
 
     # 6. Generate the converter with the declared values.
     _, failure = _guard.call(

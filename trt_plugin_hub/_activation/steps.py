@@ -15,7 +15,7 @@ from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Check, Reason, Status
 
 __all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
-           "registered_ops", "upstream_check"]
+           "registered_ops", "resolve_validator", "upstream_check"]
 
 log = logging.getLogger("trt_plugin_hub.activation")  # its name in logging configurations
 
@@ -87,3 +87,20 @@ def bind_verified_ptx(op_decision: OpDecision, checks: list[Check],
                                         artifact.path, artifact.sha256, op.launch))
     checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
     return data, None
+
+
+def resolve_validator(op: OpSpec, checks: list[Check],
+                      failed: Failed) -> tuple[Callable[..., bool] | None, tuple[Outcome, Failure | None] | None]:
+    """The op's capability validator, wrapped so a raising one declines the node.
+
+    ``(validator, None)`` (``None`` when none is declared), or ``(None, how the op ended)`` when it
+    does not resolve to a callable.
+    """
+    if not op.capability_validator:
+        return None, None
+    found, failure = _guard.resolve(op.capability_validator)
+    if failure is not None or not callable(found):
+        return None, failed("VALIDATOR_UNRESOLVED", f"capability validator {op.capability_validator} does not "
+                            "resolve to a callable", failure)
+    checks.append(Check("capability validator", True, op.capability_validator))
+    return _guard.guarded_validator(op.capability_validator, found), None
