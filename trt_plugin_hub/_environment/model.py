@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from trt_plugin_hub._ptx import max_isa_for_cuda
+from trt_plugin_hub._ptx import format_isa, max_isa_for_cuda
 
 __all__ = ["Environment"]
 
@@ -66,7 +66,7 @@ class Environment:
             f"torch {self.torch or 'not installed'}",
             f"torch_tensorrt {self.torch_tensorrt or 'not installed'}",
             f"GPU {gpu}",
-            f"driver {self.driver or 'none'}" + (f" (PTX ISA <= {isa[0]}.{isa[1]})" if isa else ""),
+            f"driver {self.driver or 'none'}" + (f" (PTX ISA <= {format_isa(isa)})" if isa else ""),
             f"python {self.python}",
         ]
         return f"{'Target' if self.is_target else 'Environment'}: " + " | ".join(parts)
@@ -86,7 +86,7 @@ class Environment:
             "numpy": self.numpy,
             "driver": self.driver,
             "cuda_driver_version": f"{cuda[0]}.{cuda[1]}" if cuda else None,
-            "max_ptx_isa": f"{isa[0]}.{isa[1]}" if isa else None,
+            "max_ptx_isa": format_isa(isa) if isa else None,
             "compute_capability": f"{cc[0]}.{cc[1]}" if cc else None,
             "gpu_name": self.gpu_name,
             "is_target": self.is_target,

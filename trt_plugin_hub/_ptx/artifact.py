@@ -20,7 +20,7 @@ from trt_plugin_hub._errors import PtxFormatError
 from trt_plugin_hub._reasons import Check, Reason
 
 from . import memo
-from .targets import Arch, parse_arch, select_arch
+from .targets import Arch, format_isa, parse_arch, select_arch
 from .text import PtxEntry, PtxText, parse_ptx
 
 __all__ = [
@@ -281,7 +281,7 @@ def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path 
 def _isa_check(isa_text: str, max_isa: tuple[int, int] | None, driver: str | None) -> Check:
     if max_isa is None:
         return Check("ptx isa", None, f"ISA {isa_text}; driver unknown, not checked")
-    return Check("ptx isa", True, f"ISA {isa_text} <= {max_isa[0]}.{max_isa[1]} (driver {driver})")
+    return Check("ptx isa", True, f"ISA {isa_text} <= {format_isa(max_isa)} (driver {driver})")
 
 
 def _sentence(op_id: str, artifact: PtxArtifact, check: ArtifactCheck, max_isa: tuple[int, int] | None,
@@ -311,4 +311,4 @@ def _sentence(op_id: str, artifact: PtxArtifact, check: ArtifactCheck, max_isa: 
         return "PTX_INVALID", f"{op_id}: {path} has no kernel {artifact.kernel!r} (entries: {found})"
     limit = max_isa or (0, 0)
     return "PTX_ISA_TOO_NEW", (f"{op_id}: {path} is PTX ISA {text.isa_text}; driver {driver} loads ISA <= "
-                               f"{limit[0]}.{limit[1]} (update the driver or rebuild with a lower ptx_version)")
+                               f"{format_isa(limit)} (update the driver or rebuild with a lower ptx_version)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from trt_plugin_hub._errors import PtxFormatError
 from trt_plugin_hub._launch import ParamKind, ptx_param_kind
 
-from .targets import parse_arch
+from .targets import format_isa, parse_arch
 
 __all__ = ["PtxEntry", "PtxParam", "PtxText", "find_entries", "find_entry", "parse_ptx", "ptx_isa", "ptx_target"]
 
@@ -92,7 +92,7 @@ class PtxText:
     @property
     def isa_text(self) -> str:
         """The ISA as written in the file, e.g. ``8.7``."""
-        return f"{self.isa[0]}.{self.isa[1]}"
+        return format_isa(self.isa)
 
     def entry(self, name: str) -> PtxEntry | None:
         """The entry called ``name``, if the file has one."""
