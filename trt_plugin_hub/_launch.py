@@ -18,7 +18,7 @@ import struct
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar
 
 from ._errors import HubError
 
@@ -73,6 +73,7 @@ LAUNCH_BOUNDS: tuple[tuple[str, int, int, int | None], ...] = (
     ("elements_per_block", 1, 1 << 24, None),
     ("shared_mem", 0, 1 << 20, 0),
 )
+_BOUNDS = {name: (low, high) for name, low, high, _ in LAUNCH_BOUNDS}
 #: Every field a launch section may hold (``x-`` extensions aside).
 LAUNCH_KEYS = frozenset({*(name for name, *_ in LAUNCH_BOUNDS), "extras"})
 #: Plugin attribute types TensorRT can hand an AOT kernel as an int32 extra (a float as its bits).
@@ -120,6 +121,12 @@ class LaunchProblem:
     found: object
 
 
+def _in_bounds(value: object, key: str) -> TypeGuard[int]:
+    """Whether ``value`` is an integer (not a bool) within ``LAUNCH_BOUNDS`` for ``key``."""
+    low, high = _BOUNDS[key]
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def launch_problems(section: Mapping[str, Any]) -> tuple[LaunchProblem, ...]:
     """Every value of a launch section (a JSON object) outside the contract, in field order.
 
@@ -128,7 +135,7 @@ def launch_problems(section: Mapping[str, Any]) -> tuple[LaunchProblem, ...]:
     problems = []
     for key, low, high, default in LAUNCH_BOUNDS:
         value = section.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        if not _in_bounds(value, key):
             problems.append(LaunchProblem(key, f"an integer from {low} to {high}", value))
     extras = section.get("extras", [])
     if not isinstance(extras, list) or not all(isinstance(e, str) and EXTRA.match(e) for e in extras):
@@ -158,10 +165,11 @@ def triton_geometry(num_warps: object, constexprs: object) -> dict[str, int]:
     elements one program covers. A value that is missing or out of bounds is left out.
     """
     derived: dict[str, int] = {}
-    if isinstance(num_warps, int) and not isinstance(num_warps, bool) and 0 < num_warps * 32 <= 1024:
-        derived["block_threads"] = num_warps * 32
+    threads = num_warps * 32 if isinstance(num_warps, int) and not isinstance(num_warps, bool) else None
+    if _in_bounds(threads, "block_threads"):
+        derived["block_threads"] = threads
     block = constexprs.get(TRITON_BLOCK_CONSTEXPR) if isinstance(constexprs, Mapping) else None
-    if isinstance(block, int) and not isinstance(block, bool) and 1 <= block <= 1 << 24:
+    if _in_bounds(block, "elements_per_block"):
         derived["elements_per_block"] = block
     return derived
 
