@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from _support.dists import DRIVE, REPO, build_wheel, manifest, pip_install, write_plugin_source
 from _support.upstream import Cell, RegistryUnavailable, assemble, cell_paths, run_in_cell
+from _support.upstream.drive import attribute_value
 from _support.upstream.matrix import (
     CALLS,
     CELL_SCRIPT,
@@ -30,8 +31,6 @@ from _support.upstream.matrix import (
     parse_output,
     render_docs,
 )
-
-from _support.upstream.drive import attribute_value
 
 from trt_plugin_hub._manifest import read_manifest
 

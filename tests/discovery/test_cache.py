@@ -20,6 +20,7 @@ import pytest
 from _support import plugins
 from _support.dists import build_wheel, jit_op, make_dist, manifest, pip_install, write_plugin_source
 
+from trt_plugin_hub import _cachefile
 from trt_plugin_hub._discovery import cache, scan_candidates
 from trt_plugin_hub._settings import read_settings
 from trt_plugin_hub.cli import main as cli_main
@@ -361,7 +362,7 @@ from trt_plugin_hub._settings import read_settings
 directory = read_settings().cache_dir
 expected = scan_candidates()
 key = cache.cache_key()
-path = directory / key.filename()
+path = directory / key.filename("discovery-")
 deadline = float(sys.argv[1])
 while time.time() < deadline:  # start together
     time.sleep(0.001)
@@ -493,9 +494,7 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _settled_now(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written now count as settled (otherwise a manifest is kept once its ctime is 2 s old)."""
-    from trt_plugin_hub._ptx import memo
-
-    monkeypatch.setattr(memo, "SETTLE_NS", -10**9)
+    monkeypatch.setattr(_cachefile, "SETTLE_NS", -10**9)
 
 
 def test_manifests_are_served_from_the_cache_while_their_files_are_unchanged(isolated, monkeypatch, counted_reads):

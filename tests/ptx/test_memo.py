@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from _support.manifests import aot_op
 
+from trt_plugin_hub import _cachefile
 from trt_plugin_hub._manifest import OpSpec, read_manifest
 from trt_plugin_hub._ptx import PtxResolution, memo, resolve_ptx
-
 
 RELATIVE = "ptx/op.sm_90.ptx"
 
@@ -45,7 +45,7 @@ def _fresh_memo() -> Iterator[None]:
 @pytest.fixture
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written now count as settled (the memo otherwise waits until their ctime is 2 s old)."""
-    monkeypatch.setattr(memo, "SETTLE_NS", -10**9)
+    monkeypatch.setattr(_cachefile, "SETTLE_NS", -10**9)
 
 
 def _settled(package: Path) -> OpSpec:

@@ -47,16 +47,15 @@ import contextlib
 import json
 import logging
 import os
-import stat
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from trt_plugin_hub._atomic import TMP_SUFFIX, write_atomic
+from trt_plugin_hub._cachefile import KEY_SCHEMA, CacheKey, cache_key, read_private_json
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._manifest import MANIFEST_FILENAME, PluginManifest, from_trusted_form, read_manifest, trusted_form
 from trt_plugin_hub._ptx import memo
@@ -68,12 +67,14 @@ from .scan import Candidate, EntryPointRecord, foreign_reason, locate_package, s
 
 __all__ = [
     "CACHE_SCHEMA",
+    "PREFIXES",
     "CacheInfo",
     "CacheKey",
     "cache_info",
     "cache_key",
     "cached_discover",
     "clear_cache",
+    "prune",
     "remember",
     "remembered",
     "save_checked_ptx",
@@ -82,9 +83,12 @@ __all__ = [
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file layout or the meaning of a field changes; old files are then ignored.
-CACHE_SCHEMA = 3
+CACHE_SCHEMA = KEY_SCHEMA
 _PREFIX = "discovery-"
 _SUFFIX = ".json"
+#: Every kind of file the cache directory holds: the discovery cache, and the activation plan
+#: (:mod:`trt_plugin_hub._warm`). ``cache clear`` removes both; each kind is pruned on its own.
+PREFIXES = (_PREFIX, "plan-")
 # A writer's temporary file (``write_atomic``'s ``.NAME.<hex>.tmp``) starts with ``.`` + _PREFIX and
 # ends with TMP_SUFFIX. A directory modified less than memo.SETTLE_NS ago may change again within one
 # timestamp tick unnoticed: the settle rule of every file identity the cache keeps.
@@ -101,20 +105,6 @@ _extras: dict[str, Any] = {}
 _extras_unsaved = False
 #: Problems found while locating a package: they depend only on the entry point and sys.path.
 _LOCATING = ("ENTRY_POINT_INVALID", "ENTRY_POINT_NOT_FOUND", "MANIFEST_MISSING", "ENTRY_POINT_FOREIGN")
-
-
-@dataclass(frozen=True)
-class CacheKey:
-    """Where this environment's cache file is, and the state it must have been written for."""
-
-    identity: str
-    state: tuple[Any, ...]
-    #: The newest directory mtime in the key: a file is only written once it has settled.
-    newest_ns: int
-
-    def filename(self) -> str:
-        """The cache file's name inside the cache directory."""
-        return f"{_PREFIX}{self.identity}{_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -145,65 +135,6 @@ class CacheInfo:
 
 
 # ----------------------------------------------------------------------------------------------
-# Key
-
-
-def _stamp(path: str) -> int | list[int] | None:
-    """A directory's mtime_ns; a file's [mtime_ns, size] (zips on sys.path); None if absent."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    if stat.S_ISDIR(st.st_mode):
-        return st.st_mtime_ns
-    return [st.st_mtime_ns, st.st_size]
-
-
-def _finder_names() -> list[str]:
-    # A finder that serves modules or metadata changes what discovery sees; finders marked
-    # ``transient`` (the autoload hook's, which find nothing) come and go, so they are left out.
-    names = []
-    for finder in sys.meta_path:
-        kind = finder if isinstance(finder, type) else type(finder)
-        if getattr(kind, "transient", False) is True:
-            continue
-        names.append(f"{kind.__module__}.{kind.__qualname__}")
-    return names
-
-
-def cache_key() -> CacheKey:
-    """The key of this process's environment: one ``stat`` per ``sys.path`` entry, plus a few."""
-    import hashlib
-
-    cwd: str | None = None
-    paths: list[str] = []
-    stamps: list[Any] = []
-    for entry in cast("list[object]", sys.path):  # a real sys.path may hold other objects
-        if not isinstance(entry, str):
-            continue  # the path finder ignores non-str entries too
-        path = entry
-        if not os.path.isabs(entry):  # '' and relative entries are resolved against the cwd
-            cwd = cwd if cwd is not None else os.getcwd()
-            path = os.path.join(cwd, entry) if entry else cwd
-        paths.append(path)
-        stamps.append(_stamp(path))
-    # The hub's own discovery and manifest-reading code: an edited checkout (editable install)
-    # must not reuse a file written by other code of the same version.
-    here = Path(__file__).parent
-    code = [_stamp(str(here / name)) for name in ("scan.py", "cache.py")]
-    code += [_stamp(str(here.parent / "_manifest" / name)) for name in ("reader.py", "model.py")]
-    finders = _finder_names()
-    # The file name: processes that differ in anything but mtimes keep separate files, so they
-    # never take turns overwriting one another's.
-    identity_parts = [CACHE_SCHEMA, __version__, sys.version, sys.executable, paths, finders]
-    identity = hashlib.sha256(json.dumps(identity_parts).encode("utf-8")).hexdigest()[:32]
-    state = (CACHE_SCHEMA, __version__, sys.version, sys.executable, paths, stamps, code, finders)
-    newest = max((s if isinstance(s, int) else s[0] for s in stamps if s is not None), default=0)
-    # Normalise through JSON once so the state compares equal to what a reader loads.
-    return CacheKey(identity, tuple(json.loads(json.dumps(list(state)))), newest)
-
-
-# ----------------------------------------------------------------------------------------------
 # Reading and writing
 
 
@@ -225,7 +156,7 @@ def cached_discover(settings: Settings) -> tuple[Candidate, ...]:
     memo.reset(enabled=True)
     try:
         key = cache_key()
-        path = directory / key.filename()
+        path = directory / key.filename(_PREFIX)
         hit = _load(path, key)
     except Exception as exc:  # noqa: BLE001 - e.g. the cwd was removed: nothing to key on
         log.debug("trt-plugin-hub: discovery cache unavailable: %s", exc)
@@ -282,19 +213,8 @@ def remember(name: str, value: object) -> None:
 
 
 def _load(path: Path, key: CacheKey) -> tuple[Candidate, ...] | None:
-    try:
-        with open(path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            # Entry points name modules to import: trust only a file this user wrote and
-            # nobody else may change.
-            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-                log.debug("trt-plugin-hub: ignoring discovery cache %s (not private to this user)", path)
-                return None
-            data = json.loads(handle.read())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, RecursionError) as exc:
-        log.debug("trt-plugin-hub: ignoring unreadable discovery cache %s: %s", path, exc)
+    data = read_private_json(path)  # entry points name modules to import: a file private to this user
+    if data is None:
         return None
     try:
         if data["schema"] != CACHE_SCHEMA or tuple(data["state"]) != key.state:
@@ -417,7 +337,7 @@ def _serialise(candidates: Sequence[Candidate]) -> list[dict[str, Any]] | None:
 
 def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Candidate]) -> bool:
     """Write the file atomically; skip silently where that is not possible or not yet safe. Whether it was written."""
-    if key.newest_ns and time.time_ns() - key.newest_ns < memo.SETTLE_NS:
+    if not key.settled(time.time_ns()):
         log.debug("trt-plugin-hub: not caching discovery: a sys.path directory changed under 2 s ago")
         return False
     items = _serialise(candidates)
@@ -429,23 +349,23 @@ def _store(directory: Path, path: Path, key: CacheKey, candidates: Sequence[Cand
     try:
         # Private to this user (entry points name modules to import); readers see the old file or the new one.
         write_atomic(path, payload, mode=0o600, dir_mode=0o700)
-        _prune(directory)
+        prune(directory)
     except OSError as exc:  # read-only, full, permission denied...: the cache is optional
         log.debug("trt-plugin-hub: not caching discovery in %s: %s", directory, exc)
         return False
     return True
 
 
-def _cache_files(directory: Path) -> list[Path]:
+def _cache_files(directory: Path, prefixes: tuple[str, ...] = (_PREFIX,)) -> list[Path]:
     try:
-        return [p for p in directory.iterdir() if p.name.startswith(_PREFIX) and p.name.endswith(_SUFFIX)]
+        return [p for p in directory.iterdir() if p.name.startswith(prefixes) and p.name.endswith(_SUFFIX)]
     except OSError:
         return []
 
 
-def _prune(directory: Path) -> None:
-    """Keep at most ``_MAX_FILES`` files (one per environment) and no dead writers' leftovers."""
-    files = _cache_files(directory)
+def prune(directory: Path, prefix: str = _PREFIX) -> None:
+    """Keep at most ``_MAX_FILES`` files of one kind (one per environment) and no dead writers' leftovers."""
+    files = _cache_files(directory, (prefix,))
     if len(files) > _MAX_FILES:
         def written(p: Path) -> float:
             try:
@@ -458,7 +378,7 @@ def _prune(directory: Path) -> None:
     now = time.time()
     try:
         leftovers = [p for p in directory.iterdir()
-                     if p.name.startswith(f".{_PREFIX}") and p.name.endswith(TMP_SUFFIX)]
+                     if p.name.startswith(f".{prefix}") and p.name.endswith(TMP_SUFFIX)]
     except OSError:
         return
     for tmp in leftovers:
@@ -472,15 +392,15 @@ def _prune(directory: Path) -> None:
 
 
 def clear_cache(directory: Path) -> int:
-    """Remove every cache file (and leftover temporary file) in ``directory``; returns how many were removed."""
+    """Remove every cache file of either kind (and leftover temporary file) in ``directory``; how many were removed."""
     removed = 0
     try:
         entries = list(directory.iterdir())
     except OSError:
         return 0
     for entry in entries:
-        is_file = entry.name.startswith(_PREFIX) and entry.name.endswith(_SUFFIX)
-        is_tmp = entry.name.startswith(f".{_PREFIX}") and entry.name.endswith(TMP_SUFFIX)
+        is_file = entry.name.startswith(PREFIXES) and entry.name.endswith(_SUFFIX)
+        is_tmp = entry.name.startswith(tuple(f".{p}" for p in PREFIXES)) and entry.name.endswith(TMP_SUFFIX)
         if is_file or is_tmp:
             try:
                 entry.unlink()
@@ -518,13 +438,13 @@ def cache_info(settings: Settings) -> CacheInfo:
     bypassed = not settings.use_cache
     if directory is None:
         return CacheInfo(None, bypassed, False, 0, 0, None, False, None)
-    files = _cache_files(directory)
+    files = _cache_files(directory, PREFIXES)
     size = 0
     for file in files:
         with contextlib.suppress(OSError):
             size += file.stat().st_size
     key = cache_key()
-    current = directory / key.filename()
+    current = directory / key.filename(_PREFIX)
     hit = _load(current, key) if current.exists() else None
     return CacheInfo(str(directory), bypassed, _writable(directory), len(files), size,
                      str(current), hit is not None, len(hit) if hit is not None else None)

@@ -9,10 +9,42 @@ decisions can be asked about a production GPU from a laptop.
 
 from __future__ import annotations
 
-from .metadata import answers_unsaved, exported_answers, seed_answers
-from .model import Environment
-from .probe import TENSORRT_DISTRIBUTIONS, TORCH_TENSORRT_DISTRIBUTIONS, probe_environment
-from .target import current_environment, parse_target
+from typing import TYPE_CHECKING
+
+from trt_plugin_hub._lazy import exports
+
+if TYPE_CHECKING:
+    from .metadata import (
+        answers_unsaved,
+        exported_answers,
+        seed_answers,
+    )
+    from .model import (
+        Environment,
+    )
+    from .probe import (
+        TENSORRT_DISTRIBUTIONS,
+        TORCH_TENSORRT_DISTRIBUTIONS,
+        probe_environment,
+    )
+    from .target import (
+        current_environment,
+        parse_target,
+    )
 
 __all__ = ["TENSORRT_DISTRIBUTIONS", "TORCH_TENSORRT_DISTRIBUTIONS", "Environment", "answers_unsaved",
            "current_environment", "exported_answers", "parse_target", "probe_environment", "seed_answers"]
+
+#: Each name -> the submodule that defines it, imported on first use.
+_LAZY = {
+    "answers_unsaved": "metadata",
+    "exported_answers": "metadata",
+    "seed_answers": "metadata",
+    "Environment": "model",
+    "TENSORRT_DISTRIBUTIONS": "probe",
+    "TORCH_TENSORRT_DISTRIBUTIONS": "probe",
+    "probe_environment": "probe",
+    "current_environment": "target",
+    "parse_target": "target",
+}
+__getattr__ = exports(__name__, _LAZY)

@@ -23,7 +23,8 @@ import sys
 import time
 from typing import Any, cast
 
-from trt_plugin_hub._ptx.memo import SETTLE_NS, file_key
+from trt_plugin_hub._cachefile import SETTLE_NS
+from trt_plugin_hub._ptx.memo import file_key
 from trt_plugin_hub._settings import canonical_name
 
 __all__ = ["answers_unsaved", "exported_answers", "scan_dist_version", "seed_answers"]

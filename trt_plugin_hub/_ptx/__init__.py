@@ -6,33 +6,38 @@ Owned here and used by activation (choosing and verifying the file for a GPU), `
 
 from __future__ import annotations
 
-from .artifact import (
-    ArtifactCheck,
-    ArtifactProblem,
-    BuildRecord,
-    PtxArtifact,
-    PtxResolution,
-    artifact_problems,
-    resolve_ptx,
-    safe_package_path,
-    source_digest,
-    stale_sources,
-)
-from .ptxas import Ptxas, assemble, find_ptxas
-from .targets import (
-    ARCH,
-    Arch,
-    IsaLimit,
-    cuda_version_for_driver,
-    format_isa,
-    isa_limit_for_driver,
-    max_isa_for_cuda,
-    parse_arch,
-    runs_on,
-    select_arch,
-    target_matches,
-)
-from .text import PtxEntry, PtxParam, PtxText, find_entries, find_entry, parse_ptx, ptx_isa, ptx_target
+from typing import TYPE_CHECKING
+
+from trt_plugin_hub._lazy import exports
+
+if TYPE_CHECKING:
+    from .artifact import (
+        ArtifactCheck,
+        ArtifactProblem,
+        BuildRecord,
+        PtxArtifact,
+        PtxResolution,
+        artifact_problems,
+        resolve_ptx,
+        safe_package_path,
+        source_digest,
+        stale_sources,
+    )
+    from .ptxas import Ptxas, assemble, find_ptxas
+    from .targets import (
+        ARCH,
+        Arch,
+        IsaLimit,
+        cuda_version_for_driver,
+        format_isa,
+        isa_limit_for_driver,
+        max_isa_for_cuda,
+        parse_arch,
+        runs_on,
+        select_arch,
+        target_matches,
+    )
+    from .text import PtxEntry, PtxParam, PtxText, find_entries, find_entry, parse_ptx, ptx_isa, ptx_target
 
 __all__ = [
     "ARCH",
@@ -68,3 +73,40 @@ __all__ = [
     "stale_sources",
     "target_matches",
 ]
+
+#: Each name -> the submodule that defines it, imported on first use.
+_LAZY = {
+    "ArtifactCheck": "artifact",
+    "ArtifactProblem": "artifact",
+    "BuildRecord": "artifact",
+    "PtxArtifact": "artifact",
+    "PtxResolution": "artifact",
+    "artifact_problems": "artifact",
+    "resolve_ptx": "artifact",
+    "safe_package_path": "artifact",
+    "source_digest": "artifact",
+    "stale_sources": "artifact",
+    "Ptxas": "ptxas",
+    "assemble": "ptxas",
+    "find_ptxas": "ptxas",
+    "ARCH": "targets",
+    "Arch": "targets",
+    "IsaLimit": "targets",
+    "cuda_version_for_driver": "targets",
+    "format_isa": "targets",
+    "isa_limit_for_driver": "targets",
+    "max_isa_for_cuda": "targets",
+    "parse_arch": "targets",
+    "runs_on": "targets",
+    "select_arch": "targets",
+    "target_matches": "targets",
+    "PtxEntry": "text",
+    "PtxParam": "text",
+    "PtxText": "text",
+    "find_entries": "text",
+    "find_entry": "text",
+    "parse_ptx": "text",
+    "ptx_isa": "text",
+    "ptx_target": "text",
+}
+__getattr__ = exports(__name__, _LAZY)

@@ -23,19 +23,17 @@ file and saves what was added); without the cache every decision reads every fil
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from pathlib import Path
 from typing import Any
+
+# The identity of a file and when it has settled: the rules of every cache file (one owner).
+from trt_plugin_hub._cachefile import SETTLE_NS, settled
+from trt_plugin_hub._cachefile import FileIdentity as FileKey
+from trt_plugin_hub._cachefile import file_identity as file_key
 
 __all__ = ["SETTLE_NS", "FileKey", "exported", "file_key", "read_verified", "recall", "remember", "reset", "seed",
            "settled", "unsaved"]
 
-#: A file written this recently is not remembered: a second write within one tick of the
-#: filesystem's clock could leave its ctime unchanged.
-SETTLE_NS = 2_000_000_000
-#: ``(device, inode, size, mtime_ns, ctime_ns)`` of a file.
-FileKey = tuple[int, int, int, int, int]
 #: (path, recorded sha256, declared arch, kernel) -> (file identity, ISA major, ISA minor, ISA text).
 _Entry = tuple[FileKey, int, int, str]
 
@@ -43,20 +41,6 @@ _memo: dict[tuple[str, str, str, str], _Entry] = {}
 _used: set[tuple[str, str, str, str]] = set()
 _enabled = False
 _changed = False
-
-
-def file_key(path: Path | str) -> FileKey | None:
-    """The identity of the file at ``path`` (links followed), or ``None`` if it cannot be read."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def settled(key: FileKey) -> bool:
-    """Whether a file with identity ``key`` was last written long enough ago to be remembered by it."""
-    return time.time_ns() - max(key[3], key[4]) >= SETTLE_NS
 
 
 def reset(*, enabled: bool) -> None:
