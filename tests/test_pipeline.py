@@ -71,8 +71,8 @@ def test_report_with_autoload_off_notes_it_on_the_plugins_that_would_activate(hu
 
 
 def test_a_bug_while_activating_one_plugin_fails_only_that_plugin(hub, monkeypatch: pytest.MonkeyPatch):
-    def activate(decision, context):
-        if decision.candidate.name == "alpha-ops":
+    def activate(planned, context):
+        if planned.name == "alpha-ops":
             raise RuntimeError("a bug in the hub")
         # nothing activated: the plugin's report is its decision
 
@@ -88,7 +88,7 @@ def test_a_bug_while_activating_one_plugin_fails_only_that_plugin(hub, monkeypat
 
 
 def test_strict_load_raises_one_error_listing_the_failure(hub, monkeypatch: pytest.MonkeyPatch):
-    def activate(decision, context):
+    def activate(planned, context):
         raise RuntimeError("a bug in the hub")
 
     monkeypatch.setattr(_pipeline, "activate", activate)

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import replace
 
-from ._activation import ActivationContext, activate
+from ._activation import ActivationContext, activate, plan_of
 from ._decisions import LockCheck, PluginDecision, decide
 from ._discovery import discover, remember, remembered, save_checked_ptx
 from ._environment import (
@@ -157,7 +157,7 @@ def _run(settings: Settings) -> Report:
     for decision in decisions:
         exceptions: dict[str, BaseException] = {}
         try:
-            activation = activate(decision, context)
+            activation = activate(plan_of(decision), context) if decision.status is Status.AVAILABLE else None
             plugin = plugin_report(decision, activation)
             if activation is not None:
                 exceptions = dict(activation.exceptions)

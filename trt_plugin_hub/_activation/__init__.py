@@ -21,16 +21,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from trt_plugin_hub import _adapter, _guard
-from trt_plugin_hub._decisions import OpDecision, PluginDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
 from .kernels import activate_kernels_op
 from .legacy import activate_legacy_op
+from .plan import PlannedOp, PlannedPlugin, from_plain, plan_of, to_plain
 from .qdp import activate_qdp_op
 from .steps import REGISTERED, Outcome, log, registered_ops
 
-__all__ = ["ActivationContext", "OpActivation", "PluginActivation", "activate", "registered_ops"]
+__all__ = ["ActivationContext", "OpActivation", "PlannedOp", "PlannedPlugin", "PluginActivation", "activate",
+           "from_plain", "plan_of", "registered_ops", "to_plain"]
 
 
 @dataclass(frozen=True)
@@ -70,38 +71,36 @@ class PluginActivation:
     exceptions: tuple[tuple[str, BaseException], ...] = ()
 
 
-def activate(decision: PluginDecision, context: ActivationContext | None = None) -> PluginActivation | None:
-    """Activate the accepted ops of one plugin; ``None`` for a plugin the decisions did not make available."""
+def activate(planned: PlannedPlugin, context: ActivationContext | None = None) -> PluginActivation:
+    """Activate the accepted ops of one plugin the decisions made available (its plan: :func:`plan_of`)."""
     context = context or ActivationContext()
-    if decision.status is not Status.AVAILABLE:
-        return None
     started = time.perf_counter()
     exceptions: list[tuple[str, BaseException]] = []
     imported: dict[str, Failure | None] = {}
-    plugin = decision.candidate.name
+    plugin = planned.name
     before = _adapter.qdp_ids()
-    preexisting = _preexisting_ops(decision, context)
-    declared = {op.op.id for op in decision.ops}
+    preexisting = _preexisting_ops(planned, context)
+    declared = {op.id for op in planned.ops if op is not None}
     ops: list[OpActivation | None] = []
-    for op_decision in decision.ops:
-        if not op_decision.accepted:
+    for op in planned.ops:
+        if op is None:
             ops.append(None)
             continue
         op_started = time.perf_counter()
-        if op_decision.op.id in preexisting:
-            outcome: Outcome = (Status.REJECTED, (preexisting[op_decision.op.id],), ())
+        if op.id in preexisting:
+            outcome: Outcome = (Status.REJECTED, (preexisting[op.id],), ())
             failure = None
         else:
-            outcome, failure = _activate_op(plugin, op_decision, imported)
+            outcome, failure = _activate_op(plugin, op, imported)
         elapsed = (time.perf_counter() - op_started) * 1000
         if failure is not None:
-            exceptions.append((op_decision.op.id, failure.exception))
+            exceptions.append((op.id, failure.exception))
         ops.append(OpActivation(outcome[0], outcome[1], outcome[2], elapsed))
     undeclared = _undeclared(plugin, before, declared, context)
     return PluginActivation(tuple(ops), tuple(undeclared), (time.perf_counter() - started) * 1000, tuple(exceptions))
 
 
-def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> dict[str, Reason]:
+def _preexisting_ops(planned: PlannedPlugin, context: ActivationContext) -> dict[str, Reason]:
     """Accepted ops that exist before the module declared to define them is imported.
 
     A plugin may only provide ops it brings: an op PyTorch already has (``aten::relu``), or one
@@ -110,9 +109,8 @@ def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> di
     its module has run already and cannot be told apart from the op's real definer.
     """
     found: dict[str, Reason] = {}
-    for op_decision in decision.ops:
-        op = op_decision.op
-        if not op_decision.accepted or op.id in context.allowed_ops or op.module in sys.modules:
+    for op in planned.ops:
+        if op is None or op.id in context.allowed_ops or op.module in sys.modules:
             continue
         if (op.id, op.overload_name) in REGISTERED:
             continue
@@ -124,7 +122,7 @@ def _preexisting_ops(decision: PluginDecision, context: ActivationContext) -> di
         if exists or qdp:
             what = "torch op" if exists else "TensorRT QDP plugin"
             found[op.id] = Reason("OP_ALREADY_DEFINED", (
-                f"{op.id} is already defined as a {what} before {decision.candidate.name} imports {op.module}: a "
+                f"{op.id} is already defined as a {what} before {planned.name} imports {op.module}: a "
                 "plugin may only provide ops it defines itself, not take over PyTorch's or another package's; "
                 f"if this is intended, allow it with TRT_PLUGIN_HUB_ALLOW_OPS={op.id}"))
     return found
@@ -149,10 +147,8 @@ def _undeclared(plugin: str, before: set[str] | None, declared: set[str], contex
     return reasons
 
 
-def _activate_op(plugin: str, op_decision: OpDecision,
-                 imported: dict[str, Failure | None]) -> tuple[Outcome, Failure | None]:
+def _activate_op(plugin: str, op: PlannedOp, imported: dict[str, Failure | None]) -> tuple[Outcome, Failure | None]:
     """Import the op's module (once per plugin), then activate the op the way its kind needs."""
-    op = op_decision.op
     checks: list[Check] = []
 
     def failed(code: str, message: str, failure: Failure | None = None,
@@ -164,7 +160,7 @@ def _activate_op(plugin: str, op_decision: OpDecision,
         return (status, (Reason(code, message),), tuple(checks)), failure
 
     if op.kind == "kernels":  # checked before and after its module is imported: see .kernels
-        return activate_kernels_op(plugin, op_decision, imported, checks, failed)
+        return activate_kernels_op(plugin, op, imported, checks, failed)
     # 1. The module that defines the torch op and its QDP (or legacy converter).
     module_name = op.module
     if module_name not in imported:
@@ -175,4 +171,4 @@ def _activate_op(plugin: str, op_decision: OpDecision,
     checks.append(Check("import", True, module_name))
     if op.kind == "legacy":
         return activate_legacy_op(plugin, op, checks, failed)
-    return activate_qdp_op(plugin, op_decision, checks, failed)
+    return activate_qdp_op(plugin, op, checks, failed)

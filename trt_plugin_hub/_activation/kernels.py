@@ -15,12 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from trt_plugin_hub import _adapter, _guard, _upstream
-from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub.aot import launch_params
 
+from .plan import PlannedOp
 from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, resolve_validator
 
 __all__ = ["ATTEMPTED", "activate_kernels_op"]
@@ -29,7 +28,7 @@ __all__ = ["ATTEMPTED", "activate_kernels_op"]
 ATTEMPTED: set[str] = set()
 
 
-def _present(op: OpSpec) -> str | None:
+def _present(op: PlannedOp) -> str | None:
     """What already defines the op: ``"torch op"``, ``"TensorRT QDP plugin"``, or ``None``."""
     exists, _ = _guard.call("torch op lookup", _adapter.torch_op_exists, op.namespace, op.name)
     if exists:
@@ -37,10 +36,9 @@ def _present(op: OpSpec) -> str | None:
     return "TensorRT QDP plugin" if _adapter.plugin_def_or_none(op.id) is not None else None
 
 
-def activate_kernels_op(plugin: str, op_decision: OpDecision, imported: dict[str, Failure | None],  # noqa: C901, PLR0911 - a return per step
+def activate_kernels_op(plugin: str, op: PlannedOp, imported: dict[str, Failure | None],  # noqa: C901, PLR0911 - a return per step
                         checks: list[Check], failed: Failed) -> tuple[Outcome, Failure | None]:
     """Register one accepted kernels op through ``ptx_op``, with the values and PTX its manifest declares."""
-    op = op_decision.op
     key = (op.id, op.overload_name)
 
     def rejected(code: str, message: str, failure: Failure | None = None) -> tuple[Outcome, Failure | None]:
@@ -89,10 +87,10 @@ def activate_kernels_op(plugin: str, op_decision: OpDecision, imported: dict[str
         return ended.result
 
     # 6. The verified PTX, bound as for aot ops (trt_plugin_hub.aot.launch_params reads it).
-    artifact = op_decision.ptx
+    artifact = op.ptx
     if artifact is None or op.schema is None:
         raise ValueError(f"{op.id} was accepted as a kernels op without verified PTX or a schema")
-    data, unbound = bind_verified_ptx(op_decision, checks, failed)
+    data, unbound = bind_verified_ptx(op, checks, failed)
     if unbound is not None or data is None:
         return unbound or failed("PTX_MISSING", f"{op.id}: no PTX bytes to hand over", status=Status.REJECTED)
 
@@ -133,7 +131,7 @@ class _Ended(Exception):  # noqa: N818 - not an error: how an activation ended e
         self.result = result
 
 
-def _ptx_op(op: OpSpec, checks: list[Check], failed: Failed) -> Callable[..., Any]:
+def _ptx_op(op: PlannedOp, checks: list[Check], failed: Failed) -> Callable[..., Any]:
     """``torch_tensorrt.kernels.ptx_op``, callable as the hub calls it, with QDP on; raises :class:`_Ended`."""
     ptx_op, failure = _guard.call("import torch_tensorrt.kernels", _adapter.kernels_ptx_op)
     if failure is not None:
@@ -152,7 +150,7 @@ def _ptx_op(op: OpSpec, checks: list[Check], failed: Failed) -> Callable[..., An
     return ptx_op  # type: ignore[no-any-return]
 
 
-def _validator(op: OpSpec, checks: list[Check], failed: Failed) -> Callable[..., bool] | None:
+def _validator(op: PlannedOp, checks: list[Check], failed: Failed) -> Callable[..., bool] | None:
     """The op's capability validator, guarded; ``None`` when none is declared; raises :class:`_Ended`."""
     validator, ended = resolve_validator(op, checks, failed)
     if ended is not None:
@@ -160,7 +158,7 @@ def _validator(op: OpSpec, checks: list[Check], failed: Failed) -> Callable[...,
     return validator
 
 
-def _functions(op: OpSpec, checks: list[Check], failed: Failed) -> _Functions:
+def _functions(op: PlannedOp, checks: list[Check], failed: Failed) -> _Functions:
     """The op's meta, eager and aot functions (``aot`` defaults to the manifest's launch); raises :class:`_Ended`."""
     resolved: dict[str, Callable[..., Any] | None] = {}
     for role in ("meta", "eager", "aot"):

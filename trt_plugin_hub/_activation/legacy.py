@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._reasons import Check, Reason, Status
 
+from .plan import PlannedOp
 from .qdp import scalar_attribute_problem
 from .steps import LEGACY_DONE, REGISTERED, Failed, Outcome, confirm_converter
 
 __all__ = ["activate_legacy_op"]
 
 
-def activate_legacy_op(plugin: str, op: OpSpec, checks: list[Check], failed: Failed) -> tuple[Outcome, Failure | None]:
+def activate_legacy_op(plugin: str, op: PlannedOp, checks: list[Check],
+                       failed: Failed) -> tuple[Outcome, Failure | None]:
     """Run the ``register`` function of a legacy op whose module imported, once per process."""
     key = (op.id, op.overload_name)
     register = op.register

@@ -6,21 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from trt_plugin_hub import _guard, _upstream
-from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
+from .plan import PlannedOp
 from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, resolve_validator, upstream_check
 
 __all__ = ["activate_qdp_op", "scalar_attribute_problem"]
 
 
-def activate_qdp_op(plugin: str, op_decision: OpDecision, checks: list[Check],  # noqa: PLR0911 - a return per step
+def activate_qdp_op(plugin: str, op: PlannedOp, checks: list[Check],  # noqa: PLR0911 - a return per step
                     failed: Failed) -> tuple[Outcome, Failure | None]:
     """Generate the converter of a QDP op whose module imported, with the values its manifest declares."""
     from trt_plugin_hub import _adapter
 
-    op = op_decision.op
     module_name = op.module
     key = (op.id, op.overload_name)
 
@@ -53,9 +52,9 @@ def activate_qdp_op(plugin: str, op_decision: OpDecision, checks: list[Check],  
     if problem is not None:
         return rejected("NUMPY_SCALAR_ATTRIBUTES", problem)
 
-    use_aot = op_decision.mode == "aot"
+    use_aot = op.mode == "aot"
     if use_aot:
-        ended = _bind_ptx(op_decision, definition, checks, failed)
+        ended = _bind_ptx(op, definition, checks, failed)
         if ended is not None:
             return ended
     elif getattr(definition, "impl_func", None) is None:
@@ -79,13 +78,12 @@ def activate_qdp_op(plugin: str, op_decision: OpDecision, checks: list[Check],  
     if failure is not None:
         return failed("CONVERTER_FAILED", f"_generate_plugin_converter for {op.id} raised", failure)
     REGISTERED[key] = plugin
-    return confirm_converter(op, checks, failed, mode=op_decision.mode)
+    return confirm_converter(op, checks, failed, mode=op.mode)
 
 
-def _bind_ptx(op_decision: OpDecision, definition: Any, checks: list[Check],
+def _bind_ptx(op: PlannedOp, definition: Any, checks: list[Check],
               failed: Failed) -> tuple[Outcome, Failure | None] | None:
     """An AOT op's aot_impl can be called by TensorRT; then bind its verified PTX. ``None`` when bound."""
-    op = op_decision.op
     if getattr(definition, "aot_impl_func", None) is None:
         return failed("QDP_NOT_REGISTERED", f"{op.id} is declared aot but {op.module} registers no @trtp.aot_impl")
     call_problem, failure = _guard.call(
@@ -100,7 +98,7 @@ def _bind_ptx(op_decision: OpDecision, definition: Any, checks: list[Check],
                       f"build: {call_problem}; give it every attribute the op registers, in order",
                       status=Status.REJECTED)
     # 4. Bind the verified PTX BEFORE generating: upstream decides AOT vs JIT right then.
-    _, ended = bind_verified_ptx(op_decision, checks, failed)
+    _, ended = bind_verified_ptx(op, checks, failed)
     return ended
 
 

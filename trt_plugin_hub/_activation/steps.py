@@ -8,11 +8,11 @@ from typing import Any
 
 from trt_plugin_hub import _adapter, _guard, _launch
 from trt_plugin_hub._adapter import DebugCheck
-from trt_plugin_hub._decisions import OpDecision
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Check, Reason, Status
+
+from .plan import PlannedOp
 
 __all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
            "registered_ops", "resolve_validator", "upstream_check"]
@@ -48,7 +48,7 @@ def upstream_check(what: str, check: Callable[..., DebugCheck], *args: Any) -> t
     return result, failure
 
 
-def confirm_converter(op: OpSpec, checks: list[Check], failed: Failed,
+def confirm_converter(op: PlannedOp, checks: list[Check], failed: Failed,
                       mode: str | None = None) -> tuple[Outcome, Failure | None]:
     """The op is active once its overload is in ``DYNAMO_CONVERTERS`` (debugging check 2 of the upstream page)."""
     converter, failure = upstream_check("converter registry lookup", _adapter.converter_check, op.namespace, op.name,
@@ -63,7 +63,7 @@ def confirm_converter(op: OpSpec, checks: list[Check], failed: Failed,
     return (Status.ACTIVE, (), tuple(checks)), None
 
 
-def bind_verified_ptx(op_decision: OpDecision, checks: list[Check],
+def bind_verified_ptx(op: PlannedOp, checks: list[Check],
                       failed: Failed) -> tuple[bytes | None, tuple[Outcome, Failure | None] | None]:
     """Bind an op's verified PTX for TensorRT: ``(bytes, None)``, or ``(None, how the op ended)``.
 
@@ -71,13 +71,12 @@ def bind_verified_ptx(op_decision: OpDecision, checks: list[Check],
     hashed here, at the moment they are handed on, so a file altered after it was checked never
     reaches TensorRT.
     """
-    op = op_decision.op
-    artifact = op_decision.ptx
+    artifact = op.ptx
     if artifact is None:
         raise ValueError(f"{op.id} was accepted without verified PTX")
-    data = op_decision.ptx_bytes
+    data = op.ptx_bytes
     if data is None:
-        data, code = memo.read_verified(op_decision.ptx_path, artifact.sha256)
+        data, code = memo.read_verified(op.ptx_path, artifact.sha256)
         if data is None:
             what = "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
             return None, failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {what}: it was altered after it "
@@ -89,7 +88,7 @@ def bind_verified_ptx(op_decision: OpDecision, checks: list[Check],
     return data, None
 
 
-def resolve_validator(op: OpSpec, checks: list[Check],
+def resolve_validator(op: PlannedOp, checks: list[Check],
                       failed: Failed) -> tuple[Callable[..., bool] | None, tuple[Outcome, Failure | None] | None]:
     """The op's capability validator, wrapped so a raising one declines the node.
 
