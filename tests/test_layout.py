@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("authoring", "verify", "testing", "__init__"),
     ("_autoload",),
     ("_pipeline",),
+    ("_warm",),
     ("_report",),
     ("_activation",),
     ("_decisions", "_lock"),
@@ -29,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_ptx",),
     ("_launch", "_adapter"),
     ("_upstream",),
-    ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_envelope"),
+    ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_envelope", "_cachefile", "_lazy"),
     ("_version",),
 )
 

@@ -8,7 +8,7 @@ import pytest
 from _support.dists import jit_op
 from _support.plugins import add_plugin
 
-from trt_plugin_hub import _pipeline
+from trt_plugin_hub import _activation, _pipeline
 from trt_plugin_hub._errors import StrictModeError
 from trt_plugin_hub._reasons import Status
 from trt_plugin_hub._report import findings_from
@@ -37,7 +37,7 @@ def _mine(report) -> dict:
 
 
 def test_report_decides_without_activating(hub, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(_pipeline, "activate", lambda *a: pytest.fail("report() must not activate"))
+    monkeypatch.setattr(_activation, "activate", lambda *a: pytest.fail("report() must not activate"))
     result = _pipeline.report(settings=read_settings(SETTINGS))
     assert not result.activated and result.environment.is_target
     assert {name: p.status for name, p in _mine(result).items()} == {"alpha-ops": "available", "beta-ops": "available"}
@@ -76,7 +76,7 @@ def test_a_bug_while_activating_one_plugin_fails_only_that_plugin(hub, monkeypat
             raise RuntimeError("a bug in the hub")
         # nothing activated: the plugin's report is its decision
 
-    monkeypatch.setattr(_pipeline, "activate", activate)
+    monkeypatch.setattr(_activation, "activate", activate)
     result = _pipeline.load(settings=read_settings(SETTINGS))
     alpha, beta = _mine(result)["alpha-ops"], _mine(result)["beta-ops"]
     assert alpha.status is Status.FAILED and alpha.reasons[-1].code == "INTERNAL_ERROR"
@@ -91,7 +91,7 @@ def test_strict_load_raises_one_error_listing_the_failure(hub, monkeypatch: pyte
     def activate(planned, context):
         raise RuntimeError("a bug in the hub")
 
-    monkeypatch.setattr(_pipeline, "activate", activate)
+    monkeypatch.setattr(_activation, "activate", activate)
     with pytest.raises(StrictModeError) as info:
         _pipeline.load(strict=True, settings=read_settings(SETTINGS))
     assert {(f.subject, f.code) for f in info.value.findings} >= {("alpha-ops", "INTERNAL_ERROR"),

@@ -147,6 +147,19 @@ def _annotated(obj: object) -> list[object]:
     return members
 
 
+def _hints(member: object) -> dict[str, object]:
+    """``typing.get_type_hints``; names a module imports for type checking only are looked up among the public names.
+
+    A module on the start-up path imports its annotations' types only for type checkers (they
+    would cost an import each); a name that is neither in its globals nor public still fails.
+    """
+    try:
+        return typing.get_type_hints(member)
+    except NameError:
+        public = {name: getattr(trt_plugin_hub, name) for name in trt_plugin_hub.__all__}
+        return typing.get_type_hints(member, localns=public)
+
+
 def _reachable_hub_types(module_name: str) -> dict[type, str]:
     """Every class of the hub reachable from the annotations of ``module_name``'s public names -> the way there."""
     module = importlib.import_module(module_name)
@@ -160,7 +173,7 @@ def _reachable_hub_types(module_name: str) -> dict[type, str]:
             continue
         seen.add(id(obj))
         for member in _annotated(obj):
-            for field, hint in typing.get_type_hints(member).items():
+            for field, hint in _hints(member).items():
                 for leaf in _leaves(hint):
                     if leaf.__module__.split(".")[0] == "trt_plugin_hub" and leaf not in found:
                         found[leaf] = f"{via}.{field}"

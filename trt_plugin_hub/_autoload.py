@@ -70,8 +70,6 @@ def _activate() -> None:
             return
         _triggered = True
     _remove_finders()
-    from ._errors import StrictModeError
-
     try:
         from ._settings import autoload_enabled
 
@@ -80,9 +78,11 @@ def _activate() -> None:
         from ._pipeline import load_on_import
 
         load_on_import()
-    except StrictModeError:
-        raise
-    except Exception:
+    except Exception as exc:
+        # Strict mode's error is raised on purpose; it can only come from a loaded _errors module.
+        errors = sys.modules.get("trt_plugin_hub._errors")
+        if errors is not None and isinstance(exc, errors.StrictModeError):
+            raise
         import logging
 
         logging.getLogger("trt_plugin_hub").exception("trt-plugin-hub: automatic plugin loading failed")

@@ -3,6 +3,10 @@
 ``load()`` is thread-safe and re-entrant: a plugin that imports ``torch_tensorrt`` while being
 activated (which would trigger the autoload hook again) gets the report in progress instead of a
 second activation, and other threads wait for the first activation to finish.
+
+A process finds the activation plan an earlier one left (:mod:`._warm`) and, while it holds,
+activates from it without discovering or deciding; the report is then built when first asked for.
+The stages' modules are imported when a step needs them, so that path imports none of them.
 """
 
 from __future__ import annotations
@@ -10,32 +14,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from ._activation import ActivationContext, activate, plan_of
-from ._decisions import LockCheck, PluginDecision, decide
-from ._discovery import discover, remember, remembered, save_checked_ptx
-from ._environment import (
-    Environment,
-    answers_unsaved,
-    current_environment,
-    exported_answers,
-    parse_target,
-    probe_environment,
-    seed_answers,
-)
-from ._errors import Finding, StrictModeError
-from ._reasons import Reason, Status
-from ._report import (
-    PluginReport,
-    Report,
-    findings_from,
-    findings_of,
-    mark_disabled,
-    note_autoload_off,
-    plugin_report,
-)
 from ._settings import Settings, configure_logging, read_settings
+
+if TYPE_CHECKING:
+    from ._activation import ActivationContext, PlannedPlugin, PluginActivation
+    from ._decisions import LockCheck, PluginDecision
+    from ._environment import Environment
+    from ._errors import Finding
+    from ._report import PluginReport, Report
+    from ._warm import WarmPlan
 
 __all__ = ["load", "load_on_import", "loaded_report", "report", "reset_for_tests"]
 
@@ -43,7 +32,12 @@ log = logging.getLogger("trt_plugin_hub")
 
 _lock = threading.RLock()
 _loaded: Report | None = None
+#: Activated from a plan, report not built yet: (settings, the plugins, what activating each did, its ms).
+_warm_run: tuple[Settings, list[PlannedPlugin], list[_Activated], float] | None = None
 _active_thread: int | None = None
+
+#: What activating one plugin did, or the hub's own exception while activating it.
+_Activated = tuple["PluginActivation | None", "Exception | None"]
 
 
 def _lock_check(settings: Settings) -> LockCheck | None:
@@ -57,6 +51,17 @@ def _lock_check(settings: Settings) -> LockCheck | None:
 def _decide(settings: Settings, target: str | Environment | None,
             ) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
     """Discover and decide for this host, or for ``target`` (a ``--target`` text read over this host's probe)."""
+    from ._decisions import decide
+    from ._discovery import discover, remember, remembered, save_checked_ptx
+    from ._environment import (
+        answers_unsaved,
+        current_environment,
+        exported_answers,
+        parse_target,
+        probe_environment,
+        seed_answers,
+    )
+
     started = time.perf_counter()
     candidates = discover(settings)
     discovered = time.perf_counter()
@@ -79,8 +84,12 @@ def report(*, target: str | Environment | None = None, settings: Settings | None
 
     In a process where :func:`load` already ran and no target is given, the activation report.
     """
-    if target is None and _loaded is not None and settings is None:
-        return _loaded
+    if target is None and settings is None and (_loaded is not None or _warm_run is not None):
+        loaded = loaded_report()
+        if loaded is not None:
+            return loaded
+    from ._report import Report, mark_disabled, note_autoload_off, plugin_report
+
     settings = settings or read_settings()
     decisions, env, discovery_ms, decision_ms = _decide(settings, target)
     plugins = tuple(plugin_report(d) for d in decisions)
@@ -102,80 +111,179 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
     ``strict`` (default: ``TRT_PLUGIN_HUB_STRICT``) raises one
     :class:`~trt_plugin_hub.StrictModeError` listing every rejected or failed plugin.
     """
-    global _loaded, _active_thread  # noqa: PLW0603 - the report and the loading thread of this process
     settings = settings or read_settings()
     strict = settings.strict if strict is None else strict
-    me = threading.get_ident()
-    if _active_thread == me:
+    if _active_thread == threading.get_ident():
         # Re-entered from inside an activation (a plugin imported torch_tensorrt): do not recurse.
         return _loaded if _loaded is not None else report(settings=settings)
     with _lock:
-        if _loaded is not None and not refresh:
-            result = _loaded
-        else:
-            _active_thread = me
-            try:
-                result = _run(settings)
-            finally:
-                _active_thread = None
-            _loaded = result
+        _activate_once(settings, refresh=refresh)
+        result = loaded_report()
+    if result is None:  # pragma: no cover - _activate_once leaves a report or a warm run
+        raise RuntimeError("trt-plugin-hub: activation left no report")
     if strict:
         _raise_if_findings(result)
     return result
 
 
-def load_on_import() -> Report | None:
-    """The automatic path: :func:`load`, unless another thread is loading right now.
+def load_on_import() -> None:
+    """The automatic path: activate once, unless another thread is loading right now.
 
     The hook runs while Python holds ``torch_tensorrt``'s import lock. If another thread is
     inside :func:`load`, its activation may itself be waiting for that import to finish, so
     waiting here for the loader lock would deadlock both threads. That thread completes the same
-    activation; this one returns at once.
+    activation; this one returns at once. The report is not built here unless strict mode needs it.
     """
     if _active_thread == threading.get_ident():
-        return _loaded
+        return
     if not _lock.acquire(blocking=False):
         log.debug("trt-plugin-hub: another thread is activating plugins; not waiting inside an import")
-        return None
+        return
     try:
-        return load()
+        settings = read_settings()
+        _activate_once(settings, refresh=False)
+        if settings.strict:
+            result = loaded_report()
+            if result is not None:
+                _raise_if_findings(result)
     finally:
         _lock.release()
 
 
-def _run(settings: Settings) -> Report:
-    configure_logging(settings)
+def _activate_once(settings: Settings, *, refresh: bool) -> None:
+    """Activate (from the plan when one holds, else through every stage) unless done already. Holds ``_lock``."""
+    global _loaded, _warm_run, _active_thread  # noqa: PLW0603 - the activation of this process, once
+    if (_loaded is not None or _warm_run is not None) and not refresh:
+        return
+    _active_thread = threading.get_ident()
+    try:
+        if not refresh and _loaded is None and _warm_run is None:
+            from ._warm import load_plan
 
+            configure_logging(settings)
+            plan = load_plan(settings)
+            if plan is not None:
+                _run_warm(settings, plan)
+                return
+        _loaded = _run(settings)
+        _warm_run = None
+    finally:
+        _active_thread = None
+
+
+def _activate_all(plans: list[PlannedPlugin], context: ActivationContext) -> list[_Activated]:
+    """Activate each planned plugin; a bug in the hub while activating one costs only that one."""
+    from ._activation import activate
+
+    results: list[_Activated] = []
+    for planned in plans:
+        try:
+            results.append((activate(planned, context), None))
+        except Exception as exc:  # noqa: PERF203 - the hub's own bug must not cost the other plugins
+            log.exception("trt-plugin-hub: internal error while activating %s", planned.name)
+            results.append((None, exc))
+    return results
+
+
+def _run_warm(settings: Settings, plan: WarmPlan) -> None:
+    """Activate from a plan that holds; the report is built when first asked for."""
+    global _warm_run  # noqa: PLW0603 - the activation of this process, once
+    from ._activation import ActivationContext
+    from ._warm import outcome_of
+
+    started = time.perf_counter()
+    context = ActivationContext(owners=plan.owners, allowed_ops=settings.allow_ops)
+    results = _activate_all(plan.plugins, context)
+    activation_ms = (time.perf_counter() - started) * 1000
+    _warm_run = (settings, plan.plugins, results, activation_ms)
+    same = outcome_of([a if e is None else None for a, e in results]) == plan.outcome
+    log.debug("trt-plugin-hub: activated %d plugin(s) from the activation plan in %.1f ms%s", len(plan.plugins),
+              activation_ms, "" if same else "; the activation ended differently from the plan's")
+    if same and plan.summary is not None:
+        level, message = plan.summary
+        log.log(int(level), "%s", message)
+    elif not same:
+        result = loaded_report()  # built now: the summary (and strict mode) must say what happened here
+        if result is not None:
+            _log_summary(result)
+
+
+def _run(settings: Settings) -> Report:
+    from ._activation import ActivationContext, plan_of
+
+    configure_logging(settings)
     if settings.disabled:
         return report(settings=settings)
     decisions, env, discovery_ms, decision_ms = _decide(settings, None)
     started = time.perf_counter()
-    plugins: list[PluginReport] = []
-    findings: list[Finding] = []
     owners = {op.id: d.candidate.name for d in decisions if d.candidate.manifest for op in d.candidate.manifest.ops}
     context = ActivationContext(owners=owners, allowed_ops=settings.allow_ops)
+    available = [d for d in decisions if d.status == "available"]
+    plans = [plan_of(d) for d in available]
+    results = _activate_all(plans, context)
+    activation_ms = (time.perf_counter() - started) * 1000
+    by_decision = {id(d): r for d, r in zip(available, results, strict=True)}
+    result_report = _assemble(settings, decisions, by_decision, env, discovery_ms, decision_ms, activation_ms)
+    summary = _log_summary(result_report)
+    from ._warm import outcome_of, save_plan
+
+    save_plan(settings, decisions, [env.tensorrt, env.torch, env.torch_tensorrt, env.numpy], plans,
+              outcome_of([a if e is None else None for a, e in results]), summary, bool(result_report.findings))
+    return result_report
+
+
+def _assemble(settings: Settings, decisions: tuple[PluginDecision, ...], results: dict[int, _Activated],
+              env: Environment, discovery_ms: float, decision_ms: float, activation_ms: float) -> Report:
+    """The activation report: each decision with what activating it did (``results`` by ``id(decision)``)."""
+    from ._report import Report, findings_of, plugin_report
+
+    plugins: list[PluginReport] = []
+    findings: list[Finding] = []
     for decision in decisions:
+        activation, error = results.get(id(decision), (None, None))
         exceptions: dict[str, BaseException] = {}
-        try:
-            activation = activate(plan_of(decision), context) if decision.status is Status.AVAILABLE else None
+        if error is not None:
+            plugin = _internal_error(decision, error)
+        else:
             plugin = plugin_report(decision, activation)
             if activation is not None:
                 exceptions = dict(activation.exceptions)
-        except Exception as exc:  # the hub's own bug must not cost the other plugins
-            log.exception("trt-plugin-hub: internal error while activating %s", decision.candidate.name)
-            plugin = _internal_error(decision, exc)
         plugins.append(plugin)
         findings.extend(findings_of(plugin, exceptions))
-    activation_ms = (time.perf_counter() - started) * 1000
-    result_report = Report(tuple(plugins), env, activated=True, discovery_ms=discovery_ms, decision_ms=decision_ms,
-                           activation_ms=activation_ms, settings=settings.to_dict(), findings=tuple(findings))
-    _log_summary(result_report)
-    return result_report
+    return Report(tuple(plugins), env, activated=True, discovery_ms=discovery_ms, decision_ms=decision_ms,
+                  activation_ms=activation_ms, settings=settings.to_dict(), findings=tuple(findings))
+
+
+def _report_of_warm_run(settings: Settings, plans: list[PlannedPlugin], results: list[_Activated],
+                        activation_ms: float) -> Report:
+    """The report of an activation from a plan: the decisions, run now, with what activating each did.
+
+    A plugin's activation is matched to its decision by name and plan; one whose plan the
+    decisions would no longer give (the environment changed since) is reported as decided.
+    """
+    from ._activation import plan_of, to_plain
+
+    decisions, env, discovery_ms, decision_ms = _decide(settings, None)
+    executed = {planned.name: (to_plain(planned), result) for planned, result in zip(plans, results, strict=True)}
+    by_decision: dict[int, _Activated] = {}
+    for decision in decisions:
+        if decision.status != "available":
+            continue
+        ran = executed.get(decision.candidate.name)
+        if ran is not None and ran[0] == to_plain(plan_of(decision)):
+            by_decision[id(decision)] = ran[1]
+        else:
+            log.debug("trt-plugin-hub: %s: decided differently since it was activated", decision.candidate.name)
+    return _assemble(settings, decisions, by_decision, env, discovery_ms, decision_ms, activation_ms)
 
 
 def _internal_error(decision: PluginDecision, exc: Exception) -> PluginReport:
     """The report of a plugin whose activation hit a bug in the hub: failed, saying so."""
+    from dataclasses import replace
+
     from ._guard import describe
+    from ._reasons import Reason, Status
+    from ._report import plugin_report
 
     kind, message, _ = describe(exc)
     reason = Reason("INTERNAL_ERROR", f"trt-plugin-hub failed while activating {decision.candidate.name}: {kind}: "
@@ -186,20 +294,28 @@ def _internal_error(decision: PluginDecision, exc: Exception) -> PluginReport:
                              for op in base.ops))
 
 
-def _log_summary(result: Report) -> None:
+def _log_summary(result: Report) -> list[Any] | None:
+    """Log the one-line summary of an activation; returns ``[level, message]`` (``None``: nothing logged)."""
+    from ._reasons import Status
+
     counts: dict[str, int] = {}
     for plugin in result.plugins:
         counts[plugin.status] = counts.get(plugin.status, 0) + 1
     if not result.plugins:
         log.debug("trt-plugin-hub: no plugins installed")
-        return
+        return None
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     level = logging.WARNING if counts.get(Status.FAILED) else logging.INFO
-    log.log(level, "trt-plugin-hub: %d plugin(s): %s; %d op(s) active (run `trt-plugin-hub list` for reasons)",
-            len(result.plugins), summary, len(result.active_ops))
+    message = (f"trt-plugin-hub: {len(result.plugins)} plugin(s): {summary}; {len(result.active_ops)} op(s) active "
+               "(run `trt-plugin-hub list` for reasons)")
+    log.log(level, "%s", message)
+    return [level, message]
 
 
 def _raise_if_findings(result: Report) -> None:
+    from ._errors import StrictModeError
+    from ._report import findings_from
+
     findings = result.findings or findings_from(result.plugins)
     if not findings:
         return
@@ -209,12 +325,19 @@ def _raise_if_findings(result: Report) -> None:
 
 
 def loaded_report() -> Report | None:
-    """The activation report of this process, if :func:`load` ran."""
+    """The activation report of this process, if :func:`load` ran (built now after an activation from a plan)."""
+    global _loaded, _warm_run  # noqa: PLW0603 - the report of this process
+    if _loaded is None and _warm_run is not None:
+        with _lock:
+            if _loaded is None and _warm_run is not None:
+                _loaded = _report_of_warm_run(*_warm_run)
+                _warm_run = None
     return _loaded
 
 
 def reset_for_tests() -> None:
     """Forget the loaded report (the registrations themselves cannot be undone upstream)."""
-    global _loaded  # noqa: PLW0603 - the report of this process
+    global _loaded, _warm_run  # noqa: PLW0603 - the report of this process
     with _lock:
         _loaded = None
+        _warm_run = None

@@ -32,7 +32,16 @@ CHOSEN = "gamma_ops/ptx/relu.sm_90a.ptx"  # what an sm_90 GPU gets
 CHILD = """
 import json, os, sys
 import trt_plugin_hub._pipeline as pipeline
+import trt_plugin_hub._decisions as decisions_stage
 import trt_plugin_hub._ptx.artifact as artifact
+import trt_plugin_hub._warm as warm
+planned = []
+real_load_plan = warm.load_plan
+def recording_load_plan(*args, **kwargs):
+    plan = real_load_plan(*args, **kwargs)
+    planned.append(plan is not None)
+    return plan
+warm.load_plan = recording_load_plan
 reads = []
 real_check = artifact.artifact_problems
 def counting(*args, **kwargs):
@@ -41,7 +50,7 @@ def counting(*args, **kwargs):
 artifact.artifact_problems = counting
 alter = sys.argv[1] if len(sys.argv) > 1 else None
 if alter:
-    real_decide = pipeline.decide
+    real_decide = decisions_stage.decide
     def decide_then_alter(*args, **kwargs):
         decisions = real_decide(*args, **kwargs)
         st = os.stat(alter)
@@ -51,14 +60,14 @@ if alter:
             handle.write(data)
         os.utime(alter, ns=(st.st_atime_ns, st.st_mtime_ns))
         return decisions
-    pipeline.decide = decide_then_alter
+    decisions_stage.decide = decide_then_alter
 import torch, torch_tensorrt
 import trt_plugin_hub.aot as aot
 from drive import convert
 import gamma_ops.qdp  # defines the torch op (activation imported it only if it went that far)
 report = pipeline.loaded_report()
 (op,) = [o for p in report.plugins for o in p.ops if o.id == "gamma::relu"]
-out = {"status": str(op.status), "codes": [r.code for r in op.reasons], "messages": [r.message for r in op.reasons], "reads": reads,
+out = {"planned": planned, "status": str(op.status), "codes": [r.code for r in op.reasons], "messages": [r.message for r in op.reasons], "reads": reads,
        "bound": list(aot.bound_ops()), "converted": convert(torch.ops.gamma.relu.default, [(4, 300)])}
 print(json.dumps(out))
 """
@@ -123,10 +132,13 @@ def host(tmp_path: Path, wheel: Path, upstream_paths: list[Path]) -> Host:
     host = Host(tmp_path, wheel, upstream_paths)
     original = hashlib.sha256(host.chosen.read_bytes()).hexdigest()
     cold = host.run()
+    assert cold["planned"] == [False], cold
     assert cold["status"] == "active" and cold["reads"] == ["ptx/relu.sm_90a.ptx"], cold
     assert cold["converted"]["ok"] and cold["converted"]["ptx_sha256"] == original, cold
     warm = host.run()
-    # Served from the memo: the decisions read no PTX file; TensorRT gets the same verified bytes.
+    # Activated from the plan the cold run left: no decisions, no PTX file read but the bytes handed
+    # over; TensorRT gets the same verified bytes. The report, built on request, decides from the memo.
+    assert warm["planned"] == [True], warm
     assert warm["status"] == "active" and warm["reads"] == [], warm
     assert warm["converted"]["ok"] and warm["converted"]["ptx_sha256"] == original, warm
     return host
@@ -149,13 +161,20 @@ def test_ptx_altered_keeping_size_and_mtime_is_refused_after_a_warm_cache(host: 
     after = os.stat(host.chosen)
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
     out = host.run()
-    assert out["reads"] == ["ptx/relu.sm_90a.ptx"]  # the changed ctime: checked afresh, refused by the decisions
+    # The plan holds (it never vouches for PTX bytes): activation reads the file, finds another
+    # sha256 and refuses it before any converter exists; the report's decisions, run because the
+    # activation ended differently, see the changed ctime, check the file afresh and refuse it too.
+    assert out["planned"] == [True], out
+    assert out["reads"] == ["ptx/relu.sm_90a.ptx"]
     _refused(out)
 
 
 def test_bytes_altered_after_a_warm_decision_are_refused_at_hand_over(host: Host):
-    # The decisions are served from the memo (the file is unchanged then); the file changes before
-    # activation reads it: the hand-over check refuses it with the same code.
+    # Without a plan the decisions run, served from the memo (the file is unchanged then); the file
+    # changes before activation reads it: the hand-over check refuses it with the same code.
+    for plan in host.cache.glob("plan-*.json"):
+        plan.unlink()
     out = host.run(str(host.chosen))
+    assert out["planned"] == [False], out
     assert out["reads"] == []
     _refused(out)

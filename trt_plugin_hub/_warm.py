@@ -1,0 +1,232 @@
+"""The activation plan: what an earlier process decided, reused while nothing it depended on has changed.
+
+Deciding costs the discovery, every manifest, the environment probe and the decisions, and
+importing the modules that do them. A process that activated plugins leaves its plan in the
+cache directory, next to the discovery cache (``plan-<environment>.json``): the plain records
+activation took (:mod:`trt_plugin_hub._activation.plan`) and everything the decisions depended
+on. A later process activates from it - through the same activation code - when all of this is
+unchanged:
+
+* the discovery cache's key (:func:`trt_plugin_hub._cachefile.cache_key`): every ``sys.path``
+  directory's mtime (installs, upgrades, uninstalls), the interpreter, the hub's version, the
+  import finders;
+* the hub's own code behind the decisions (the ``mtime_ns`` and size of each source file);
+* the settings that shape the decisions (allow and deny lists, preferences, lock, target, visible
+  GPUs...), the lock file's identity;
+* the versions of TensorRT, PyTorch, Torch-TensorRT and NumPy this process has imported, and the
+  driver and GPU the probe finds now;
+* each manifest file's identity ``(device, inode, size, mtime_ns, ctime_ns)``.
+
+Anything else - a missing, foreign, corrupt or outdated file, a module not imported yet, a
+manifest edited in place (its ``ctime`` changes) - means the full pipeline, which writes a new
+plan. PTX files are not trusted by identity: activation reads the bytes it hands to TensorRT and
+compares their sha256 with the manifest's at that moment, warm or not.
+
+The report is not built on the warm path. The plan carries what the earlier process's
+activation ended in (each op's status) and its summary line; when this activation ends the same
+way, that line is logged and the report is built only if asked for (:func:`trt_plugin_hub.report`,
+``load()``'s return value, strict mode) by running the decisions then. This module imports no
+decision model: only the cache file's rules, the GPU probe and the plan's records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._cachefile import cache_key, code_stamps, file_identity, read_private_json, settled
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._activation import PlannedPlugin
+    from ._decisions import PluginDecision
+    from ._settings import Settings
+
+__all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", "load_plan", "outcome_of", "save_plan"]
+
+log = logging.getLogger("trt_plugin_hub")
+
+#: Bumped whenever the file's layout or the meaning of a field changes; older files are ignored.
+PLAN_SCHEMA = 1
+PREFIX = "plan-"
+#: The modules whose versions the decisions read: the plan holds only while this process has
+#: imported each of them, at the version it was decided for.
+RUNTIME_MODULES = ("tensorrt", "torch", "torch_tensorrt", "numpy")
+#: The hub's code behind a plan: discovery, manifests, PTX checks, environment, decisions,
+#: activation records. An edited checkout (an editable install) is new code.
+PLAN_CODE = (
+    "_warm.py", "_settings.py", "_upstream.py", "_versions.py", "_lock.py", "_launch.py", "_reasons.py",
+    "_manifest/reader.py", "_manifest/model.py", "_manifest/recipes.py", "_manifest/signature.py",
+    "_discovery/scan.py", "_discovery/cache.py",
+    "_environment/probe.py", "_environment/target.py", "_environment/gpu.py", "_environment/model.py",
+    "_environment/metadata.py",
+    "_ptx/artifact.py", "_ptx/targets.py", "_ptx/text.py", "_ptx/memo.py",
+    "_decisions/plugin.py", "_decisions/ops.py", "_decisions/conflicts.py", "_decisions/model.py",
+    "_activation/plan.py",
+)
+
+
+class WarmPlan:
+    """A plan that holds in this process: the plugins to activate, and how the earlier activation ended."""
+
+    __slots__ = ("findings", "outcome", "owners", "plugins", "summary")
+
+    def __init__(self, plugins: list[PlannedPlugin], owners: dict[str, str], outcome: Any,
+                 summary: Any, findings: bool) -> None:
+        #: The plugins the decisions made available, in the decisions' order.
+        self.plugins = plugins
+        #: Every declared op id -> the plugin that declares it (activation's context).
+        self.owners = owners
+        #: What the earlier activation ended in (:func:`outcome_of`).
+        self.outcome = outcome
+        #: Its summary line, ``[level, message]``, or ``None``.
+        self.summary = summary
+        #: Whether its report had findings (strict mode raises then).
+        self.findings = findings
+
+
+def _settings_state(settings: Settings) -> list[Any]:
+    """The settings that shape decisions and activation (not ``autoload``, ``strict`` or logging)."""
+    lock_identity = list(file_identity(settings.lock) or ()) if settings.lock else None
+    return [list(settings.deny), None if settings.allow is None else list(settings.allow),
+            sorted(settings.prefer.items()), settings.prereleases, settings.lock, lock_identity,
+            sorted(settings.allow_ops),
+            None if settings.cache_dir is None else str(settings.cache_dir), settings.target,
+            settings.visible_devices]
+
+
+def _versions() -> list[str | None] | None:
+    """The versions of :data:`RUNTIME_MODULES` as imported here; ``None`` if one is not imported."""
+    found: list[str | None] = []
+    for name in RUNTIME_MODULES:
+        module = sys.modules.get(name)
+        if module is None:
+            return None
+        version = getattr(module, "__version__", None)
+        found.append(str(version) if version else None)
+    return found
+
+
+def _gpu(settings: Settings) -> list[Any]:
+    """What the GPU probe finds now: driver, CUDA driver version, compute capability, name."""
+    from ._environment import gpu
+
+    found = gpu.probe_gpu([], settings.visible_devices)
+    return json.loads(json.dumps([found.driver, found.cuda, found.cc, found.name]))  # type: ignore[no-any-return]
+
+
+def _path(settings: Settings) -> tuple[Path, Any] | None:
+    if settings.disabled or not settings.use_cache or settings.cache_dir is None:
+        return None
+    key = cache_key()
+    return settings.cache_dir / key.filename(PREFIX), key
+
+
+def load_plan(settings: Settings) -> WarmPlan | None:
+    """The plan an earlier process left for this environment, if everything it depends on is unchanged.
+
+    Never raises: a missing, unreadable, foreign, corrupt or outdated plan is ``None``.
+    """
+    try:
+        located = _path(settings)
+        if located is None:
+            return None
+        path, key = located
+        data = read_private_json(path)
+        if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
+            return None
+        checks = (
+            ("state", lambda: list(key.state)),
+            ("code", lambda: code_stamps(PLAN_CODE)),
+            ("settings", lambda: json.loads(json.dumps(_settings_state(settings)))),
+            ("versions", _versions),
+            ("gpu", lambda: _gpu(settings)),
+        )
+        for name, current in checks:
+            if data.get(name) != current():
+                log.debug("trt-plugin-hub: activation plan %s does not hold: %s changed", path, name)
+                return None
+        for manifest, identity in data["manifests"]:
+            if list(file_identity(manifest) or ()) != identity:
+                log.debug("trt-plugin-hub: activation plan %s does not hold: %s changed", path, manifest)
+                return None
+        from ._activation import from_plain
+
+        plugins = [from_plain(item) for item in data["plugins"]]
+        owners = data["owners"]
+        if not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values()):
+            return None
+        return WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True)
+    except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: decide afresh
+        log.debug("trt-plugin-hub: ignoring activation plan: %s", exc)
+        return None
+
+
+def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versions: Sequence[str | None],
+              plugins: Sequence[PlannedPlugin], outcome: Any, summary: Any, findings: bool) -> bool:
+    """Leave this process's plan for the next one; whether it was written. Never raises.
+
+    Written only when a later process could check everything the decisions depended on: every
+    candidate has a manifest (a package found without one is looked for again on every run), the
+    versions the decisions used are those this process has imported, and nothing in the key
+    changed in the last two seconds.
+    """
+    from ._activation import to_plain
+    from ._atomic import write_atomic
+
+    try:
+        located = _path(settings)
+        if located is None:
+            return False
+        path, key = located
+        now = time.time_ns()
+        if not key.settled(now) or _versions() != list(env_versions):
+            return False
+        manifests: list[list[Any]] = []
+        for decision in decisions:
+            candidate = decision.candidate
+            if candidate.manifest_path is None:
+                return False
+            identity = file_identity(candidate.manifest_path)
+            if identity is None or identity != candidate.manifest_key or not settled(identity, now):
+                return False
+            manifests.append([str(candidate.manifest_path), list(identity)])
+        if settings.lock:
+            lock_identity = file_identity(settings.lock)
+            if lock_identity is None or not settled(lock_identity, now):
+                return False
+        owners = {op.id: d.candidate.name for d in decisions if d.candidate.manifest for op in d.candidate.manifest.ops}
+        payload = {"schema": PLAN_SCHEMA, "hub": __version__, "state": list(key.state), "code": code_stamps(PLAN_CODE),
+                   "settings": _settings_state(settings), "versions": list(env_versions), "gpu": _gpu(settings),
+                   "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
+                   "outcome": outcome, "summary": summary, "findings": findings}
+        data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        write_atomic(path, data, mode=0o600, dir_mode=0o700)
+        from ._discovery.cache import prune
+
+        prune(settings.cache_dir or path.parent, PREFIX)
+    except Exception as exc:  # noqa: BLE001 - the plan is an optimisation: never fail a load for it
+        log.debug("trt-plugin-hub: not writing the activation plan: %s", exc)
+        return False
+    return True
+
+
+def outcome_of(activations: Sequence[Any]) -> list[Any]:
+    """How an activation ended, comparably across processes: per plugin, each op's status and the plugin's codes.
+
+    ``activations`` holds, per planned plugin, its ``PluginActivation`` or ``None`` (the hub
+    failed while activating it).
+    """
+    result: list[Any] = []
+    for activation in activations:
+        if activation is None:
+            result.append(None)
+            continue
+        result.append([[None if op is None else str(op.status.value) for op in activation.ops],
+                       [reason.code for reason in activation.reasons]])
+    return result
