@@ -2,7 +2,7 @@
 
 Deciding costs the discovery, every manifest, the environment probe and the decisions, and
 importing the modules that do them. A process that activated plugins leaves its plan in the
-cache directory, next to the discovery cache (``plan-<environment>.json``): the plain records
+cache directory, next to the discovery cache (``plan-<environment>-<settings>.json``): the plain records
 activation took (:mod:`trt_plugin_hub._activation.plan`) and everything the decisions depended
 on. A later process activates from it - through the same activation code - when all of this is
 unchanged:
@@ -12,7 +12,7 @@ unchanged:
   import finders;
 * the hub's own code behind the decisions (the ``mtime_ns`` and size of each source file);
 * the settings that shape the decisions (allow and deny lists, preferences, lock, target, visible
-  GPUs...), the lock file's identity;
+  GPUs...) - processes with other settings keep a plan of their own - and the lock file's identity;
 * the versions of TensorRT, PyTorch, Torch-TensorRT and NumPy this process has imported, and the
   driver and GPU the probe finds now;
 * each manifest file's identity ``(device, inode, size, mtime_ns, ctime_ns)``.
@@ -91,13 +91,15 @@ class WarmPlan:
 
 
 def _settings_state(settings: Settings) -> list[Any]:
-    """The settings that shape decisions and activation (not ``autoload``, ``strict`` or logging)."""
-    lock_identity = list(file_identity(settings.lock) or ()) if settings.lock else None
-    return [list(settings.deny), None if settings.allow is None else list(settings.allow),
-            sorted(settings.prefer.items()), settings.prereleases, settings.lock, lock_identity,
-            sorted(settings.allow_ops),
-            None if settings.cache_dir is None else str(settings.cache_dir), settings.target,
-            settings.visible_devices]
+    """The settings that shape decisions and activation (not ``autoload``, ``strict`` or logging), as JSON values."""
+    state = [list(settings.deny), None if settings.allow is None else list(settings.allow),
+             sorted(settings.prefer.items()), settings.prereleases, settings.lock, sorted(settings.allow_ops),
+             None if settings.cache_dir is None else str(settings.cache_dir), settings.target, settings.visible_devices]
+    return json.loads(json.dumps(state))  # type: ignore[no-any-return]
+
+
+def _lock_identity(settings: Settings) -> list[int] | None:
+    return list(file_identity(settings.lock) or ()) if settings.lock else None
 
 
 def _versions() -> list[str | None] | None:
@@ -121,10 +123,14 @@ def _gpu(settings: Settings) -> list[Any]:
 
 
 def _path(settings: Settings) -> tuple[Path, Any] | None:
+    """This environment's plan file for these settings: processes with other settings keep their own."""
     if settings.disabled or not settings.use_cache or settings.cache_dir is None:
         return None
+    import hashlib
+
     key = cache_key()
-    return settings.cache_dir / key.filename(PREFIX), key
+    settings_id = hashlib.sha256(json.dumps(_settings_state(settings)).encode("utf-8")).hexdigest()[:12]
+    return settings.cache_dir / f"{PREFIX}{key.identity}-{settings_id}.json", key
 
 
 def load_plan(settings: Settings) -> WarmPlan | None:
@@ -143,7 +149,8 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         checks = (
             ("state", lambda: list(key.state)),
             ("code", lambda: code_stamps(PLAN_CODE)),
-            ("settings", lambda: json.loads(json.dumps(_settings_state(settings)))),
+            ("settings", lambda: _settings_state(settings)),
+            ("lock", lambda: _lock_identity(settings)),
             ("versions", _versions),
             ("gpu", lambda: _gpu(settings)),
         )
@@ -185,24 +192,15 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
             return False
         path, key = located
         now = time.time_ns()
-        if not key.settled(now) or _versions() != list(env_versions):
+        why = _unplannable(decisions, env_versions, key, settings, now)
+        if why is not None:
+            log.debug("trt-plugin-hub: no activation plan for the next process: %s", why)
             return False
-        manifests: list[list[Any]] = []
-        for decision in decisions:
-            candidate = decision.candidate
-            if candidate.manifest_path is None:
-                return False
-            identity = file_identity(candidate.manifest_path)
-            if identity is None or identity != candidate.manifest_key or not settled(identity, now):
-                return False
-            manifests.append([str(candidate.manifest_path), list(identity)])
-        if settings.lock:
-            lock_identity = file_identity(settings.lock)
-            if lock_identity is None or not settled(lock_identity, now):
-                return False
+        manifests = [[str(d.candidate.manifest_path), list(d.candidate.manifest_key or ())] for d in decisions]
         owners = {op.id: d.candidate.name for d in decisions if d.candidate.manifest for op in d.candidate.manifest.ops}
         payload = {"schema": PLAN_SCHEMA, "hub": __version__, "state": list(key.state), "code": code_stamps(PLAN_CODE),
-                   "settings": _settings_state(settings), "versions": list(env_versions), "gpu": _gpu(settings),
+                   "settings": _settings_state(settings), "lock": _lock_identity(settings),
+                   "versions": list(env_versions), "gpu": _gpu(settings),
                    "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
                    "outcome": outcome, "summary": summary, "findings": findings}
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
@@ -214,6 +212,30 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
         log.debug("trt-plugin-hub: not writing the activation plan: %s", exc)
         return False
     return True
+
+
+def _unplannable(decisions: Sequence[PluginDecision], env_versions: Sequence[str | None], key: Any,
+                 settings: Settings, now: int) -> str | None:
+    """Why a later process could not check what these decisions depended on; ``None`` when it could."""
+    if not key.settled(now):
+        return "a sys.path directory changed in the last two seconds"
+    versions = _versions()
+    if versions != list(env_versions):
+        return f"the versions decided for ({env_versions}) are not those imported ({versions})"
+    for decision in decisions:
+        candidate = decision.candidate
+        if candidate.manifest_path is None:
+            return f"{candidate.name} has no manifest (looked for again on every run)"
+        identity = file_identity(candidate.manifest_path)
+        if identity is None or identity != candidate.manifest_key:
+            return f"{candidate.manifest_path} changed since it was read"
+        if not settled(identity, now):
+            return f"{candidate.manifest_path} changed in the last two seconds"
+    if settings.lock:
+        identity = file_identity(settings.lock)
+        if identity is None or not settled(identity, now):
+            return f"the lock file {settings.lock} is missing or changed in the last two seconds"
+    return None
 
 
 def outcome_of(activations: Sequence[Any]) -> list[Any]:

@@ -120,11 +120,13 @@ class Host:
     def run(self, *args: str) -> dict[str, Any]:
         env = subprocess_env([self.site, self.drive, *self.backend], {
             "TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580", "TRT_PLUGIN_HUB_NO_CACHE": "0",
-            "TRT_PLUGIN_HUB_CACHE_DIR": str(self.cache), "PYTHONDONTWRITEBYTECODE": "1"})
+            "TRT_PLUGIN_HUB_CACHE_DIR": str(self.cache), "PYTHONDONTWRITEBYTECODE": "1", "TRT_PLUGIN_HUB_LOG": "DEBUG"})
         proc = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, cwd=self.cwd, capture_output=True,
                               text=True, timeout=300, check=False)
         assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        out["log"] = [line for line in proc.stderr.splitlines() if "plan" in line]
+        return out
 
 
 @pytest.fixture

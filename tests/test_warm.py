@@ -1,0 +1,257 @@
+"""The activation plan: a warm ``import torch_tensorrt`` activates from it, and anything it depends on invalidates it.
+
+A pip-installed plugin (one JIT op, one AOT op) and a plugin whose module fails to import are
+activated at ``import torch_tensorrt`` against the real Torch-TensorRT / TensorRT Python layers
+(the ``upstream_paths`` fixture). The first process decides and leaves its plan; later ones
+activate from it (``planned``), import none of the decision modules, and build the same report
+when asked. Each thing the plan depends on is changed in turn and must send the process through
+the full pipeline again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _support.dists import build_wheel, jit_op, manifest, pip_install, qdp_module, subprocess_env, write_plugin_source
+from _support.plugins import add_plugin
+
+from trt_plugin_hub import _warm
+from trt_plugin_hub._activation import PlannedPlugin, from_plain, plan_of, to_plain
+from trt_plugin_hub._settings import read_settings
+
+PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
+       "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
+
+#: Modules the full pipeline imports and the warm path must not.
+DECIDING = ("trt_plugin_hub._decisions", "trt_plugin_hub._discovery.scan", "trt_plugin_hub._manifest.reader",
+            "trt_plugin_hub._report", "trt_plugin_hub._environment.probe")
+
+CHILD = """
+import json, os, sys
+import trt_plugin_hub._warm as warm
+planned = []
+real_load_plan = warm.load_plan
+def recording_load_plan(*args, **kwargs):
+    plan = real_load_plan(*args, **kwargs)
+    planned.append(plan is not None)
+    return plan
+warm.load_plan = recording_load_plan
+import torch
+if os.environ.get("FAKE_NUMPY"):
+    import numpy
+    numpy.__version__ = os.environ["FAKE_NUMPY"]
+out = {}
+try:
+    import torch_tensorrt
+except Exception as exc:
+    out["raised"] = type(exc).__name__
+    out["codes"] = sorted(f.code for f in getattr(exc, "findings", ()))
+out["modules"] = sorted(m for m in sys.modules if m.startswith("trt_plugin_hub"))
+out["planned"] = planned
+if "raised" not in out:
+    import trt_plugin_hub._pipeline as pipeline
+    out["pending"] = pipeline._warm_run is not None
+    report = pipeline.loaded_report()
+    out["ops"] = {o.id: [str(o.status), [r.code for r in o.reasons]] for p in report.plugins for o in p.ops}
+    out["plugins"] = {p.name: str(p.status) for p in report.plugins}
+print(json.dumps(out))
+"""
+
+
+def _delta(root: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    ptx = []
+    for arch in ("sm_80", "sm_90a"):
+        text = PTX.format(arch=arch)
+        files[f"ptx/relu.{arch}.ptx"] = text
+        ptx.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    ops = [jit_op("delta::plain", "delta_ops.qdp"),
+           {"id": "delta::relu", "kind": "aot", "module": "delta_ops.qdp", "ptx": ptx,
+            "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}}]
+    return write_plugin_source(root / "delta", "delta-ops", "delta_ops", manifest("delta-ops", ops),
+                               {"qdp": qdp_module(["delta::plain", "delta::relu"], aot=["delta::relu"])},
+                               extra_files=files)
+
+
+def _broken(root: Path) -> Path:
+    return write_plugin_source(root / "broken", "broken-ops", "broken_ops",
+                               manifest("broken-ops", [jit_op("broken::op", "broken_ops.qdp")]),
+                               {"qdp": "raise RuntimeError('broken on purpose')\n"})
+
+
+def _late(root: Path) -> Path:
+    return write_plugin_source(root / "late", "late-ops", "late_ops",
+                               manifest("late-ops", [jit_op("late::op", "late_ops.qdp")]),
+                               {"qdp": qdp_module(["late::op"])})
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("warm")
+    return {name: build_wheel(make(root), root / "dist")
+            for name, make in (("delta", _delta), ("broken", _broken), ("late", _late))}
+
+
+def _age(*paths: Path) -> None:
+    """Date paths an hour back, and wait until every ctime below them is two seconds old (settled)."""
+    past = time.time() - 3600
+    newest = 0.0
+    for path in paths:
+        for item in [path, *path.rglob("*")]:
+            newest = max(newest, item.stat().st_ctime)
+        os.utime(path, (past, past))
+    time.sleep(max(0.0, 2.2 - (time.time() - newest)))
+
+
+class Host:
+    """An installed, settled environment with a cache directory; :meth:`run` is one fresh process."""
+
+    def __init__(self, root: Path, wheels: dict[str, Path], backend: list[Path]) -> None:
+        self.site = root / "site"
+        pip_install([wheels["delta"], wheels["broken"]], self.site)
+        self.cwd = root / "cwd"
+        self.cwd.mkdir()
+        self.cache = root / "cache"
+        self.backend = backend
+        _age(self.site, self.cwd)
+
+    def run(self, **env: str) -> dict[str, Any]:
+        variables = {"TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580", "TRT_PLUGIN_HUB_NO_CACHE": "0",
+                     "TRT_PLUGIN_HUB_CACHE_DIR": str(self.cache), "PYTHONDONTWRITEBYTECODE": "1", **env}
+        proc = subprocess.run([sys.executable, "-c", CHILD], env=subprocess_env([self.site, *self.backend], variables),
+                              cwd=self.cwd, capture_output=True, text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    @property
+    def plan(self) -> Path:
+        """The plan of processes with the default settings: the one the first process wrote."""
+        return self.first_plan
+
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory, wheels: dict[str, Path], upstream_paths: list[Path]) -> Host:
+    host = Host(tmp_path_factory.mktemp("host"), wheels, upstream_paths)
+    cold = host.run()
+    assert cold["planned"] == [False], cold
+    (host.first_plan,) = host.cache.glob(f"{_warm.PREFIX}*.json")  # type: ignore[attr-defined]
+    assert host.plan.stat().st_mode & 0o077 == 0  # private to this user, like the discovery cache
+    host.cold = cold  # type: ignore[attr-defined]
+    return host
+
+
+def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
+    cold = host.cold  # type: ignore[attr-defined]
+    assert cold["ops"]["delta::plain"][0] == "active" and cold["ops"]["delta::relu"][0] == "active", cold
+    assert cold["ops"]["broken::op"] == ["failed", ["IMPORT_FAILED"]], cold
+    warm = host.run()
+    assert warm["planned"] == [True] and warm["pending"], warm
+    # None of the modules that discover, read manifests, probe or decide was imported ...
+    assert not [m for m in warm["modules"] if m.startswith(DECIDING)], warm["modules"]
+    # ... and the report, built on request by deciding then, says what the cold process's said.
+    assert warm["ops"] == cold["ops"] and warm["plugins"] == cold["plugins"]
+
+
+def test_strict_mode_raises_from_a_warm_activation(host: Host):
+    out = host.run(TRT_PLUGIN_HUB_STRICT="1")
+    assert out["planned"] == [True] and out["raised"] == "StrictModeError" and out["codes"] == ["IMPORT_FAILED"], out
+
+
+@pytest.mark.parametrize(("change", "env"), [
+    ("a setting that shapes the decisions", {"TRT_PLUGIN_HUB_DENY": "broken-ops"}),
+    ("another NumPy", {"FAKE_NUMPY": "1.99.0"}),
+    ("another visible GPU", {"CUDA_VISIBLE_DEVICES": ""}),
+])
+def test_a_changed_input_sends_the_process_through_the_decisions(host: Host, change: str, env: dict[str, str]):
+    out = host.run(**env)
+    assert out["planned"] == [False], change
+    assert any(m.startswith(DECIDING) for m in out["modules"])
+
+
+def test_a_manifest_edited_in_place_is_read_again(host: Host):
+    manifest_file = host.site / "delta_ops" / "trt_plugin.json"
+    before = manifest_file.stat()
+    manifest_file.write_bytes(manifest_file.read_bytes())  # same bytes, same size and mtime: a new ctime
+    os.utime(manifest_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    out = host.run()
+    assert out["planned"] == [False] and out["ops"] == host.cold["ops"], out  # type: ignore[attr-defined]
+    _age(host.site)
+    host.run()  # settled again: this process leaves a new plan
+    assert host.run()["planned"] == [True]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "shared", "wrong shape"])
+def test_a_damaged_or_foreign_plan_is_ignored(host: Host, damage: str):
+    plan = host.plan
+    original = plan.read_bytes()
+    try:
+        if damage == "garbage":
+            plan.write_bytes(b"{not json")
+        elif damage == "shared":
+            plan.chmod(0o666)
+        else:
+            data = json.loads(original)
+            data["plugins"] = [{"name": 3}]
+            plan.write_text(json.dumps(data))
+        out = host.run()
+        assert out["planned"] == [False] and out["ops"] == host.cold["ops"], out  # type: ignore[attr-defined]
+    finally:
+        plan.write_bytes(original)
+        plan.chmod(0o600)
+
+
+def test_a_new_install_is_found(host: Host, wheels: dict[str, Path]):
+    pip_install([wheels["late"]], host.site)
+    out = host.run()
+    assert out["planned"] == [False] and out["ops"]["late::op"][0] == "active", out
+    shutil.rmtree(host.site / "late_ops")
+    for dist_info in host.site.glob("late_ops-*.dist-info"):
+        shutil.rmtree(dist_info)
+
+
+def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: pytest.MonkeyPatch):
+    import importlib
+
+    from trt_plugin_hub import _pipeline
+
+    add_plugin(site, "epsilon-ops", "epsilon", [jit_op("epsilon::op", "epsilon.qdp")])
+    monkeypatch.syspath_prepend(str(example_site))  # the example wheel, as pip installed it
+    importlib.invalidate_caches()
+    target = "sm_90, trt=10.13, tt=2.13, torch=2.13, driver=580"
+    decisions, *_ = _pipeline._decide(read_settings({"TRT_PLUGIN_HUB_NO_CACHE": "1",
+                                                     "TRT_PLUGIN_HUB_TARGET": target}), None)
+    plans = [plan_of(d) for d in decisions if d.status == "available"]
+    assert {"epsilon-ops", "example"} <= {p.name for p in plans}
+    kinds = {op.kind for p in plans for op in p.ops if op is not None}
+    assert kinds == {"jit", "aot", "legacy", "kernels"}, kinds
+    for plan in plans:
+        plain = json.loads(json.dumps(to_plain(plan)))
+        again = from_plain(plain)
+        assert isinstance(again, PlannedPlugin) and to_plain(again) == plain
+        for before, after in zip(plan.ops, again.ops, strict=True):
+            assert (before is None) == (after is None)
+            if before is not None and after is not None:
+                assert [getattr(after, name) for name in ("id", "kind", "module", "mode", "launch", "formats")] == \
+                       [getattr(before, name) for name in ("id", "kind", "module", "mode", "launch", "formats")]
+                assert after.ptx_bytes is None  # never cached: activation reads and hashes them
+
+
+@pytest.mark.parametrize("bad", [
+    {"name": 1, "ops": []},
+    {"name": "x", "ops": [{"id": "a::b"}]},
+    {"name": "x", "ops": "nope"},
+])
+def test_a_malformed_plan_entry_is_refused(bad: dict[str, Any]):
+    with pytest.raises((TypeError, ValueError, KeyError)):
+        from_plain(bad)
