@@ -227,12 +227,15 @@ def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: p
 
     add_plugin(site, "epsilon-ops", "epsilon", [jit_op("epsilon::op", "epsilon.qdp")])
     monkeypatch.syspath_prepend(str(example_site))  # the example wheel, as pip installed it
+    for name in [m for m in sys.modules if m.split(".")[0] == "example_plugin_pkg"]:
+        monkeypatch.delitem(sys.modules, name)  # imported from elsewhere by another test: found where pip put it
     importlib.invalidate_caches()
     target = "sm_90, trt=10.13, tt=2.13, torch=2.13, driver=580"
     decisions, *_ = _pipeline._decide(read_settings({"TRT_PLUGIN_HUB_NO_CACHE": "1",
                                                      "TRT_PLUGIN_HUB_TARGET": target}), None)
     plans = [plan_of(d) for d in decisions if d.status == "available"]
-    assert {"epsilon-ops", "example"} <= {p.name for p in plans}
+    why = {d.candidate.name: [r.code for r in d.reasons] for d in decisions}
+    assert {"epsilon-ops", "example"} <= {p.name for p in plans}, why
     kinds = {op.kind for p in plans for op in p.ops if op is not None}
     assert kinds == {"jit", "aot", "legacy", "kernels"}, kinds
     for plan in plans:
