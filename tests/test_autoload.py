@@ -16,7 +16,7 @@ import json, sys
 import trt_plugin_hub._pipeline as pipeline
 calls = []
 pipeline.load_on_import = lambda: calls.append(1)
-import trt_plugin_hub, trt_plugin_hub._autoload as autoload
+import _trt_plugin_hub_autoload, trt_plugin_hub._autoload as autoload
 HOOK_CALL
 import torch_tensorrt
 print(json.dumps({"loaded": len(calls), "settings_read": "trt_plugin_hub._settings" in sys.modules}))
@@ -33,8 +33,8 @@ def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-#: The entry point (``trt_plugin_hub:_autoload_hook``) and ``_autoload.install`` called directly.
-CALLS = ["trt_plugin_hub._autoload_hook()", "autoload.install()"]
+#: The entry point (``_trt_plugin_hub_autoload:hook``) and ``_autoload.install`` called directly.
+CALLS = ["_trt_plugin_hub_autoload.hook()", "autoload.install()"]
 
 
 @pytest.mark.parametrize("call", CALLS)
@@ -62,7 +62,7 @@ import json, sys
 import trt_plugin_hub._pipeline as pipeline
 calls = []
 pipeline.load_on_import = lambda: calls.append(sorted(m for m in sys.modules if m == "torch_tensorrt"))
-import trt_plugin_hub
+import _trt_plugin_hub_autoload
 ORDER
 print(json.dumps({"calls": calls, "finders": sum(getattr(f, "hub_autoload", False) is True for f in sys.meta_path),
                   "seen": seen}))
@@ -70,14 +70,14 @@ print(json.dumps({"calls": calls, "finders": sum(getattr(f, "hub_autoload", Fals
 
 ORDER_STATEMENTS = {
     # import torch first: the hook waits; _autoload is loaded only when torch_tensorrt is imported.
-    "torch_first": ("trt_plugin_hub._autoload_hook(); trt_plugin_hub._autoload_hook()\n"
+    "torch_first": ("_trt_plugin_hub_autoload.hook(); _trt_plugin_hub_autoload.hook()\n"
                     "seen = ['trt_plugin_hub._autoload' in sys.modules]\n"
                     "import torch_tensorrt\n"
                     "seen.append('trt_plugin_hub._autoload' in sys.modules)\n"
                     "import torch_tensorrt"),
     # torch_tensorrt imported (and finished) before the hook runs: activation at once.
     "torch_tensorrt_done": ("import torch_tensorrt\n"
-                            "trt_plugin_hub._autoload_hook()\n"
+                            "_trt_plugin_hub_autoload.hook()\n"
                             "seen = ['trt_plugin_hub._autoload' in sys.modules]"),
     # torch_tensorrt imports torch first thing: the hook runs while it is half initialised.
     "torch_tensorrt_first": ("import torch_tensorrt\n"
@@ -96,7 +96,7 @@ def test_the_entry_point_activates_once_in_every_import_order(tmp_path: Path, or
     site = tmp_path / "site"
     (site / "torch_tensorrt").mkdir(parents=True)
     # In the last order torch_tensorrt runs the hook itself while half initialised, as its `import torch` does.
-    init = "import trt_plugin_hub\ntrt_plugin_hub._autoload_hook()\n" if order == "torch_tensorrt_first" else ""
+    init = "import _trt_plugin_hub_autoload\n_trt_plugin_hub_autoload.hook()\n" if order == "torch_tensorrt_first" else ""
     (site / "torch_tensorrt" / "__init__.py").write_text(init)
     code = ORDERS.replace("ORDER", ORDER_STATEMENTS[order])
     out = json.loads(run_python(code, paths=[site], env={"TRT_PLUGIN_HUB_AUTOLOAD": "1"}).stdout)

@@ -54,24 +54,25 @@ def test_import_trt_plugin_hub_imports_nothing_heavy():
 
 def test_autoload_hook_imports_nothing_heavy():
     # What torch runs for the entry point: import the module, call the hook.
-    names = imported_modules("import trt_plugin_hub as a; a._autoload_hook()")
-    assert "trt_plugin_hub" in names
+    names = imported_modules("import _trt_plugin_hub_autoload as a; a.hook()")
+    assert "_trt_plugin_hub_autoload" in names
     assert heavy(names) == []
-    # The hook needs nothing beyond the standard library modules torch has loaded anyway.
-    hub = {n for n in names if n.startswith("trt_plugin_hub")}
-    assert hub == {"trt_plugin_hub"}
+    # The hook needs nothing beyond the standard library modules torch has loaded anyway: not
+    # even the package.
+    hub = {n for n in names if n.startswith(("trt_plugin_hub", "_trt_plugin_hub"))}
+    assert hub == {"_trt_plugin_hub_autoload"}
     assert [n for n in names if n.split(".")[0] == "packaging"] == []
 
 
-def test_the_torch_backends_entry_point_is_the_hook_in_the_package_itself():
-    """The installed entry point names ``trt_plugin_hub:_autoload_hook``: loading it loads one module."""
+def test_the_torch_backends_entry_point_is_the_top_level_hook_module():
+    """The installed entry point names ``_trt_plugin_hub_autoload:hook``: loading it loads one small module."""
     from importlib import metadata
 
-    import trt_plugin_hub
+    import _trt_plugin_hub_autoload
 
     (entry,) = [e for e in metadata.entry_points(group="torch.backends") if e.name == "trt_plugin_hub"]
-    assert (entry.module, entry.attr) == ("trt_plugin_hub", "_autoload_hook")
-    assert entry.load() is trt_plugin_hub._autoload_hook
+    assert (entry.module, entry.attr) == ("_trt_plugin_hub_autoload", "hook")
+    assert entry.load() is _trt_plugin_hub_autoload.hook
 
 
 #: The standard-library modules ``import torch`` has always loaded before it runs ``torch.backends`` hooks.
@@ -79,7 +80,7 @@ TORCH_LOADED = ("__future__", "importlib.machinery", "threading", "types", "typi
 
 
 def test_the_hook_adds_exactly_one_module_to_what_torch_has_loaded():
-    """The hook's whole import cost is the package's ``__init__``; nothing else is loaded.
+    """The hook's whole import cost is one small top-level module; nothing else is loaded, not even the package.
 
     ``sys.modules`` before and after: what torch's entry-point call (``EntryPoint.load()`` and
     the call) adds for the hub, module by module. A new import in the package or its hook (a
@@ -96,7 +97,7 @@ def test_the_hook_adds_exactly_one_module_to_what_torch_has_loaded():
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["trt_plugin_hub"]
+    assert proc.stdout.split() == ["_trt_plugin_hub_autoload"]
 
 
 def test_deciding_does_not_import_packaging_utils():

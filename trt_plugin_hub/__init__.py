@@ -1,9 +1,9 @@
 """trt-plugin-hub: install a TensorRT plugin wheel, `import torch_tensorrt`, and its ops convert.
 
 The package imports nothing: names (``__version__`` included) are resolved on first use. The
-``torch.backends`` autoload hook (``_autoload_hook``) lives here, so that ``import torch``
-loads this one module for the hub and nothing else; ``_autoload`` follows only when
-``torch_tensorrt`` is imported.
+``torch.backends`` autoload hook is not here but in the top-level module
+``_trt_plugin_hub_autoload``, so that ``import torch`` does not load this package at all;
+``_autoload`` follows only when ``torch_tensorrt`` is imported.
 
 Public API::
 
@@ -171,47 +171,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-#: Set once the ``torch.backends`` hook has run in this process.
-_hook_installed = False
-
-
-def _autoload_hook() -> None:
-    """The ``torch.backends`` entry point, run by PyTorch at the end of ``import torch``. Never raises.
-
-    The common case - ``torch_tensorrt`` not imported yet - puts one finder on ``sys.meta_path``
-    and returns, without importing anything: :mod:`trt_plugin_hub._autoload` (which watches the
-    import and then activates) is imported when ``torch_tensorrt`` is.
-    """
-    global _hook_installed  # noqa: PLW0603 - a once-per-process flag
-    try:
-        if _hook_installed:
-            return
-        _hook_installed = True
-        import sys
-
-        if "torch_tensorrt" in sys.modules or any(getattr(f, "hub_autoload", False) for f in sys.meta_path):
-            from ._autoload import install
-
-            install()
-        else:
-            sys.meta_path.insert(0, _AwaitTorchTensorrt())
-    except Exception:  # noqa: BLE001, S110 - never break `import torch`  # pragma: no cover - defensive
-        pass
-
-
-class _AwaitTorchTensorrt:
-    """Finds nothing itself; when ``torch_tensorrt`` is imported, ``_autoload`` watches its spec."""
-
-    #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
-    transient = True
-    #: Marks the hub's autoload finders (``_autoload`` removes them once activation has run).
-    hub_autoload = True
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "torch_tensorrt":
-            return None
-        from ._autoload import find_watched_spec
-
-        return find_watched_spec(fullname, path, target)

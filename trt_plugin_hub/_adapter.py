@@ -12,8 +12,7 @@ import importlib
 import inspect
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from . import _guard
 from ._reasons import Check
@@ -330,8 +329,7 @@ def cdiv(numerator: Any, denominator: int) -> Any:
     return trtp.cdiv(numerator, denominator)
 
 
-@dataclass(frozen=True)
-class DebugCheck:
+class DebugCheck(NamedTuple):
     """One debugging check of Torch-TensorRT's plugin page, as this process's upstream state answers it.
 
     ``passed`` is ``None`` when the state cannot be read, and ``error`` is what reading it raised.
@@ -341,8 +339,8 @@ class DebugCheck:
     name: str
     passed: bool | None
     detail: str
-    found: Any = field(default=None, repr=False, compare=False)
-    error: Exception | None = field(default=None, repr=False, compare=False)
+    found: Any = None
+    error: Exception | None = None
 
     def as_check(self) -> Check:
         """The check as ``explain`` shows it."""

@@ -27,8 +27,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -49,13 +48,12 @@ MAX_MESSAGE_CHARS = 2000
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """A plugin's call that did not return: its exception, described safely."""
 
     type_name: str
     message: str
-    exception: BaseException = field(repr=False, compare=False)
+    exception: BaseException
 
     def __str__(self) -> str:
         return f"{self.type_name}: {self.message}" if self.message else self.type_name

@@ -18,14 +18,12 @@ import struct
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard, TypeVar
-
-from ._errors import HubError
+from typing import Any, Literal, NamedTuple, TypeGuard, TypeVar
 
 __all__ = [
     "CUDA_ELEMENT_TYPES",
     "DERIVED_LAUNCH_KEYS",
-    "EXTRA",
+    "EXTRA_PATTERN",
     "INT32_ATTR_TYPES",
     "INT32_MAX",
     "INT32_MIN",
@@ -65,7 +63,8 @@ __all__ = [
 # The launch section
 
 #: One extra: ``numel`` or ``attr:NAME``.
-EXTRA = re.compile(r"(numel|attr:[A-Za-z_][A-Za-z0-9_]*)\Z")
+#: What an extra may be (compiled by ``re`` on first use: nothing is compiled at import).
+EXTRA_PATTERN = r"(numel|attr:[A-Za-z_][A-Za-z0-9_]*)\Z"
 #: The integer fields of a launch section: (name, lowest, highest, default; ``None`` = required).
 #: Every host rejects a section outside these bounds, so the build refuses to write one.
 LAUNCH_BOUNDS: tuple[tuple[str, int, int, int | None], ...] = (
@@ -112,8 +111,7 @@ class LaunchSpec:
                      if extra.startswith("attr:"))
 
 
-@dataclass(frozen=True)
-class LaunchProblem:
+class LaunchProblem(NamedTuple):
     """One field of a launch section that breaks the contract: which, what was expected, what was found."""
 
     key: str
@@ -138,7 +136,7 @@ def launch_problems(section: Mapping[str, Any]) -> tuple[LaunchProblem, ...]:
         if not _in_bounds(value, key):
             problems.append(LaunchProblem(key, f"an integer from {low} to {high}", value))
     extras = section.get("extras", [])
-    if not isinstance(extras, list) or not all(isinstance(e, str) and EXTRA.match(e) for e in extras):
+    if not isinstance(extras, list) or not all(isinstance(e, str) and re.match(EXTRA_PATTERN, e) for e in extras):
         problems.append(LaunchProblem("extras", "a list of 'numel' or 'attr:NAME'", extras))
     return tuple(problems)
 
@@ -267,7 +265,7 @@ POINTER_PTX_TYPES = frozenset({".u64", ".b64", ".s64"})
 #: PTX parameter types an int32 extra fits.
 INT32_PTX_TYPES = frozenset({".u32", ".b32", ".s32"})
 # Triton pointer types a build.signature may name (TensorRT passes only pointers and int32 scalars).
-_TRITON_POINTER = re.compile(r"\*(?:fp16|bf16|fp32|fp64|i8|i16|i32|i64|u8|u16|u32|u64|i1|fp8e4nv|fp8e5)\Z")
+_TRITON_POINTER = r"\*(?:fp16|bf16|fp32|fp64|i8|i16|i32|i64|u8|u16|u32|u64|i1|fp8e4nv|fp8e5)\Z"
 _LETTER = {"ptr": "p", "i32": "i", "other": "?"}
 #: The TensorRT data type of the elements each Triton pointer type points to, by the names
 #: ``trtp.AutoTuneCombination`` accepts (``FP32`` and ``FLOAT`` are one type).
@@ -297,7 +295,7 @@ def triton_param_kind(triton_type: object) -> ParamKind:
     """The kind of a Triton ``build.signature`` type: ``*fp32`` is ``ptr``, ``i32`` is ``i32``."""
     if triton_type == "i32":
         return "i32"
-    if isinstance(triton_type, str) and _TRITON_POINTER.match(triton_type):
+    if isinstance(triton_type, str) and re.match(_TRITON_POINTER, triton_type):
         return "ptr"
     return "other"
 
@@ -361,8 +359,7 @@ def signature_order_problem(signature: Mapping[str, object], extras: int) -> Lau
     return None
 
 
-@dataclass(frozen=True)
-class KernelArg:
+class KernelArg(NamedTuple):
     """One kernel parameter as TensorRT passes it: a device pointer or an int32 scalar."""
 
     kind: Literal["ptr", "i32"]
@@ -442,6 +439,8 @@ def bound_kernel(op_id: str) -> PackagedKernel:
     with _lock:
         kernel = _BOUND.get(op_id)
     if kernel is None:
+        from ._errors import HubError  # only when raising: activation imports this module
+
         raise HubError(
             f"no packaged PTX is bound for {op_id}: activate plugins with trt_plugin_hub.load() "
             "(or `import torch_tensorrt` with autoload on) before building the engine"

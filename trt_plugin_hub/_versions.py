@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -16,8 +16,7 @@ from packaging.version import InvalidVersion, Version
 __all__ = ["SpecCheck", "check_specifier", "parse_version", "release_at_least", "release_tuple"]
 
 
-@dataclass(frozen=True)
-class SpecCheck:
+class SpecCheck(NamedTuple):
     """Outcome of checking one installed version against one declared specifier."""
 
     satisfied: bool

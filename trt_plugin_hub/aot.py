@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._errors import HubError
 from ._launch import ExtraError, PackagedKernel, bound_kernel, bound_ops, encode_extras, float_bits
 
 __all__ = ["PackagedKernel", "bound_ops", "float_bits", "launch", "launch_params", "packaged_kernel"]
@@ -56,6 +55,7 @@ def launch_params(op_id: str, inputs: Sequence[Any]) -> tuple[Any, Any]:
 
 def _launch_of(kernel: PackagedKernel, inputs: Sequence[Any], attrs: Mapping[str, Any] | None) -> tuple[Any, Any]:
     from . import _adapter
+    from ._errors import HubError  # here, not at import: activation imports this module on the warm path
 
     op_id = kernel.op_id
     spec = kernel.launch

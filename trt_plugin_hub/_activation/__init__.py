@@ -18,7 +18,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
@@ -34,20 +35,18 @@ __all__ = ["ActivationContext", "OpActivation", "PlannedOp", "PlannedPlugin", "P
            "from_plain", "plan_of", "registered_ops", "to_plain"]
 
 
-@dataclass(frozen=True)
-class ActivationContext:
+class ActivationContext(NamedTuple):
     """What activating one plugin needs to know about the others and the user's settings.
 
     ``owners`` maps every op id a plugin declares to that plugin's name; ``allowed_ops`` are the
     op ids the user lets a plugin claim although they exist already (``TRT_PLUGIN_HUB_ALLOW_OPS``).
     """
 
-    owners: Mapping[str, str] = field(default_factory=dict)
+    owners: Mapping[str, str] = MappingProxyType({})
     allowed_ops: Collection[str] = ()
 
 
-@dataclass(frozen=True)
-class OpActivation:
+class OpActivation(NamedTuple):
     """What activating one accepted op did: the status it ends in, and the reasons and checks it adds."""
 
     status: Status
@@ -56,8 +55,7 @@ class OpActivation:
     activation_ms: float | None = None
 
 
-@dataclass(frozen=True)
-class PluginActivation:
+class PluginActivation(NamedTuple):
     """What activating one plugin did, op by op, and the exceptions behind its failures.
 
     ``ops`` follows the decision's ops; ``None`` for an op the decision did not accept (nothing

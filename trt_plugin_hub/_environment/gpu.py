@@ -5,14 +5,13 @@ from __future__ import annotations
 import ctypes
 import re
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = ["GpuInfo", "probe_gpu"]
 
 
-@dataclass(frozen=True)
-class GpuInfo:
+class GpuInfo(NamedTuple):
     """What the probe found of the driver and the first visible GPU."""
 
     driver: str | None = None
@@ -38,7 +37,7 @@ def probe_gpu(notes: list[str], visible: str | None) -> GpuInfo:
             cuda = torch.cuda
             if cuda.is_initialized():
                 major, minor = cuda.get_device_capability()
-                return replace(nvml, cc=(major, minor), name=cuda.get_device_name())
+                return nvml._replace(cc=(major, minor), name=cuda.get_device_name())
         except Exception:  # noqa: BLE001, S110 - torch's answer is optional; NVML's stands
             pass
     return nvml

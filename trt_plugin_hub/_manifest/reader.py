@@ -29,7 +29,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._launch import (
     DERIVED_LAUNCH_KEYS,
-    EXTRA,
+    EXTRA_PATTERN,
     LAUNCH_BOUNDS,
     LAUNCH_KEYS,
     LaunchSpec,
@@ -637,7 +637,7 @@ LAUNCH_FIELDS: tuple[Field, ...] = (
             schema={"minimum": low, "maximum": high})
       for name, low, high, default in LAUNCH_BOUNDS),
     Field("extras", "array", "The int32 arguments after the input pointers: \"numel\" or \"attr:NAME\".",
-          _no_getter, default=(), schema={"items": {"type": "string", "pattern": EXTRA.pattern}}),
+          _no_getter, default=(), schema={"items": {"type": "string", "pattern": EXTRA_PATTERN}}),
 )
 
 FORMAT_FIELDS: tuple[Field, ...] = (

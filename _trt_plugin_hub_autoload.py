@@ -1,0 +1,63 @@
+"""trt-plugin-hub's ``torch.backends`` hook: what ``import torch`` loads of the hub, and nothing more.
+
+PyTorch calls every ``torch.backends`` entry point at the end of ``import torch``. The hub's,
+``_trt_plugin_hub_autoload:hook``, is this one small top-level module rather than a name in the
+``trt_plugin_hub`` package, so that ``import torch`` does not load the package (its lazy public
+names, its docstrings): the hook costs what Python's import of one small module costs.
+
+When ``torch_tensorrt`` is not imported yet (the common case) it puts one finder on
+``sys.meta_path``, which finds nothing itself and imports ``trt_plugin_hub._autoload`` when
+``torch_tensorrt`` is imported; otherwise it calls ``trt_plugin_hub._autoload.install`` at once.
+It never raises: PyTorch would fail ``import torch``.
+"""
+
+import sys
+from typing import TYPE_CHECKING  # loaded by torch already; the annotations are strings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+__all__ = ["hook"]
+
+#: Set once the hook has run in this process.
+_installed = False
+
+
+def _find_spec(fullname: str, path: "Sequence[str] | None" = None,
+               target: "ModuleType | None" = None) -> "ModuleSpec | None":
+    """The finder's only method: nothing but ``torch_tensorrt``, which ``_autoload`` watches."""
+    if fullname != "torch_tensorrt":
+        return None
+    from trt_plugin_hub._autoload import find_watched_spec
+
+    spec: ModuleSpec | None = find_watched_spec(fullname, path, target)
+    return spec
+
+
+class _AwaitTorchTensorrt:
+    """Finds nothing itself; when ``torch_tensorrt`` is imported, ``_autoload`` watches its spec."""
+
+    #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
+    transient = True
+    #: Marks the hub's autoload finders (``_autoload`` removes them once activation has run).
+    hub_autoload = True
+    find_spec = staticmethod(_find_spec)
+
+
+def hook() -> None:
+    """The ``torch.backends`` entry point, run by PyTorch at the end of ``import torch``. Never raises."""
+    global _installed  # noqa: PLW0603 - a once-per-process flag
+    try:
+        if _installed:
+            return
+        _installed = True
+        if "torch_tensorrt" in sys.modules or any(getattr(f, "hub_autoload", False) for f in sys.meta_path):
+            from trt_plugin_hub._autoload import install
+
+            install()
+        else:
+            sys.meta_path.insert(0, _AwaitTorchTensorrt())
+    except Exception:  # noqa: BLE001, S110 - never break `import torch`
+        pass
