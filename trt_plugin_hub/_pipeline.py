@@ -117,7 +117,9 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
         # Re-entered from inside an activation (a plugin imported torch_tensorrt): do not recurse.
         return _loaded if _loaded is not None else report(settings=settings)
     with _lock:
-        _activate_once(settings, refresh=refresh)
+        # The caller wants the report now, and building it means deciding: no plan is used here
+        # (this activation leaves one for the processes that activate at import).
+        _activate_once(settings, refresh=refresh, from_plan=False)
         result = loaded_report()
     if result is None:  # pragma: no cover - _activate_once leaves a report or a warm run
         raise RuntimeError("trt-plugin-hub: activation left no report")
@@ -141,7 +143,7 @@ def load_on_import() -> None:
         return
     try:
         settings = read_settings()
-        _activate_once(settings, refresh=False)
+        _activate_once(settings, refresh=False, from_plan=True)
         if settings.strict:
             result = loaded_report()
             if result is not None:
@@ -150,14 +152,17 @@ def load_on_import() -> None:
         _lock.release()
 
 
-def _activate_once(settings: Settings, *, refresh: bool) -> None:
-    """Activate (from the plan when one holds, else through every stage) unless done already. Holds ``_lock``."""
+def _activate_once(settings: Settings, *, refresh: bool, from_plan: bool) -> None:
+    """Activate unless done already: from the plan when one holds and ``from_plan``, else through every stage.
+
+    The caller holds ``_lock``.
+    """
     global _loaded, _warm_run, _active_thread  # noqa: PLW0603 - the activation of this process, once
     if (_loaded is not None or _warm_run is not None) and not refresh:
         return
     _active_thread = threading.get_ident()
     try:
-        if not refresh and _loaded is None and _warm_run is None:
+        if from_plan and not refresh and _loaded is None and _warm_run is None:
             from ._warm import load_plan
 
             configure_logging(settings)
