@@ -293,22 +293,33 @@ def build_support(root: Path) -> Path:
     return support
 
 
+#: The top-level module the hub's torch.backends entry point names.
+HOOK_MODULE = "_trt_plugin_hub_autoload"
+
+
+def _is_hub_module(name: str) -> bool:
+    """A module of the hub: the package's, or the hook's."""
+    return name.split(".")[0] in ("trt_plugin_hub", HOOK_MODULE)
+
+
 def build_hub(root: Path) -> Path:
     """The hub as a wheel would install it, with its ``torch.backends`` entry point."""
     hub = root / "hub"
     hub.mkdir(parents=True)
     shutil.copytree(REPO / "trt_plugin_hub", hub / "trt_plugin_hub",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(REPO / f"{HOOK_MODULE}.py", hub / f"{HOOK_MODULE}.py")
     version = _hub_version()
     files = {str(p.relative_to(hub)): "" for p in (hub / "trt_plugin_hub").rglob("*") if p.is_file()}
+    files[f"{HOOK_MODULE}.py"] = ""
     info = hub / f"trt_plugin_hub-{version}.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(_metadata("trt-plugin-hub", version, ("packaging>=22",)), encoding="utf-8")
     (info / "entry_points.txt").write_text(
         "[console_scripts]\ntrt-plugin-hub = trt_plugin_hub.cli:main\n\n"
-        "[torch.backends]\ntrt_plugin_hub = trt_plugin_hub:_autoload_hook\n", encoding="utf-8")
+        f"[torch.backends]\ntrt_plugin_hub = {HOOK_MODULE}:hook\n", encoding="utf-8")
     (info / "INSTALLER").write_text("pip\n", encoding="utf-8")
-    (info / "top_level.txt").write_text("trt_plugin_hub\n", encoding="utf-8")
+    (info / "top_level.txt").write_text(f"{HOOK_MODULE}\ntrt_plugin_hub\n", encoding="utf-8")
     (info / "RECORD").write_text("".join(f"{f},,\n" for f in sorted(files)), encoding="utf-8")
     return hub
 
@@ -350,7 +361,7 @@ def without_hub(root: Path, site: Site) -> Site:
     path = root / f"site-{site.n}-nohub"
     path.mkdir()
     for entry in site.path.iterdir():
-        if not entry.name.startswith("trt_plugin_hub"):
+        if not entry.name.startswith(("trt_plugin_hub", HOOK_MODULE)):
             (path / entry.name).symlink_to(entry.resolve() if entry.is_symlink() else entry)
     return Site(site.n, path, site.plugins)
 
@@ -386,7 +397,8 @@ _HUB = """
 import dataclasses, json, sys, time
 import importlib.metadata as metadata
 t0 = time.perf_counter()
-import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._discovery
+import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._discovery, trt_plugin_hub._decisions
+import trt_plugin_hub._environment.probe, trt_plugin_hub._environment.target, trt_plugin_hub._report
 t1 = time.perf_counter()
 from trt_plugin_hub._discovery import scan
 from trt_plugin_hub._environment import gpu as gpu_probe
@@ -394,7 +406,7 @@ gpu = json.loads(sys.argv[1])
 real_probe = gpu_probe.probe_gpu
 def probe(notes, visible):
     found = real_probe(notes, visible)  # the real probe runs (and costs what it costs) ...
-    return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
+    return found._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])  # ... then the assumed GPU replaces its answer
 gpu_probe.probe_gpu = probe
 scans = []
@@ -430,13 +442,14 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 import trt_plugin_hub._warm as warm
+import trt_plugin_hub._activation  # what the plan's records are rebuilt with: imported here, timed in (g)
 from trt_plugin_hub import _settings
 from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
 real_probe = gpu_probe.probe_gpu
 def probe(notes, visible):
     found = real_probe(notes, visible)
-    return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
+    return found._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])
 gpu_probe.probe_gpu = probe
 t0 = time.perf_counter()
@@ -451,7 +464,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import torch
 t1 = time.perf_counter()
-print(json.dumps({"ms": (t1 - t0) * 1e3, "hook_ran": "trt_plugin_hub" in sys.modules}))
+print(json.dumps({"ms": (t1 - t0) * 1e3, "hook_ran": "_trt_plugin_hub_autoload" in sys.modules}))
 """
 
 # What torch does for the hub's torch.backends entry point, timed on its own: load + call.
@@ -460,7 +473,7 @@ import json, sys, time
 import torch  # with TORCH_DEVICE_BACKEND_AUTOLOAD=0: the hub is not loaded yet
 from importlib import metadata
 (ep,) = [e for e in metadata.entry_points(group="torch.backends") if e.name == "trt_plugin_hub"]
-assert "trt_plugin_hub" not in sys.modules
+assert "trt_plugin_hub" not in sys.modules and "_trt_plugin_hub_autoload" not in sys.modules
 before = set(sys.modules)
 t0 = time.perf_counter()
 ep.load()()
@@ -472,8 +485,8 @@ print(json.dumps({"ms": (t1 - t0) * 1e3, "modules": sorted(set(sys.modules) - be
 # import statement, not EntryPoint.load(): importlib.import_module bypasses -X importtime.
 _HOOK_IMPORTTIME = """
 import torch
-import trt_plugin_hub as hook
-hook._autoload_hook()
+import _trt_plugin_hub_autoload as hook
+hook.hook()
 """
 
 # The autoload path under ``-X importtime``: ``import torch`` (the hook) then ``import torch_tensorrt``
@@ -503,7 +516,7 @@ automatic = json.loads(sys.argv[1]).get("automatic", False)
 real_probe = gpu_probe.probe_gpu
 def probe(notes, visible):
     found = real_probe(notes, visible)
-    return dataclasses.replace(found, cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
+    return found._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
                                name=gpu["name"])
 gpu_probe.probe_gpu = probe
 pipeline = trt_plugin_hub._pipeline
@@ -719,7 +732,7 @@ def measure_hook(runner: Runner, site: Site, runs: int) -> HookResult:
     import_us = []
     for _ in range(runs):
         found = runner.importtime(_HOOK_IMPORTTIME, site.path, env=env)
-        import_us.append(sum(v for k, v in found.items() if k.split(".")[0] == "trt_plugin_hub"))
+        import_us.append(sum(v for k, v in found.items() if _is_hub_module(k)))
     return HookResult(ms, sorted(modules), import_us)
 
 
@@ -733,11 +746,14 @@ class AutoloadImports:
 
 def measure_autoload_imports(runner: Runner, site: Site, cache: Path, runs: int) -> AutoloadImports:
     env = {"TRT_PLUGIN_HUB_CACHE_DIR": str(cache), "TRT_PLUGIN_HUB_TARGET": "sm_90, driver=580"}
+    runner.run(_AUTOLOAD_IMPORTTIME, site.path, env=env)  # decides and leaves the plan for these settings
     totals: list[int] = []
     best: dict[str, int] = {}
     for _ in range(runs):
         found = {k: v for k, v in runner.importtime(_AUTOLOAD_IMPORTTIME, site.path, env=env).items()
-                 if k.split(".")[0] == "trt_plugin_hub"}
+                 if _is_hub_module(k)}
+        if "trt_plugin_hub._decisions" in found:
+            raise RuntimeError("the autoload path decided: the activation plan was not used")
         totals.append(sum(found.values()))
         for name, us in found.items():
             best[name] = min(us, best.get(name, us))
