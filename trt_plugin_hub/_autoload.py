@@ -1,7 +1,7 @@
 """Automatic activation at ``import torch_tensorrt``, without a ``.pth`` file.
 
 PyTorch calls every ``torch.backends`` entry point at the end of ``import torch``; this package
-registers ``trt_plugin_hub:_autoload_hook`` there, which loads only the package's ``__init__``:
+registers ``_trt_plugin_hub_autoload:hook`` there, one small top-level module (not the package):
 when ``torch_tensorrt`` is not imported yet it puts a finder on ``sys.meta_path`` that imports
 this module once ``torch_tensorrt`` is imported; otherwise it calls :func:`install`. ``install``
 (also usable on its own) costs microseconds, never raises and imports nothing heavy. It arranges

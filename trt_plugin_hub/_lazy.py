@@ -3,7 +3,7 @@
 A package whose ``__init__`` imported all of its submodules would make every import of one
 submodule pay for the rest: the warm path at ``import torch_tensorrt`` needs
 ``_ptx.memo`` and ``_environment.gpu`` only, not the PTX parser or the environment probe. The
-top-level package does the same inline, so that the ``torch.backends`` hook loads one module.
+top-level package does the same inline: ``import trt_plugin_hub`` loads one module.
 """
 
 from __future__ import annotations

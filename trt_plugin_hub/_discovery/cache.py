@@ -21,7 +21,8 @@ What is cached, and what is not:
 * Entries other stages keep here under a name (:func:`remember`, :func:`remembered`): the
   environment probe's installed versions, each with the directory mtimes and METADATA file
   identity it was read from, checked before use (:mod:`trt_plugin_hub._environment.metadata`).
-* Never cached: the decisions; they always run afresh.
+* Not here: the decisions. A process that activated leaves its activation plan in a file of its
+  own (:mod:`trt_plugin_hub._warm`); ``report()`` always decides afresh.
 * Also kept: the PTX files the decisions checked, by file identity (:mod:`trt_plugin_hub._ptx.memo`),
   so that a warm decision does not read an unchanged file again; activation checks the bytes it
   hands to TensorRT in any case.
