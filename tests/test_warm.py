@@ -258,3 +258,48 @@ def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: p
 def test_a_malformed_plan_entry_is_refused(bad: dict[str, Any]):
     with pytest.raises((TypeError, ValueError, KeyError)):
         from_plain(bad)
+
+
+def _proc(root: Path, driver: str, gpus: dict[str, str]) -> Path:
+    """A stand-in for ``/proc/driver/nvidia``: the driver's version line and each GPU's information."""
+    (root / "gpus").mkdir(parents=True, exist_ok=True)
+    (root / "version").write_text(f"NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  {driver}  Release Build\n")
+    for bus, model in gpus.items():
+        (root / "gpus" / bus).mkdir(exist_ok=True)
+        (root / "gpus" / bus / "information").write_text(f"Model: \t\t {model}\nBus Location: \t {bus}\n")
+    return root
+
+
+def test_the_gpu_fingerprint_changes_with_the_driver_and_every_gpu(tmp_path: Path):
+    from trt_plugin_hub._environment.gpu import gpu_fingerprint
+
+    base = gpu_fingerprint(str(_proc(tmp_path / "a", "580.159.04", {"0000:00:06.0": "NVIDIA H200"})))
+    assert base is not None and base == gpu_fingerprint(str(tmp_path / "a"))
+    others = [
+        _proc(tmp_path / "b", "580.160.01", {"0000:00:06.0": "NVIDIA H200"}),  # another driver
+        _proc(tmp_path / "c", "580.159.04", {"0000:00:06.0": "NVIDIA H100 80GB HBM3"}),  # another GPU
+        _proc(tmp_path / "d", "580.159.04", {"0000:00:06.0": "NVIDIA H200", "0000:00:07.0": "NVIDIA H200"}),
+    ]
+    assert len({base, *(gpu_fingerprint(str(root)) for root in others)}) == 4
+    assert gpu_fingerprint(str(tmp_path / "missing")) is None
+
+
+def test_an_unchanged_fingerprint_spares_nvml_and_a_changed_one_asks_it(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    from trt_plugin_hub._environment import gpu
+
+    root = str(_proc(tmp_path / "proc", "580.159.04", {"0000:00:06.0": "NVIDIA H200"}))
+    monkeypatch.setattr(gpu, "PROC_NVIDIA", root)
+    asked: list[str | None] = []
+    answer = gpu.GpuInfo(driver="580.159.04", cuda=(13, 0), cc=(9, 0), name="NVIDIA H200")
+
+    def probe(notes: list[str], visible: str | None) -> gpu.GpuInfo:
+        asked.append(visible)
+        return answer
+
+    monkeypatch.setattr(gpu, "probe_gpu", probe)
+    settings = read_settings({})
+    recorded = ["580.159.04", [13, 0], [9, 0], "NVIDIA H200"]
+    assert _warm.gpu_holds(recorded, gpu.gpu_fingerprint(), settings) and asked == []  # no NVML
+    assert _warm.gpu_holds(recorded, "another machine", settings) and len(asked) == 1  # NVML, same answer
+    assert not _warm.gpu_holds(["580.159.04", [13, 0], [8, 0], "NVIDIA A100"], None, settings)

@@ -14,7 +14,8 @@ unchanged:
 * the settings that shape the decisions (allow and deny lists, preferences, lock, target, visible
   GPUs...) - processes with other settings keep a plan of their own - and the lock file's identity;
 * the versions of TensorRT, PyTorch, Torch-TensorRT and NumPy this process has imported, and the
-  driver and GPU the probe finds now;
+  driver and GPUs - by the kernel module's description of them (``gpu_fingerprint``, about
+  0.2 ms), else by NVML's answer (about 20 ms on a GPU host);
 * each manifest file's identity ``(device, inode, size, mtime_ns, ctime_ns)``.
 
 Anything else - a missing, foreign, corrupt or outdated file, a module not imported yet, a
@@ -47,7 +48,8 @@ if TYPE_CHECKING:
     from ._decisions import PluginDecision
     from ._settings import Settings
 
-__all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", "load_plan", "outcome_of", "save_plan"]
+__all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", "gpu_holds", "load_plan", "outcome_of",
+           "save_plan"]
 
 log = logging.getLogger("trt_plugin_hub")
 
@@ -114,6 +116,23 @@ def _versions() -> list[str | None] | None:
     return found
 
 
+def _gpu_fingerprint() -> str | None:
+    from ._environment import gpu
+
+    return gpu.gpu_fingerprint()
+
+
+def gpu_holds(recorded: Any, recorded_fingerprint: Any, settings: Settings) -> bool:
+    """Whether the driver and GPU are those the plan was decided for.
+
+    By the kernel module's description when the plan has one and it is unchanged (about 0.2 ms);
+    else by asking NVML again (about 20 ms on a GPU host) and comparing its answer.
+    """
+    if recorded_fingerprint is not None and recorded_fingerprint == _gpu_fingerprint():
+        return True
+    return bool(recorded == _gpu(settings))
+
+
 def _gpu(settings: Settings) -> list[Any]:
     """What the GPU probe finds now: driver, CUDA driver version, compute capability, name."""
     from ._environment import gpu
@@ -152,12 +171,14 @@ def load_plan(settings: Settings) -> WarmPlan | None:
             ("settings", lambda: _settings_state(settings)),
             ("lock", lambda: _lock_identity(settings)),
             ("versions", _versions),
-            ("gpu", lambda: _gpu(settings)),
         )
         for name, current in checks:
             if data.get(name) != current():
                 log.debug("trt-plugin-hub: activation plan %s does not hold: %s changed", path, name)
                 return None
+        if not gpu_holds(data.get("gpu"), data.get("gpu_fingerprint"), settings):
+            log.debug("trt-plugin-hub: activation plan %s does not hold: the driver or the GPU changed", path)
+            return None
         for manifest, identity in data["manifests"]:
             if list(file_identity(manifest) or ()) != identity:
                 log.debug("trt-plugin-hub: activation plan %s does not hold: %s changed", path, manifest)
@@ -200,7 +221,7 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
         owners = {op.id: d.candidate.name for d in decisions if d.candidate.manifest for op in d.candidate.manifest.ops}
         payload = {"schema": PLAN_SCHEMA, "hub": __version__, "state": list(key.state), "code": code_stamps(PLAN_CODE),
                    "settings": _settings_state(settings), "lock": _lock_identity(settings),
-                   "versions": list(env_versions), "gpu": _gpu(settings),
+                   "versions": list(env_versions), "gpu": _gpu(settings), "gpu_fingerprint": _gpu_fingerprint(),
                    "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
                    "outcome": outcome, "summary": summary, "findings": findings}
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")

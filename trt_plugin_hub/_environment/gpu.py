@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["GpuInfo", "probe_gpu"]
+__all__ = ["PROC_NVIDIA", "GpuInfo", "gpu_fingerprint", "probe_gpu"]
+
+#: Where the NVIDIA kernel module describes itself and each GPU it drives (Linux).
+PROC_NVIDIA = "/proc/driver/nvidia"
 
 
 class GpuInfo(NamedTuple):
@@ -80,3 +83,28 @@ def _nvml_query(visible: str | None) -> GpuInfo:
         return GpuInfo(driver=driver, cuda=cuda, cc=cc, name=name)
     finally:
         lib.nvmlShutdown()
+
+
+def gpu_fingerprint(root: str | None = None) -> str | None:
+    """What identifies the driver and the GPUs without NVML: a digest of what the kernel module says.
+
+    ``version`` (the driver) and each ``gpus/<bus>/information`` (model, UUID, bus, firmware)
+    under ``root`` (:data:`PROC_NVIDIA` by default),
+    read as bytes: about 0.2 ms, where loading and initialising NVML costs about 20 ms on a GPU
+    host. Any change of driver, GPU or their order changes it. ``None`` where the files are not
+    there (no NVIDIA driver, not Linux, a container without them): callers then ask NVML.
+    """
+    import hashlib
+    import os
+
+    root = root or PROC_NVIDIA
+    try:
+        digest = hashlib.sha256()
+        with open(os.path.join(root, "version"), "rb") as handle:
+            digest.update(handle.read())
+        for bus in sorted(os.listdir(os.path.join(root, "gpus"))):
+            with open(os.path.join(root, "gpus", bus, "information"), "rb") as handle:
+                digest.update(b"\0" + bus.encode() + b"\0" + handle.read())
+    except (OSError, ValueError):
+        return None
+    return digest.hexdigest()
