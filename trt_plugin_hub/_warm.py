@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ._settings import Settings
 
 __all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", "gpu_holds", "load_plan", "outcome_of",
-           "save_plan"]
+           "plan_path", "save_plan"]
 
 log = logging.getLogger("trt_plugin_hub")
 
@@ -150,6 +150,15 @@ def _path(settings: Settings) -> tuple[Path, Any] | None:
     key = cache_key()
     settings_id = hashlib.sha256(json.dumps(_settings_state(settings)).encode("utf-8")).hexdigest()[:12]
     return settings.cache_dir / f"{PREFIX}{key.identity}-{settings_id}.json", key
+
+
+def plan_path(settings: Settings) -> Path | None:
+    """Where this environment's plan for ``settings`` is (or would be); ``None`` where plans are off."""
+    try:
+        located = _path(settings)
+    except Exception:  # noqa: BLE001 - e.g. the cwd was removed: nothing to key on
+        return None
+    return None if located is None else located[0]
 
 
 def load_plan(settings: Settings) -> WarmPlan | None:

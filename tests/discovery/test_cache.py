@@ -457,6 +457,7 @@ def test_cache_info_and_clear(isolated, capsys):
     assert cli_main(["cache", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["files"] == 0 and info["current_valid"] is False and info["bypassed"] is False
+    assert info["plan_present"] is False and Path(info["plan_file"]).name.startswith("plan-")
     cache.cached_discover(read_settings())
     assert cli_main(["cache", "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -464,8 +465,12 @@ def test_cache_info_and_clear(isolated, capsys):
     assert info["writable"] is True and Path(info["current_file"]).exists()
     assert cli_main(["cache", "info"]) == 0
     assert "current" in capsys.readouterr().out
+    Path(info["plan_file"]).write_text("{}")  # where the next activation would leave its plan
+    Path(info["plan_file"]).chmod(0o600)
+    assert cli_main(["cache", "info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["plan_present"] is True
     assert cli_main(["cache", "clear"]) == 0
-    assert "Removed 1 cache file(s)" in capsys.readouterr().out
+    assert "Removed 2 cache file(s)" in capsys.readouterr().out
     assert not list(Path(info["directory"]).glob("discovery-*"))
     assert cli_main(["cache", "clear"]) == 0 and "Removed 0" in capsys.readouterr().out
 

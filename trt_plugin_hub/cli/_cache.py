@@ -9,6 +9,7 @@ from typing import Any
 from trt_plugin_hub._discovery.cache import cache_info, clear_cache
 from trt_plugin_hub._envelope import envelope
 from trt_plugin_hub._settings import read_settings
+from trt_plugin_hub._warm import plan_path
 
 from ._common import EXIT_OK
 
@@ -17,7 +18,7 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     """Add ``cache clear`` and ``cache info [--json]`` to the command line."""
-    parser = subparsers.add_parser("cache", help="the discovery cache: where it is, whether it is current, clear it")
+    parser = subparsers.add_parser("cache", help="the discovery cache and activation plans: where they are, clear them")
     actions = parser.add_subparsers(dest="cache_command", metavar="ACTION")
     actions.required = True
     p_clear = actions.add_parser("clear", help="remove every cached discovery result")
@@ -38,9 +39,13 @@ def _clear(args: argparse.Namespace) -> int:  # noqa: ARG001 - every command tak
 
 
 def _info(args: argparse.Namespace) -> int:
-    info = cache_info(read_settings())
+    settings = read_settings()
+    info = cache_info(settings)
+    plan = plan_path(settings)
+    present = plan is not None and plan.exists()
     if args.json:
-        print(json.dumps(envelope("cache-info", info.to_dict()), indent=2))
+        body = {**info.to_dict(), "plan_file": None if plan is None else str(plan), "plan_present": present}
+        print(json.dumps(envelope("cache-info", body), indent=2))
         return EXIT_OK
     print(f"directory:  {info.directory or 'none (no home directory)'}")
     print(f"bypassed:   {'yes (TRT_PLUGIN_HUB_NO_CACHE)' if info.bypassed else 'no'}")
@@ -49,4 +54,7 @@ def _info(args: argparse.Namespace) -> int:
     state = "current" if info.current_valid else "absent or outdated (rebuilt on next discovery)"
     plugins = f", {info.current_plugins} plugin(s)" if info.current_plugins is not None else ""
     print(f"this environment: {info.current_file or '-'}: {state}{plugins}")
+    plan_state = ("present (checked at import torch_tensorrt against what is installed and imported then)" if present
+                  else "none yet (left by the next activation that decides)")
+    print(f"activation plan:  {plan or '-'}: {plan_state if plan is not None else 'off'}")
     return EXIT_OK
