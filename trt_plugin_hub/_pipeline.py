@@ -57,6 +57,7 @@ def _decide(settings: Settings, target: str | Environment | None,
         answers_unsaved,
         current_environment,
         exported_answers,
+        gpu,
         parse_target,
         probe_environment,
         seed_answers,
@@ -65,15 +66,18 @@ def _decide(settings: Settings, target: str | Environment | None,
     started = time.perf_counter()
     candidates = discover(settings)
     discovered = time.perf_counter()
-    # The probe's installed versions, kept in the discovery cache file (each checked before use):
-    # seeded before any probe, a target's included.
+    # The probe's installed versions and NVML's answers, kept in the discovery cache file (each
+    # checked before use): seeded before any probe, a target's included.
     seed_answers(remembered("versions"))
+    gpu.seed_gpu(remembered("gpu"))
     if isinstance(target, str):
         env = parse_target(target, probe_environment(settings))
     else:
         env = target or current_environment(settings)
     if answers_unsaved():
         remember("versions", exported_answers())
+    if gpu.gpu_unsaved():
+        remember("gpu", gpu.exported_gpu())
     decisions = decide(candidates, env, settings, lock_check=_lock_check(settings))
     save_checked_ptx()
     return decisions, env, (discovered - started) * 1000, (time.perf_counter() - discovered) * 1000

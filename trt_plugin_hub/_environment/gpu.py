@@ -6,9 +6,9 @@ import ctypes
 import re
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-__all__ = ["PROC_NVIDIA", "GpuInfo", "gpu_fingerprint", "probe_gpu"]
+__all__ = ["PROC_NVIDIA", "GpuInfo", "exported_gpu", "gpu_fingerprint", "gpu_unsaved", "probe_gpu", "seed_gpu"]
 
 #: Where the NVIDIA kernel module describes itself and each GPU it drives (Linux).
 PROC_NVIDIA = "/proc/driver/nvidia"
@@ -23,14 +23,32 @@ class GpuInfo(NamedTuple):
     name: str | None = None
 
 
+#: NVML's answers by (the kernel module's description, ``CUDA_VISIBLE_DEVICES``): kept in the
+#: discovery cache file (:func:`seed_gpu`, :func:`exported_gpu`) so a warm process does not load NVML.
+_KNOWN: dict[tuple[str, str | None], GpuInfo] = {}
+_known_changed = False
+
+
 def probe_gpu(notes: list[str], visible: str | None) -> GpuInfo:
-    """The driver and the first GPU ``visible`` (``CUDA_VISIBLE_DEVICES``) shows; never raises or initialises CUDA."""
+    """The driver and the first GPU ``visible`` (``CUDA_VISIBLE_DEVICES``) shows; never raises or initialises CUDA.
+
+    NVML's answer is reused while the kernel module describes the driver and GPUs as it did
+    when NVML gave it (:func:`gpu_fingerprint`): loading and initialising NVML costs about 20 ms.
+    """
+    global _known_changed  # noqa: PLW0603 - the answers of this process
     if visible is not None and visible.strip() in ("", "-1", "none", "NoDevFiles"):
         notes.append("CUDA_VISIBLE_DEVICES hides every GPU")
         return GpuInfo(driver=_proc_driver_version())
+    fingerprint = gpu_fingerprint()
+    known = _KNOWN.get((fingerprint, visible)) if fingerprint is not None else None
+    if known is not None:
+        return known
     torch = sys.modules.get("torch")
     try:
         nvml = _nvml_query(visible)
+        if fingerprint is not None and nvml.cc is not None:
+            _known_changed = _known_changed or _KNOWN.get((fingerprint, visible)) != nvml
+            _KNOWN[(fingerprint, visible)] = nvml
     except Exception as exc:  # noqa: BLE001 - NVML missing or failing is an ordinary state, not an error
         notes.append(f"NVML unavailable ({type(exc).__name__}: {exc})")
         nvml = GpuInfo(driver=_proc_driver_version())
@@ -108,3 +126,34 @@ def gpu_fingerprint(root: str | None = None) -> str | None:
     except (OSError, ValueError):
         return None
     return digest.hexdigest()
+
+
+def seed_gpu(entries: object) -> None:
+    """Add the answers a cache file holds (as :func:`exported_gpu` wrote them); malformed ones are skipped."""
+    if not isinstance(entries, list):
+        return
+    for item in entries:
+        try:
+            fingerprint, visible, (driver, cuda, cc, name) = item
+            if not isinstance(fingerprint, str) or not (visible is None or isinstance(visible, str)):
+                continue
+            if not all(v is None or isinstance(v, str) for v in (driver, name)):
+                continue
+            pairs = [None if v is None else (int(v[0]), int(v[1])) for v in (cuda, cc)]
+        except (TypeError, ValueError, IndexError):
+            continue
+        if pairs[1] is not None:
+            _KNOWN.setdefault((fingerprint, visible), GpuInfo(driver, pairs[0], pairs[1], name))
+
+
+def gpu_unsaved() -> bool:
+    """Whether NVML gave an answer since the last :func:`exported_gpu`."""
+    return _known_changed
+
+
+def exported_gpu() -> list[list[Any]]:
+    """The remembered answers, JSON-ready."""
+    global _known_changed  # noqa: PLW0603 - the answers of this process
+    _known_changed = False
+    return [[fingerprint, visible, [info.driver, info.cuda and list(info.cuda), info.cc and list(info.cc), info.name]]
+            for (fingerprint, visible), info in sorted(_KNOWN.items(), key=lambda item: (item[0][0], item[0][1] or ""))]
