@@ -4,6 +4,7 @@ upstream's state cannot be read (the real upstream layers are exercised by the i
 
 from __future__ import annotations
 
+import json
 import sys
 from types import SimpleNamespace
 
@@ -90,3 +91,38 @@ def test_qdp_switch_is_read_once_per_process_even_when_it_cannot_be_read(monkeyp
     assert _adapter.qdp_switched_off() is None
     assert _adapter.qdp_switched_off() is None
     assert calls == [1]
+
+
+CONVERTER_LOOKUP = """
+import json
+import torch
+import _hub_test_cpu  # the upstream harness's torch.cuda patches
+import torch_tensorrt
+from torch_tensorrt.dynamo.conversion._ConverterRegistry import DYNAMO_CONVERTERS, dynamo_tensorrt_converter
+from trt_plugin_hub import _adapter
+
+@torch.library.custom_op("lookup::op", mutates_args=())
+def op(x: torch.Tensor) -> torch.Tensor:
+    return x.clone()
+
+candidates = [torch.ops.aten.relu.default, torch.ops.aten.add.Tensor, torch.ops.lookup.op.default]
+states = []
+def record():
+    states.append([[_adapter.converter_registered(c), c in DYNAMO_CONVERTERS] for c in candidates])
+record()
+dynamo_tensorrt_converter(torch.ops.lookup.op.default)(lambda ctx, target, args, kwargs, name: None)
+record()
+DYNAMO_CONVERTERS.set_disallowed_targets({torch.ops.lookup.op.default, torch.ops.aten.relu.default})
+record()
+print(json.dumps(states))
+"""
+
+
+def test_the_converter_lookup_answers_as_the_registry_does(upstream_paths):
+    """On the real Torch-TensorRT layers: registered, unregistered and disallowed overloads alike."""
+    from _support.dists import run_python
+
+    states = json.loads(run_python(CONVERTER_LOOKUP, paths=upstream_paths).stdout.strip().splitlines()[-1])
+    assert all(hub == registry for state in states for hub, registry in state), states
+    assert [state[2][1] for state in states] == [False, True, False]  # what each step changed
+    assert [state[0][1] for state in states] == [True, True, False]
