@@ -211,6 +211,22 @@ def test_a_damaged_or_foreign_plan_is_ignored(host: Host, damage: str):
         plan.chmod(0o600)
 
 
+def test_a_lock_file_rewritten_sends_the_process_through_the_decisions(host: Host, tmp_path: Path):
+    lock = tmp_path / "plugins.lock"
+    proc = subprocess.run([sys.executable, "-m", "trt_plugin_hub", "lock", "-o", str(lock)], cwd=host.cwd,
+                          env=subprocess_env([host.site, *host.backend], {"TRT_PLUGIN_HUB_NO_CACHE": "1"}),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    _age(tmp_path)
+    assert host.run(TRT_PLUGIN_HUB_LOCK=str(lock))["planned"] == [False]  # these settings have no plan yet
+    locked = host.run(TRT_PLUGIN_HUB_LOCK=str(lock))
+    assert locked["planned"] == [True] and locked["ops"] == host.cold["ops"], locked  # type: ignore[attr-defined]
+    before = lock.stat()
+    lock.write_bytes(lock.read_bytes())  # the same bytes: only its ctime says it was written
+    os.utime(lock, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert host.run(TRT_PLUGIN_HUB_LOCK=str(lock))["planned"] == [False]
+
+
 def test_a_new_install_is_found(host: Host, wheels: dict[str, Path]):
     pip_install([wheels["late"]], host.site)
     out = host.run()
