@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub._launch import LaunchSpec
+from trt_plugin_hub._manifest.ids import OpIdentity
 
 if TYPE_CHECKING:
     from trt_plugin_hub._decisions import OpDecision, PluginDecision
@@ -39,7 +40,7 @@ _SPEC_FIELDS = ("id", "kind", "module", "overload", "priority", "supports_dynami
                 "capability_validator", "register", "schema", "meta", "eager", "aot")
 
 
-class PlannedOp:
+class PlannedOp(OpIdentity):
     """One accepted op, as activation needs it: the manifest's values and what the decisions chose.
 
     ``mode`` is ``"jit"``, ``"aot"`` or ``None`` (legacy); ``ptx`` and ``ptx_path`` the verified
@@ -72,21 +73,6 @@ class PlannedOp:
     meta: str | None
     eager: str | None
     aot: str | None
-
-    @property
-    def namespace(self) -> str:
-        """The part of the id before ``::``."""
-        return self.id.split("::", 1)[0]
-
-    @property
-    def name(self) -> str:
-        """The part of the id after ``::``."""
-        return self.id.split("::", 1)[1]
-
-    @property
-    def overload_name(self) -> str:
-        """The torch overload name (``default`` when none is declared)."""
-        return self.overload or "default"
 
 
 class PlannedPlugin:

@@ -6,36 +6,41 @@ a plugin can activate before running it.
 
 from __future__ import annotations
 
-from .model import (
-    MANIFEST_FILENAME,
-    MAX_DESCRIPTION_CHARS,
-    MAX_FIELD_CHARS,
-    MAX_MANIFEST_BYTES,
-    REQUIREMENT_KEYS,
-    RESERVED_NAMESPACES,
-    SUPPORTED_SCHEMA_VERSIONS,
-    CapabilityRange,
-    LaunchSpec,
-    OpKind,
-    OpSpec,
-    PluginManifest,
-    Priority,
-    PtxArtifact,
-    Requirements,
-)
-from .reader import (
-    NOT_BUILT,
-    TABLES,
-    Field,
-    ManifestDraft,
-    from_trusted_form,
-    op_id_problem,
-    parse_manifest,
-    read_manifest,
-    trusted_form,
-)
-from .recipes import GEOMETRY_CODE, NvrtcRecipe, Recipe, TritonRecipe, recipe_options
-from .signature import OpSignature, parse_signature
+from typing import TYPE_CHECKING
+
+from trt_plugin_hub._lazy import exports
+
+if TYPE_CHECKING:
+    from .model import (
+        MANIFEST_FILENAME,
+        MAX_DESCRIPTION_CHARS,
+        MAX_FIELD_CHARS,
+        MAX_MANIFEST_BYTES,
+        REQUIREMENT_KEYS,
+        RESERVED_NAMESPACES,
+        SUPPORTED_SCHEMA_VERSIONS,
+        CapabilityRange,
+        LaunchSpec,
+        OpKind,
+        OpSpec,
+        PluginManifest,
+        Priority,
+        PtxArtifact,
+        Requirements,
+    )
+    from .reader import (
+        NOT_BUILT,
+        TABLES,
+        Field,
+        ManifestDraft,
+        from_trusted_form,
+        op_id_problem,
+        parse_manifest,
+        read_manifest,
+        trusted_form,
+    )
+    from .recipes import GEOMETRY_CODE, NvrtcRecipe, Recipe, TritonRecipe, recipe_options
+    from .signature import OpSignature, parse_signature
 
 __all__ = [
     "GEOMETRY_CODE",
@@ -70,3 +75,39 @@ __all__ = [
     "recipe_options",
     "trusted_form",
 ]
+
+#: Each name -> the submodule that defines it, imported on first use.
+_LAZY = {
+    "MANIFEST_FILENAME": "model",
+    "MAX_DESCRIPTION_CHARS": "model",
+    "MAX_FIELD_CHARS": "model",
+    "MAX_MANIFEST_BYTES": "model",
+    "REQUIREMENT_KEYS": "model",
+    "RESERVED_NAMESPACES": "model",
+    "SUPPORTED_SCHEMA_VERSIONS": "model",
+    "CapabilityRange": "model",
+    "LaunchSpec": "model",
+    "OpKind": "model",
+    "OpSpec": "model",
+    "PluginManifest": "model",
+    "Priority": "model",
+    "PtxArtifact": "model",
+    "Requirements": "model",
+    "NOT_BUILT": "reader",
+    "TABLES": "reader",
+    "Field": "reader",
+    "ManifestDraft": "reader",
+    "from_trusted_form": "reader",
+    "op_id_problem": "reader",
+    "parse_manifest": "reader",
+    "read_manifest": "reader",
+    "trusted_form": "reader",
+    "GEOMETRY_CODE": "recipes",
+    "NvrtcRecipe": "recipes",
+    "Recipe": "recipes",
+    "TritonRecipe": "recipes",
+    "recipe_options": "recipes",
+    "OpSignature": "signature",
+    "parse_signature": "signature",
+}
+__getattr__ = exports(__name__, _LAZY)

@@ -13,6 +13,7 @@ from typing import Any
 from trt_plugin_hub._launch import LaunchSpec
 from trt_plugin_hub._ptx import PtxArtifact
 
+from .ids import OpIdentity
 from .recipes import Recipe
 
 __all__ = [
@@ -115,7 +116,7 @@ class Requirements:
 
 
 @dataclass(frozen=True)
-class OpSpec:
+class OpSpec(OpIdentity):
     """One op a plugin provides.
 
     ``extensions`` holds the op's ``x-`` keys (``x-verify``, ``x-reference``...) as read;
@@ -147,20 +148,6 @@ class OpSpec:
     extensions: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     recipe: Recipe | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def namespace(self) -> str:
-        """The part of the id before ``::``."""
-        return self.id.split("::", 1)[0]
-
-    @property
-    def name(self) -> str:
-        """The part of the id after ``::``."""
-        return self.id.split("::", 1)[1]
-
-    @property
-    def overload_name(self) -> str:
-        """The torch overload name (``default`` when none is declared)."""
-        return self.overload or "default"
 
 
 @dataclass(frozen=True)
