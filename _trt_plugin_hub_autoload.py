@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-__all__ = ["hook"]
+__all__ = ["AwaitTorchTensorrt", "hook", "is_hub_finder"]
 
 #: Set once the hook has run in this process.
 _installed = False
@@ -36,8 +36,13 @@ def _find_spec(fullname: str, path: "Sequence[str] | None" = None,
     return spec
 
 
-class _AwaitTorchTensorrt:
-    """Finds nothing itself; when ``torch_tensorrt`` is imported, ``_autoload`` watches its spec."""
+def is_hub_finder(finder: object) -> bool:
+    """Whether ``finder`` is the hub's (``trt_plugin_hub._autoload`` removes them once activation has run)."""
+    return getattr(finder, "hub_autoload", False) is True
+
+
+class AwaitTorchTensorrt:
+    """The hub's finder: finds nothing itself; when ``torch_tensorrt`` is imported, ``_autoload`` watches its spec."""
 
     #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
     transient = True
@@ -53,11 +58,11 @@ def hook() -> None:
         if _installed:
             return
         _installed = True
-        if "torch_tensorrt" in sys.modules or any(getattr(f, "hub_autoload", False) for f in sys.meta_path):
+        if "torch_tensorrt" in sys.modules or any(is_hub_finder(f) for f in sys.meta_path):
             from trt_plugin_hub._autoload import install
 
             install()
         else:
-            sys.meta_path.insert(0, _AwaitTorchTensorrt())
+            sys.meta_path.insert(0, AwaitTorchTensorrt())
     except Exception:  # noqa: BLE001, S110 - never break `import torch`
         pass

@@ -30,6 +30,9 @@ import threading
 import types
 from typing import Any
 
+# The finder and its marker belong to the hook module (what `import torch` loads): one of each.
+from _trt_plugin_hub_autoload import AwaitTorchTensorrt, is_hub_finder
+
 __all__ = ["find_watched_spec", "install"]
 
 _TARGET = "torch_tensorrt"
@@ -47,8 +50,8 @@ def install() -> None:
         _installed = True
         module = sys.modules.get(_TARGET)
         if module is None:
-            if not any(_is_hub_finder(f) for f in sys.meta_path):
-                sys.meta_path.insert(0, _Finder())
+            if not any(is_hub_finder(f) for f in sys.meta_path):
+                sys.meta_path.insert(0, AwaitTorchTensorrt())
         elif _initializing(module):
             _defer(module)
         else:
@@ -88,38 +91,20 @@ def _activate() -> None:
         logging.getLogger("trt_plugin_hub").exception("trt-plugin-hub: automatic plugin loading failed")
 
 
-def _is_hub_finder(finder: object) -> bool:
-    return getattr(finder, "hub_autoload", False) is True
-
-
 def _remove_finders() -> None:
-    sys.meta_path[:] = [f for f in sys.meta_path if not _is_hub_finder(f)]
+    sys.meta_path[:] = [f for f in sys.meta_path if not is_hub_finder(f)]
 
 
 def find_watched_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
     """The spec the other finders give for ``torch_tensorrt``, marked to notice the end of its import."""
     for finder in list(sys.meta_path):
-        if _is_hub_finder(finder) or not hasattr(finder, "find_spec"):
+        if is_hub_finder(finder) or not hasattr(finder, "find_spec"):
             continue
         spec = finder.find_spec(fullname, path, target)
         if spec is not None:
             _watch_spec(spec)
             return spec
     return None
-
-
-class _Finder:
-    """Finds nothing itself; marks the spec of ``torch_tensorrt`` when it is imported."""
-
-    #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
-    transient = True
-    #: Marks the hub's autoload finders (removed once activation has run).
-    hub_autoload = True
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != _TARGET:
-            return None
-        return find_watched_spec(fullname, path, target)
 
 
 class _WatchedSpec(importlib.machinery.ModuleSpec):
