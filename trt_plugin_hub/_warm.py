@@ -45,6 +45,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._activation import PlannedPlugin
+    from ._cachefile import CacheKey
     from ._decisions import PluginDecision
     from ._settings import Settings
 
@@ -141,15 +142,19 @@ def _gpu(settings: Settings) -> list[Any]:
     return json.loads(json.dumps([found.driver, found.cuda, found.cc, found.name]))  # type: ignore[no-any-return]
 
 
-def _path(settings: Settings) -> tuple[Path, Any] | None:
-    """This environment's plan file for these settings: processes with other settings keep their own."""
+def _path(settings: Settings) -> tuple[Path, CacheKey, list[Any]] | None:
+    """This environment's plan file for these settings, the environment's key and the settings' state.
+
+    Processes with other settings keep plans of their own: the file is named by that state.
+    """
     if settings.disabled or not settings.use_cache or settings.cache_dir is None:
         return None
     import hashlib
 
     key = cache_key()
-    settings_id = hashlib.sha256(json.dumps(_settings_state(settings)).encode("utf-8")).hexdigest()[:12]
-    return settings.cache_dir / f"{PREFIX}{key.identity}-{settings_id}.json", key
+    state = _settings_state(settings)
+    settings_id = hashlib.sha256(json.dumps(state).encode("utf-8")).hexdigest()[:12]
+    return settings.cache_dir / f"{PREFIX}{key.identity}-{settings_id}.json", key, state
 
 
 def plan_path(settings: Settings) -> Path | None:
@@ -170,14 +175,14 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         located = _path(settings)
         if located is None:
             return None
-        path, key = located
+        path, key, state = located
         data = read_private_json(path)
         if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
             return None
         checks = (
             ("state", lambda: list(key.state)),
             ("code", lambda: code_stamps(PLAN_CODE)),
-            ("settings", lambda: _settings_state(settings)),
+            ("settings", lambda: state),
             ("lock", lambda: _lock_identity(settings)),
             ("versions", _versions),
         )
@@ -220,7 +225,7 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
         located = _path(settings)
         if located is None:
             return False
-        path, key = located
+        path, key, state = located
         now = time.time_ns()
         why = _unplannable(decisions, env_versions, key, settings, now)
         if why is not None:
@@ -229,7 +234,7 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
         manifests = [[str(d.candidate.manifest_path), list(d.candidate.manifest_key or ())] for d in decisions]
         owners = {op.id: d.candidate.name for d in decisions if d.candidate.manifest for op in d.candidate.manifest.ops}
         payload = {"schema": PLAN_SCHEMA, "hub": __version__, "state": list(key.state), "code": code_stamps(PLAN_CODE),
-                   "settings": _settings_state(settings), "lock": _lock_identity(settings),
+                   "settings": state, "lock": _lock_identity(settings),
                    "versions": list(env_versions), "gpu": _gpu(settings), "gpu_fingerprint": _gpu_fingerprint(),
                    "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
                    "outcome": outcome, "summary": summary, "findings": findings}
@@ -244,7 +249,7 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
     return True
 
 
-def _unplannable(decisions: Sequence[PluginDecision], env_versions: Sequence[str | None], key: Any,
+def _unplannable(decisions: Sequence[PluginDecision], env_versions: Sequence[str | None], key: CacheKey,
                  settings: Settings, now: int) -> str | None:
     """Why a later process could not check what these decisions depended on; ``None`` when it could."""
     if not key.settled(now):
