@@ -390,6 +390,16 @@ t1 = time.perf_counter()
 print(json.dumps({"ms": (t1 - t0) * 1e3, "found": len(eps)}))
 """
 
+# Every child that decides for the assumed GPU (``gpu``, read from its argument) replaces its
+# ``ASSUME_GPU`` line with this: the real probe runs (and costs what it costs), then the assumed
+# GPU replaces its answer.
+_ASSUME_GPU = """from trt_plugin_hub._environment import gpu as gpu_probe
+real_probe = gpu_probe.probe_gpu
+def probe(notes, visible):
+    return real_probe(notes, visible)._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
+                                               name=gpu["name"])
+gpu_probe.probe_gpu = probe"""
+
 # The hub's public path: trt_plugin_hub.report() = discovery (+ cache) + environment probe +
 # decisions. Modules are imported first and timed separately; entry-point scans are counted to
 # prove a warm cache really skipped the scan.
@@ -401,14 +411,8 @@ import trt_plugin_hub, trt_plugin_hub._pipeline, trt_plugin_hub._discovery, trt_
 import trt_plugin_hub._environment.probe, trt_plugin_hub._environment.target, trt_plugin_hub._report
 t1 = time.perf_counter()
 from trt_plugin_hub._discovery import scan
-from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
-real_probe = gpu_probe.probe_gpu
-def probe(notes, visible):
-    found = real_probe(notes, visible)  # the real probe runs (and costs what it costs) ...
-    return found._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
-                               name=gpu["name"])  # ... then the assumed GPU replaces its answer
-gpu_probe.probe_gpu = probe
+ASSUME_GPU
 scans = []
 real_distributions = scan._metadata.distributions  # the scan reads the distributions one by one
 def counting(*args, **kwargs):
@@ -444,14 +448,8 @@ import tensorrt, torch_tensorrt
 import trt_plugin_hub._warm as warm
 import trt_plugin_hub._activation  # what the plan's records are rebuilt with: imported here, timed in (g)
 from trt_plugin_hub import _settings
-from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])
-real_probe = gpu_probe.probe_gpu
-def probe(notes, visible):
-    found = real_probe(notes, visible)
-    return found._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
-                               name=gpu["name"])
-gpu_probe.probe_gpu = probe
+ASSUME_GPU
 t0 = time.perf_counter()
 plan = warm.load_plan(_settings.read_settings())
 t1 = time.perf_counter()
@@ -510,15 +508,9 @@ import tensorrt, torch_tensorrt
 t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.aot, trt_plugin_hub._pipeline  # what load() imports besides counts in its time
 t1 = time.perf_counter()
-from trt_plugin_hub._environment import gpu as gpu_probe
 gpu = json.loads(sys.argv[1])["gpu"]
 automatic = json.loads(sys.argv[1]).get("automatic", False)
-real_probe = gpu_probe.probe_gpu
-def probe(notes, visible):
-    found = real_probe(notes, visible)
-    return found._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
-                               name=gpu["name"])
-gpu_probe.probe_gpu = probe
+ASSUME_GPU
 pipeline = trt_plugin_hub._pipeline
 t2 = time.perf_counter()
 if automatic:
@@ -531,6 +523,8 @@ active = sum(op.status == "active" for p in report.plugins for op in p.ops)
 print(json.dumps({"ms": (t3 - t2) * 1e3, "import_ms": (t1 - t0) * 1e3, "active": active,
                   "failed": [r.message for p in report.plugins for r in p.reasons][:3]}))
 """
+
+_HUB, _PLAN, _LOAD = (code.replace("ASSUME_GPU", _ASSUME_GPU) for code in (_HUB, _PLAN, _LOAD))
 
 _MANUAL = """
 import importlib, json, sys, time
