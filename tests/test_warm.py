@@ -10,7 +10,6 @@ the full pipeline again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,30 +20,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support.dists import build_wheel, jit_op, manifest, pip_install, qdp_module, subprocess_env, write_plugin_source
+from _support.dists import (
+    RECORD_PLANS,
+    build_wheel,
+    jit_op,
+    manifest,
+    pip_install,
+    qdp_module,
+    relu_ptx,
+    subprocess_env,
+    write_plugin_source,
+)
 from _support.plugins import add_plugin
 
 from trt_plugin_hub import _warm
 from trt_plugin_hub._activation import PlannedPlugin, from_plain, plan_of, to_plain
 from trt_plugin_hub._settings import read_settings
 
-PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
-       "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
-
 #: Modules the full pipeline imports and the warm path must not.
 DECIDING = ("trt_plugin_hub._decisions", "trt_plugin_hub._discovery.scan", "trt_plugin_hub._manifest.reader",
             "trt_plugin_hub._report", "trt_plugin_hub._environment.probe")
 
-CHILD = """
+CHILD = RECORD_PLANS + """
 import json, os, sys
-import trt_plugin_hub._warm as warm
-planned = []
-real_load_plan = warm.load_plan
-def recording_load_plan(*args, **kwargs):
-    plan = real_load_plan(*args, **kwargs)
-    planned.append(plan is not None)
-    return plan
-warm.load_plan = recording_load_plan
 import torch
 if os.environ.get("FAKE_NUMPY"):
     import numpy
@@ -68,13 +66,7 @@ print(json.dumps(out))
 
 
 def _delta(root: Path) -> Path:
-    files: dict[str, str | bytes] = {}
-    ptx = []
-    for arch in ("sm_80", "sm_90a"):
-        text = PTX.format(arch=arch)
-        files[f"ptx/relu.{arch}.ptx"] = text
-        ptx.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
-                    "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    files, ptx = relu_ptx()
     ops = [jit_op("delta::plain", "delta_ops.qdp"),
            {"id": "delta::relu", "kind": "aot", "module": "delta_ops.qdp", "ptx": ptx,
             "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}}]

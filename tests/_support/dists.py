@@ -7,6 +7,7 @@ project that pip can build into a wheel.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -19,6 +20,35 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 #: Put on ``sys.path`` of a subprocess over the real upstream layers to ``from drive import convert``.
 DRIVE = REPO / "tests" / "_support" / "upstream"
+
+
+#: Child code that records, in ``planned``, whether each activation found an activation plan that holds.
+RECORD_PLANS = """
+import trt_plugin_hub._warm as warm
+planned = []
+real_load_plan = warm.load_plan
+def recording_load_plan(*args, **kwargs):
+    plan = real_load_plan(*args, **kwargs)
+    planned.append(plan is not None)
+    return plan
+warm.load_plan = recording_load_plan
+"""
+
+#: A minimal PTX file with the header and entry the hub checks: ``relu_kernel(ptr, u32, ptr)``.
+RELU_PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
+            "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
+
+
+def relu_ptx(archs: Sequence[str] = ("sm_80", "sm_90a")) -> tuple[dict[str, str | bytes], list[dict[str, Any]]]:
+    """The package files ``ptx/relu.<arch>.ptx`` and the manifest's ``ptx`` entries for them (with sha256)."""
+    files: dict[str, str | bytes] = {}
+    entries: list[dict[str, Any]] = []
+    for arch in archs:
+        text = RELU_PTX.format(arch=arch)
+        files[f"ptx/relu.{arch}.ptx"] = text
+        entries.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
+                        "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    return files, entries
 
 
 def make_dist(

@@ -15,29 +15,23 @@ from pathlib import Path
 import pytest
 from _support.dists import (
     DRIVE,
+    RELU_PTX,
     build_wheel,
     jit_op,
     manifest,
     pip_install,
     qdp_module,
+    relu_ptx,
     run_python,
     write_plugin_source,
 )
 
 TARGET = "sm_90, driver=580"
 
-PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
-       "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
 
 
 def _alpha(root: Path) -> Path:
-    files: dict[str, str] = {}
-    ptx = []
-    for arch in ("sm_80", "sm_90a"):
-        text = PTX.format(arch=arch)
-        files[f"ptx/relu.{arch}.ptx"] = text
-        ptx.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
-                    "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    files, ptx = relu_ptx()
     ops = [
         jit_op("alpha::twice", "alpha_ops.qdp", supports_dynamic_shapes=True),
         {"id": "alpha::relu", "kind": "aot", "module": "alpha_ops.qdp", "priority": "high", "ptx": ptx,
@@ -138,7 +132,7 @@ def test_aot_op_gets_the_verified_ptx_for_the_gpu(converted):
     assert converted["packaged"] == {"arch": "sm_90a", "kernel": "relu_kernel", "head": ".target sm_90a"}
     relu = converted["alpha.relu"]
     # What TensorRT's builder receives is exactly the sm_90a file the hub chose for an sm_90 GPU.
-    expected = PTX.format(arch="sm_90a").encode()
+    expected = RELU_PTX.format(arch="sm_90a").encode()
     assert relu["kernel_name"] == "relu_kernel" and relu["ptx_sha256"] == hashlib.sha256(expected).hexdigest()
     # The manifest's launch section: grid = cdiv(numel, 1024), 128 threads, numel as the one extra.
     assert relu["grid"] == [2, 1, 1] and relu["block"] == [128, 1, 1]

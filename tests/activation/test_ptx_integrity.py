@@ -21,27 +21,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support.dists import DRIVE, build_wheel, manifest, pip_install, qdp_module, subprocess_env, write_plugin_source
+from _support.dists import (
+    DRIVE,
+    RECORD_PLANS,
+    build_wheel,
+    manifest,
+    pip_install,
+    qdp_module,
+    relu_ptx,
+    subprocess_env,
+    write_plugin_source,
+)
 
-PTX = (".version 8.7\n.target {arch}\n.address_size 64\n\n.visible .entry relu_kernel(\n"
-       "\t.param .u64 p0,\n\t.param .u32 p1,\n\t.param .u64 p2\n)\n{{\n\tret;\n}}\n")
 CHOSEN = "gamma_ops/ptx/relu.sm_90a.ptx"  # what an sm_90 GPU gets
 
 # Counts the decisions' reads of PTX files; optionally alters the chosen file right after the
 # decisions (size and mtime kept), before activation hands it to TensorRT.
-CHILD = """
+CHILD = RECORD_PLANS + """
 import json, os, sys
 import trt_plugin_hub._pipeline as pipeline
 import trt_plugin_hub._decisions as decisions_stage
 import trt_plugin_hub._ptx.artifact as artifact
-import trt_plugin_hub._warm as warm
-planned = []
-real_load_plan = warm.load_plan
-def recording_load_plan(*args, **kwargs):
-    plan = real_load_plan(*args, **kwargs)
-    planned.append(plan is not None)
-    return plan
-warm.load_plan = recording_load_plan
 reads = []
 real_check = artifact.artifact_problems
 def counting(*args, **kwargs):
@@ -74,13 +74,7 @@ print(json.dumps(out))
 
 
 def _gamma(root: Path) -> Path:
-    files: dict[str, str | bytes] = {}
-    ptx = []
-    for arch in ("sm_80", "sm_90a"):
-        text = PTX.format(arch=arch)
-        files[f"ptx/relu.{arch}.ptx"] = text
-        ptx.append({"arch": arch, "path": f"ptx/relu.{arch}.ptx", "kernel": "relu_kernel",
-                    "sha256": hashlib.sha256(text.encode()).hexdigest(), "isa": "8.7"})
+    files, ptx = relu_ptx()
     ops = [{"id": "gamma::relu", "kind": "aot", "module": "gamma_ops.qdp", "ptx": ptx,
             "launch": {"block_threads": 128, "elements_per_block": 1024, "extras": ["numel"]}}]
     return write_plugin_source(root / "gamma", "gamma-ops", "gamma_ops", manifest("gamma-ops", ops),
