@@ -20,22 +20,19 @@ What is cached, and what is not:
   from the file instead. Manifests the reader rejected are read again on every use.
 * Entries other stages keep here under a name (:func:`remember`, :func:`remembered`): the
   environment probe's installed versions, each with the directory mtimes and METADATA file
-  identity it was read from, checked before use (:mod:`trt_plugin_hub._environment.metadata`).
+  identity it was read from (:mod:`trt_plugin_hub._environment.metadata`), and NVML's answers,
+  each with the kernel module's description of the driver and GPUs
+  (:mod:`trt_plugin_hub._environment.gpu`); both are checked before use.
 * Not here: the decisions. A process that activated leaves its activation plan in a file of its
   own (:mod:`trt_plugin_hub._warm`); ``report()`` always decides afresh.
 * Also kept: the PTX files the decisions checked, by file identity (:mod:`trt_plugin_hub._ptx.memo`),
   so that a warm decision does not read an unchanged file again; activation checks the bytes it
   hands to TensorRT in any case.
 
-The key is O(len(sys.path)): for each ``sys.path`` entry, its path and the ``mtime_ns`` of the
-directory. Installers add or remove a ``.dist-info`` folder for every install, upgrade and
-uninstall, which changes that directory's mtime. The interpreter version, the hub version, the
-cache schema, the import finders and the hub's own discovery and manifest-reading code are part of
-the key too. Each
-environment (interpreter + ``sys.path``) has its own file, replaced atomically (temporary file +
-``os.replace``) so concurrent writers never leave a torn file; a directory modified within the
-last two seconds is not trusted to have settled (a second change within the filesystem's
-timestamp granularity would not show), so nothing is written for it until it has.
+The key, the file identity and settle rules and which files are trusted are those of every cache
+file (:mod:`trt_plugin_hub._cachefile`). Each environment (interpreter + ``sys.path``) has its
+own file, replaced atomically (temporary file + ``os.replace``) so concurrent writers never leave
+a torn file; nothing is written for a key whose directories have not settled.
 
 Unwritable or missing locations are skipped silently: the cache is an optimisation only.
 ``TRT_PLUGIN_HUB_NO_CACHE=1`` bypasses it, ``TRT_PLUGIN_HUB_CACHE_DIR`` moves it, and
