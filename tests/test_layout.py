@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_launch", "_adapter"),
     ("_upstream",),
     ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_envelope", "_cachefile", "_lazy"),
+    ("_record",),
     ("_version",),
 )
 

@@ -17,8 +17,9 @@ import re
 import struct
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypeGuard, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar
+
+from ._record import Frozen, record
 
 __all__ = [
     "CUDA_ELEMENT_TYPES",
@@ -85,19 +86,26 @@ TRITON_BLOCK_CONSTEXPR = "BLOCK_SIZE"
 DERIVED_LAUNCH_KEYS = ("block_threads", "elements_per_block")
 
 
-@dataclass(frozen=True)
-class LaunchSpec:
+@record
+class LaunchSpec(Frozen):
     """How TensorRT launches an elementwise AOT kernel.
 
     ``grid.x = ceil(numel / elements_per_block)`` where ``numel`` counts the elements of the first
     input; ``extras`` are the int32 scalars passed after the input pointers: ``"numel"`` or
-    ``"attr:NAME"`` (an attribute; a float travels as its int32 bit pattern).
+    ``"attr:NAME"`` (an attribute; a float travels as its int32 bit pattern). A frozen dataclass.
     """
 
     block_threads: int
     elements_per_block: int
     extras: tuple[str, ...] = ()
     shared_mem: int = 0
+
+    def __init__(self, block_threads: int, elements_per_block: int, extras: tuple[str, ...] = (),
+                 shared_mem: int = 0) -> None:
+        object.__setattr__(self, "block_threads", block_threads)
+        object.__setattr__(self, "elements_per_block", elements_per_block)
+        object.__setattr__(self, "extras", extras)
+        object.__setattr__(self, "shared_mem", shared_mem)
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -111,12 +119,22 @@ class LaunchSpec:
                      if extra.startswith("attr:"))
 
 
-class LaunchProblem(NamedTuple):
-    """One field of a launch section that breaks the contract: which, what was expected, what was found."""
+class LaunchProblem:
+    """One field of a launch section that breaks the contract: which, what was expected, what was found.
 
-    key: str
-    expected: str
-    found: object
+    This and :class:`KernelArg` are slotted classes: activation imports this module on every
+    ``import torch_tensorrt``, and a class statement is ~10 us where a NamedTuple is ~100 us.
+    """
+
+    __slots__ = ("expected", "found", "key")
+
+    def __init__(self, key: str, expected: str, found: object) -> None:
+        self.key = key
+        self.expected = expected
+        self.found = found
+
+    def __repr__(self) -> str:
+        return f"LaunchProblem({self.key!r}, {self.expected!r}, {self.found!r})"
 
 
 def _in_bounds(value: object, key: str) -> TypeGuard[int]:
@@ -359,12 +377,18 @@ def signature_order_problem(signature: Mapping[str, object], extras: int) -> Lau
     return None
 
 
-class KernelArg(NamedTuple):
+class KernelArg:
     """One kernel parameter as TensorRT passes it: a device pointer or an int32 scalar."""
 
-    kind: Literal["ptr", "i32"]
-    value: int
-    role: str = ""  # "input 0", "extra numel", "output 0": for error messages
+    __slots__ = ("kind", "role", "value")
+
+    def __init__(self, kind: Literal["ptr", "i32"], value: int, role: str = "") -> None:
+        self.kind = kind
+        self.value = value
+        self.role = role  # "input 0", "extra numel", "output 0": for error messages
+
+    def __repr__(self) -> str:
+        return f"KernelArg({self.kind!r}, {self.value!r}, {self.role!r})"
 
 
 def pack_kernel_args(inputs: Sequence[int], extras: Sequence[int], outputs: Sequence[int]) -> tuple[KernelArg, ...]:
@@ -405,9 +429,9 @@ _lock = threading.Lock()
 _BOUND: dict[str, PackagedKernel] = {}
 
 
-@dataclass(frozen=True)
-class PackagedKernel:
-    """The verified PTX of one AOT op for this GPU."""
+@record
+class PackagedKernel(Frozen):
+    """The verified PTX of one AOT op for this GPU (a frozen dataclass)."""
 
     op_id: str
     kernel_name: str
@@ -416,6 +440,17 @@ class PackagedKernel:
     path: str
     sha256: str
     launch: LaunchSpec | None = None
+
+    def __init__(self, op_id: str, kernel_name: str, ptx: bytes, arch: str, path: str,
+                 sha256: str, launch: LaunchSpec | None = None) -> None:
+        setting = object.__setattr__
+        setting(self, "op_id", op_id)
+        setting(self, "kernel_name", kernel_name)
+        setting(self, "ptx", ptx)
+        setting(self, "arch", arch)
+        setting(self, "path", path)
+        setting(self, "sha256", sha256)
+        setting(self, "launch", launch)
 
 
 def bind(kernel: PackagedKernel) -> None:

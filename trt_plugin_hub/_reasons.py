@@ -9,8 +9,9 @@ code kinds are ``str`` enums: a member equals its value (``Status.ACTIVE == "act
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
+
+from ._record import Frozen, record
 
 __all__ = ["CODES", "Check", "CodeKind", "Reason", "Status", "describe"]
 
@@ -183,12 +184,16 @@ def describe(code: str) -> str:
     return entry[1] if entry else ""
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why something is in its state: a stable ``code`` and a sentence a person can act on."""
+@record
+class Reason(Frozen):
+    """Why something is in its state: a stable ``code`` and a sentence a person can act on (a frozen dataclass)."""
 
     code: str
     message: str
+
+    def __init__(self, code: str, message: str) -> None:
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "message", message)
 
     @property
     def kind(self) -> CodeKind:
@@ -211,13 +216,18 @@ class Reason:
         return {"code": self.code, "message": self.message}
 
 
-@dataclass(frozen=True)
-class Check:
-    """One check ``explain`` shows: its name, whether it passed (``None``: not run) and details."""
+@record
+class Check(Frozen):
+    """One check ``explain`` shows: its name, whether it passed (``None``: not run) and details (a frozen dataclass)."""
 
     name: str
     passed: bool | None
     detail: str
+
+    def __init__(self, name: str, passed: bool | None, detail: str) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "passed", passed)
+        object.__setattr__(self, "detail", detail)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""

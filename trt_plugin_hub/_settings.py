@@ -2,7 +2,7 @@
 
 :func:`read_settings` turns the environment (or a mapping given in its place) into
 :class:`Settings`; :func:`autoload_enabled` answers the one question the ``torch.backends`` hook
-asks once ``torch_tensorrt`` is imported. This module imports the standard library only.
+asks once ``torch_tensorrt`` is imported. This module imports the standard library and ``_record`` only.
 
 One rule for every ``TRT_PLUGIN_HUB_*`` variable:
 
@@ -36,8 +36,10 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
+
+from ._record import FACTORY, Frozen, record
 
 __all__ = ["ENV_VARS", "Settings", "autoload_enabled", "canonical_name", "configure_logging", "read_settings",
            "warn_invalid"]
@@ -101,12 +103,13 @@ def warn_invalid(variable: str, value: str, problem: str) -> None:
     log.warning("%s", message)
 
 
-@dataclass(frozen=True)
-class Settings:
+@record
+class Settings(Frozen):
     """The controls in force for one load.
 
     Built by :func:`read_settings` from the environment, or by hand: a field left out takes the
-    default of an unset variable (``cache_dir=None`` means no discovery cache).
+    default of an unset variable (``cache_dir=None`` means no discovery cache). A frozen
+    dataclass (:mod:`trt_plugin_hub._record`).
     """
 
     autoload: bool = True
@@ -133,6 +136,31 @@ class Settings:
     no_color: bool = False
     #: Why values were ignored (each also logged once per process).
     problems: tuple[str, ...] = ()
+
+    def __init__(self, autoload: bool = True, disabled: bool = False, deny: tuple[str, ...] = (),
+                 allow: tuple[str, ...] | None = None, strict: bool = False, prefer: Mapping[str, str] = FACTORY,
+                 prereleases: bool = True, lock: str | None = None, use_cache: bool = True,
+                 allow_ops: frozenset[str] = frozenset(), cache_dir: Path | None = None, target: str | None = None,
+                 log_level: str | None = None, ptxas: str | None = None, visible_devices: str | None = None,
+                 no_color: bool = False, problems: tuple[str, ...] = ()) -> None:
+        setting = object.__setattr__
+        setting(self, "autoload", autoload)
+        setting(self, "disabled", disabled)
+        setting(self, "deny", deny)
+        setting(self, "allow", allow)
+        setting(self, "strict", strict)
+        setting(self, "prefer", {} if prefer is FACTORY else prefer)
+        setting(self, "prereleases", prereleases)
+        setting(self, "lock", lock)
+        setting(self, "use_cache", use_cache)
+        setting(self, "allow_ops", allow_ops)
+        setting(self, "cache_dir", cache_dir)
+        setting(self, "target", target)
+        setting(self, "log_level", log_level)
+        setting(self, "ptxas", ptxas)
+        setting(self, "visible_devices", visible_devices)
+        setting(self, "no_color", no_color)
+        setting(self, "problems", problems)
 
     def matches(self, patterns: Iterable[str], names: Iterable[str]) -> str | None:
         """The first pattern matching any of ``names`` (normalised), else ``None``."""

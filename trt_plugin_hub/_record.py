@@ -1,0 +1,81 @@
+"""How the hub's public value types are made: frozen dataclasses whose methods are shared, not generated.
+
+``@dataclass(frozen=True)`` writes and compiles six methods for each class when its module is
+imported (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``):
+0.4-0.9 ms a class on Python 3.11, and several such classes sit on the path every
+``import torch_tensorrt`` takes. :func:`record` registers the fields as ``dataclasses`` does, so
+``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work unchanged, and
+:class:`Frozen` supplies the other methods, written once: equality and hashing over the fields in
+order (only with the same class), the same ``repr``, and ``FrozenInstanceError`` on assignment or
+deletion. Each class writes its own ``__init__`` (its signature is the documentation) and sets
+its fields with ``object.__setattr__``. ``tests/test_record.py`` checks every public record
+against a real frozen dataclass of the same fields.
+
+Standard library only, and nothing compiled at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError, dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from dataclasses import Field
+
+__all__ = ["FACTORY", "Frozen", "record"]
+
+T = TypeVar("T")
+
+
+class _Factory:
+    """The default of a parameter whose field has a ``default_factory``: shown as dataclasses show it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+#: ``def __init__(self, prefer: Mapping[str, str] = FACTORY)``: left out, the field's factory makes the value.
+FACTORY: Any = _Factory()
+
+
+class Frozen:
+    """The methods a frozen dataclass generates, shared by every record (fields: ``__record_fields__``)."""
+
+    __slots__ = ()
+    #: The field names, in order (set by :func:`record`).
+    __record_fields__: ClassVar[tuple[str, ...]] = ()
+    if TYPE_CHECKING:  # what record() adds: the class is a dataclass (dataclasses.replace, fields, asdict)
+        __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _values(self) == _values(other)
+
+    def __hash__(self) -> int:
+        return hash(_values(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_fields__)
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def record(cls: type[T]) -> type[T]:
+    """Register ``cls``'s fields as a dataclass's; ``cls`` derives from :class:`Frozen` and has its own ``__init__``."""
+    if not issubclass(cls, Frozen) or "__init__" not in cls.__dict__:
+        raise TypeError(f"{cls.__qualname__}: a record derives from Frozen and writes its own __init__")
+    made = dataclass(init=False, repr=False, eq=False)(cls)
+    made.__record_fields__ = tuple(f.name for f in fields(made))
+    return made
+
+
+def _values(instance: object) -> tuple[Any, ...]:
+    return tuple(getattr(instance, name) for name in instance.__record_fields__)  # type: ignore[attr-defined]
