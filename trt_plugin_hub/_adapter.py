@@ -12,7 +12,7 @@ import importlib
 import inspect
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from . import _guard
 from ._reasons import Check
@@ -344,18 +344,26 @@ def cdiv(numerator: Any, denominator: int) -> Any:
     return trtp.cdiv(numerator, denominator)
 
 
-class DebugCheck(NamedTuple):
+class DebugCheck:
     """One debugging check of Torch-TensorRT's plugin page, as this process's upstream state answers it.
 
     ``passed`` is ``None`` when the state cannot be read, and ``error`` is what reading it raised.
     ``found`` is what the check looked up: the QDP ``PluginDef`` (step 1), the torch overload (step 2).
+    A slotted class: activation imports this module on every ``import torch_tensorrt``.
     """
 
-    name: str
-    passed: bool | None
-    detail: str
-    found: Any = None
-    error: Exception | None = None
+    __slots__ = ("detail", "error", "found", "name", "passed")
+
+    def __init__(self, name: str, passed: bool | None, detail: str, found: Any = None,
+                 error: Exception | None = None) -> None:
+        self.name = name
+        self.passed = passed
+        self.detail = detail
+        self.found = found
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"DebugCheck({self.name!r}, {self.passed!r}, {self.detail!r})"
 
     def as_check(self) -> Check:
         """The check as ``explain`` shows it."""

@@ -27,7 +27,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -48,12 +48,18 @@ MAX_MESSAGE_CHARS = 2000
 T = TypeVar("T")
 
 
-class Failure(NamedTuple):
-    """A plugin's call that did not return: its exception, described safely."""
+class Failure:
+    """A plugin's call that did not return: its exception, described safely (a slotted class: cheap to define)."""
 
-    type_name: str
-    message: str
-    exception: BaseException
+    __slots__ = ("exception", "message", "type_name")
+
+    def __init__(self, type_name: str, message: str, exception: BaseException) -> None:
+        self.type_name = type_name
+        self.message = message
+        self.exception = exception
+
+    def __repr__(self) -> str:
+        return f"Failure({self.type_name!r}, {self.message!r})"
 
     def __str__(self) -> str:
         return f"{self.type_name}: {self.message}" if self.message else self.type_name

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -16,11 +15,20 @@ from packaging.version import InvalidVersion, Version
 __all__ = ["SpecCheck", "check_specifier", "parse_version", "release_at_least", "release_tuple"]
 
 
-class SpecCheck(NamedTuple):
-    """Outcome of checking one installed version against one declared specifier."""
+class SpecCheck:
+    """Outcome of checking one installed version against one declared specifier.
 
-    satisfied: bool
-    detail: str
+    A slotted class: activation imports this module on every ``import torch_tensorrt``.
+    """
+
+    __slots__ = ("detail", "satisfied")
+
+    def __init__(self, satisfied: bool, detail: str) -> None:
+        self.satisfied = satisfied
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        return f"SpecCheck({self.satisfied!r}, {self.detail!r})"
 
 
 @lru_cache(maxsize=512)

@@ -19,14 +19,11 @@ import sys
 import time
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
-from typing import NamedTuple
 
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
-from .kernels import activate_kernels_op
-from .legacy import activate_legacy_op
 from .plan import PlannedOp, PlannedPlugin, from_plain, plan_of, to_plain
 from .qdp import activate_qdp_op
 from .steps import REGISTERED, Outcome, log, registered_ops
@@ -35,27 +32,41 @@ __all__ = ["ActivationContext", "OpActivation", "PlannedOp", "PlannedPlugin", "P
            "from_plain", "plan_of", "registered_ops", "to_plain"]
 
 
-class ActivationContext(NamedTuple):
+# The records below are plain slotted classes, not NamedTuples or dataclasses: they are made on
+# every ``import torch_tensorrt``, and a class statement is ~10 us where a NamedTuple is ~100 us.
+
+
+class ActivationContext:
     """What activating one plugin needs to know about the others and the user's settings.
 
     ``owners`` maps every op id a plugin declares to that plugin's name; ``allowed_ops`` are the
     op ids the user lets a plugin claim although they exist already (``TRT_PLUGIN_HUB_ALLOW_OPS``).
     """
 
-    owners: Mapping[str, str] = MappingProxyType({})
-    allowed_ops: Collection[str] = ()
+    __slots__ = ("allowed_ops", "owners")
+
+    def __init__(self, owners: Mapping[str, str] = MappingProxyType({}), allowed_ops: Collection[str] = ()) -> None:
+        self.owners = owners
+        self.allowed_ops = allowed_ops
 
 
-class OpActivation(NamedTuple):
+class OpActivation:
     """What activating one accepted op did: the status it ends in, and the reasons and checks it adds."""
 
-    status: Status
-    reasons: tuple[Reason, ...] = ()
-    checks: tuple[Check, ...] = ()
-    activation_ms: float | None = None
+    __slots__ = ("activation_ms", "checks", "reasons", "status")
+
+    def __init__(self, status: Status, reasons: tuple[Reason, ...] = (), checks: tuple[Check, ...] = (),
+                 activation_ms: float | None = None) -> None:
+        self.status = status
+        self.reasons = reasons
+        self.checks = checks
+        self.activation_ms = activation_ms
+
+    def __repr__(self) -> str:
+        return f"OpActivation({self.status!r}, reasons={self.reasons!r}, activation_ms={self.activation_ms!r})"
 
 
-class PluginActivation(NamedTuple):
+class PluginActivation:
     """What activating one plugin did, op by op, and the exceptions behind its failures.
 
     ``ops`` follows the decision's ops; ``None`` for an op the decision did not accept (nothing
@@ -63,10 +74,17 @@ class PluginActivation(NamedTuple):
     registered without declaring them).
     """
 
-    ops: tuple[OpActivation | None, ...]
-    reasons: tuple[Reason, ...] = ()
-    activation_ms: float | None = None
-    exceptions: tuple[tuple[str, BaseException], ...] = ()
+    __slots__ = ("activation_ms", "exceptions", "ops", "reasons")
+
+    def __init__(self, ops: tuple[OpActivation | None, ...], reasons: tuple[Reason, ...] = (),
+                 activation_ms: float | None = None, exceptions: tuple[tuple[str, BaseException], ...] = ()) -> None:
+        self.ops = ops
+        self.reasons = reasons
+        self.activation_ms = activation_ms
+        self.exceptions = exceptions
+
+    def __repr__(self) -> str:
+        return f"PluginActivation(ops={self.ops!r}, reasons={self.reasons!r})"
 
 
 def activate(planned: PlannedPlugin, context: ActivationContext | None = None) -> PluginActivation:
@@ -158,6 +176,8 @@ def _activate_op(plugin: str, op: PlannedOp, imported: dict[str, Failure | None]
         return (status, (Reason(code, message),), tuple(checks)), failure
 
     if op.kind == "kernels":  # checked before and after its module is imported: see .kernels
+        from .kernels import activate_kernels_op  # each kind's code is loaded when an op of that kind activates
+
         return activate_kernels_op(plugin, op, imported, checks, failed)
     # 1. The module that defines the torch op and its QDP (or legacy converter).
     module_name = op.module
@@ -168,5 +188,7 @@ def _activate_op(plugin: str, op: PlannedOp, imported: dict[str, Failure | None]
         return failed("IMPORT_FAILED", f"importing {module_name} for {op.id} failed", error)
     checks.append(Check("import", True, module_name))
     if op.kind == "legacy":
+        from .legacy import activate_legacy_op
+
         return activate_legacy_op(plugin, op, checks, failed)
     return activate_qdp_op(plugin, op, checks, failed)
