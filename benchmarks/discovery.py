@@ -828,7 +828,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="N up to 1000 and fewer repetitions (under a minute)")
     parser.add_argument("--sizes", help="comma-separated N values (default 10,100,1000,5000; quick: 10,100,1000)")
     parser.add_argument("--repeats", type=int, help="runs per measurement (default 11; quick: 3)")
-    parser.add_argument("--workdir", type=Path, help="where to build the environments (default: a temporary dir)")
+    parser.add_argument("--workdir", type=Path,
+                        help="where to build the environments, created if missing (default: a temporary dir)")
     parser.add_argument("--keep", action="store_true", help="keep the built environments")
     parser.add_argument("--discovery-only", action="store_true",
                         help="measure (a)-(c) only (for profiling; the summary then lacks (d) and (e))")
@@ -848,6 +849,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = _load_average()
     load_before_values = _load_values()
     _progress("building environments")
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="trt-plugin-hub-bench-", dir=args.workdir))
     torch_result: TorchResult | None = None
     load: LoadResult | None = None
