@@ -33,6 +33,7 @@ _PUBLIC_MODULES = ("trt_plugin_hub", "trt_plugin_hub.aot", "trt_plugin_hub.autho
 # cannot fetch Python's inventory; these references stay plain text. Never a project name here.
 nitpick_ignore = [
     ("py:class", "pathlib.Path"),
+    ("py:class", "Path"),  # pathlib.Path as a written-out __init__ annotates it (Settings.cache_dir)
     ("py:class", "collections.abc.Callable"),
     ("py:class", "collections.abc.Iterable"),
     ("py:class", "collections.abc.Mapping"),

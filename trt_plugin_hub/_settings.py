@@ -109,7 +109,7 @@ class Settings(Frozen):
 
     Built by :func:`read_settings` from the environment, or by hand: a field left out takes the
     default of an unset variable (``cache_dir=None`` means no discovery cache). A frozen
-    dataclass (:mod:`trt_plugin_hub._record`).
+    dataclass.
     """
 
     autoload: bool = True
