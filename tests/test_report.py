@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+import pytest
+from _support.cli import last_json
 from _support.decisions import decided
-from _support.dists import jit_op
-from _support.plugins import add_plugin
+from _support.dists import jit_op, run_python
+from _support.plugins import add_plugin, hub_env
 
 from trt_plugin_hub._activation import OpActivation, PluginActivation
+from trt_plugin_hub._environment.model import Environment, environment_from_dict
+from trt_plugin_hub._manifest import OpKind, Priority
 from trt_plugin_hub._reasons import Check, Reason, Status
-from trt_plugin_hub._report import findings_from, findings_of, mark_disabled, plugin_report
+from trt_plugin_hub._report import (
+    OpReport,
+    PluginReport,
+    findings_from,
+    findings_of,
+    mark_disabled,
+    plugin_from_dict,
+    plugin_report,
+)
 
 
 def _acme(site):
@@ -96,3 +111,53 @@ def test_report_is_json_ready(site):
     data = plugin_report(_acme(site)).to_dict()
     assert data["status"] == "available" and data["activation_ms"] is None
     assert [op["status"] for op in data["ops"]] == ["available", "available"]
+
+
+ROUND_TRIP = """
+import json, sys
+import trt_plugin_hub
+from trt_plugin_hub._environment.model import environment_from_dict
+from trt_plugin_hub._report import plugin_from_dict
+report = trt_plugin_hub.report()
+again = [plugin_from_dict(json.loads(json.dumps(p.to_dict()))) for p in report.plugins]
+env = environment_from_dict(json.loads(json.dumps(report.environment.to_dict())))
+print(json.dumps({"plugins": len(report.plugins), "statuses": sorted({str(p.status) for p in report.plugins}),
+                  "codes": len({r.code for p in report.plugins for r in p.reasons}),
+                  "differ": [p.name for p, q in zip(report.plugins, again) if p != q or repr(p) != repr(q)],
+                  "env": env == report.environment and env.notes == report.environment.notes}))
+"""
+
+
+@pytest.mark.parametrize("target", [True, False], ids=["target", "this host"])
+def test_every_decided_report_of_the_failure_matrix_comes_back_from_its_json(failure_matrix_site: Path, target: bool):
+    """The activation plan keeps each plugin's report as ``to_dict`` writes it; it must come back whole."""
+    env = hub_env() if target else {"PYTHONDONTWRITEBYTECODE": "1"}
+    out = last_json(run_python(ROUND_TRIP, paths=[failure_matrix_site], env=env).stdout)
+    assert out["plugins"] >= 25 and out["codes"] >= 10, out
+    assert out["differ"] == [] and out["env"] is True, out
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d.pop("requires"), lambda d: d.update(status="sleeping"), lambda d: d.update(name=3),
+    lambda d: d["ops"].append({"id": "x::y"}), lambda d: d.update(reasons=[{"code": "X"}]),
+    lambda d: d.update(checks=[{"name": "n", "passed": "yes", "detail": ""}]),
+    lambda d: d.update(activation_ms="1"), lambda d: d.update(ops={}),
+])
+def test_a_damaged_plugin_report_is_refused(damage: Any):
+    plugin = PluginReport("acme", "acme-ops", "1.0", Status.AVAILABLE, "acme = acme", ops=(
+        OpReport("acme::relu", "default", OpKind.AOT, Priority.HIGH, Status.AVAILABLE,
+                 checks=(Check("ptx", True, "ptx/relu.sm_90.ptx"),)),))
+    data = plugin.to_dict()
+    assert plugin_from_dict(json.loads(json.dumps(data))) == plugin
+    damage(data)
+    with pytest.raises((TypeError, ValueError, KeyError)):
+        plugin_from_dict(data)
+
+
+def test_a_damaged_environment_is_refused():
+    env = Environment(python="3.11.7", tensorrt="11.1.0", cuda_driver_version=(13, 0), compute_capability=(9, 0),
+                      notes=("from metadata",))
+    assert environment_from_dict(env.to_dict()) == env
+    for damage in ({"compute_capability": "9"}, {"python": None}, {"notes": "x"}, {"driver": 580}):
+        with pytest.raises((TypeError, ValueError, KeyError)):
+            environment_from_dict({**env.to_dict(), **damage})

@@ -43,7 +43,9 @@ GENERATED_ON_WARM_PATH = ["trt_plugin_hub._environment.gpu.GpuInfo"]
 
 #: Modules the full pipeline imports and the warm path must not.
 DECIDING = ("trt_plugin_hub._decisions", "trt_plugin_hub._discovery.scan", "trt_plugin_hub._manifest.reader",
-            "trt_plugin_hub._report", "trt_plugin_hub._environment.probe")
+             "trt_plugin_hub._environment.probe")
+#: What building a report imports besides: not imported until a report is asked for.
+REPORTING = ("trt_plugin_hub._report",)
 
 CHILD = RECORD_PLANS + """
 import json, os, sys
@@ -54,6 +56,9 @@ if os.environ.get("FAKE_NUMPY"):
 out = {}
 try:
     import torch_tensorrt
+    if os.environ.get("EXPLICIT_LOAD"):  # with TRT_PLUGIN_HUB_AUTOLOAD=0: the program calls load()
+        import trt_plugin_hub
+        trt_plugin_hub.load()
 except Exception as exc:
     out["raised"] = type(exc).__name__
     out["codes"] = sorted(f.code for f in getattr(exc, "findings", ()))
@@ -74,6 +79,15 @@ if "raised" not in out:
     report = pipeline.loaded_report()
     out["ops"] = {o.id: [str(o.status), [r.code for r in o.reasons]] for p in report.plugins for o in p.ops}
     out["plugins"] = {p.name: str(p.status) for p in report.plugins}
+    whole = report.to_dict()  # all of it but the times
+    del whole["timings_ms"]
+    for plugin in whole["plugins"]:
+        plugin.pop("activation_ms")
+        for op in plugin["ops"]:
+            op.pop("activation_ms")
+    out["report"] = whole
+    out["findings"] = sorted(f.code for f in report.findings)
+    out["modules_after_report"] = sorted(m for m in sys.modules if m.startswith("trt_plugin_hub"))
 print(json.dumps(out))
 """
 
@@ -163,11 +177,25 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     warm = host.run()
     assert warm["planned"] == [True] and warm["pending"], warm
     # None of the modules that discover, read manifests, probe or decide was imported ...
-    assert not [m for m in warm["modules"] if m.startswith(DECIDING)], warm["modules"]
+    assert not [m for m in warm["modules"] if m.startswith(DECIDING + REPORTING)], warm["modules"]
     # ... and no class whose methods are compiled as it is made (0.1-0.9 ms each) but the one named.
     assert warm["generated"] == GENERATED_ON_WARM_PATH
-    # ... and the report, built on request by deciding then, says what the cold process's said.
+    # ... and the report, built on request from the reports the plan keeps, says what the cold
+    # process's said, every field but the times.
     assert warm["ops"] == cold["ops"] and warm["plugins"] == cold["plugins"]
+    assert warm["report"] == cold["report"] and warm["findings"] == cold["findings"] == ["IMPORT_FAILED"]
+    assert not [m for m in warm["modules_after_report"] if m.startswith(DECIDING)], warm["modules_after_report"]
+
+
+def test_an_explicit_load_activates_from_the_plan_and_reports_without_deciding(host: Host):
+    cold = host.cold  # type: ignore[attr-defined]
+    out = host.run(TRT_PLUGIN_HUB_AUTOLOAD="0", EXPLICIT_LOAD="1")
+    assert out["planned"] == [True] and not out["pending"], out
+    assert not [m for m in out["modules"] if m.startswith(DECIDING)], out["modules"]
+    assert "trt_plugin_hub._report" in out["modules"]
+    assert out["report"]["settings"] == {**cold["report"]["settings"], "autoload": False}
+    assert {**out["report"], "settings": None} == {**cold["report"], "settings": None}
+    assert out["findings"] == cold["findings"]
 
 
 def test_strict_mode_raises_from_a_warm_activation(host: Host):
@@ -213,6 +241,21 @@ def test_a_damaged_or_foreign_plan_is_ignored(host: Host, damage: str):
             plan.write_text(json.dumps(data))
         out = host.run()
         assert out["planned"] == [False] and out["ops"] == host.cold["ops"], out  # type: ignore[attr-defined]
+    finally:
+        plan.write_bytes(original)
+        plan.chmod(0o600)
+
+
+def test_reports_the_plan_cannot_give_back_are_decided_afresh(host: Host):
+    plan = host.plan
+    original = plan.read_bytes()
+    try:
+        data = json.loads(original)
+        data["reports"][0]["status"] = "sleeping"  # not a status: the activation still runs from the plan
+        plan.write_text(json.dumps(data))
+        out = host.run()
+        assert out["planned"] == [True] and any(m.startswith(DECIDING) for m in out["modules_after_report"]), out
+        assert out["report"] == host.cold["report"], out  # type: ignore[attr-defined]
     finally:
         plan.write_bytes(original)
         plan.chmod(0o600)

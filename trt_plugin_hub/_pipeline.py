@@ -5,8 +5,9 @@ activated (which would trigger the autoload hook again) gets the report in progr
 second activation, and other threads wait for the first activation to finish.
 
 A process finds the activation plan an earlier one left (:mod:`._warm`) and, while it holds,
-activates from it without discovering or deciding; the report is then built when first asked for.
-The stages' modules are imported when a step needs them, so that path imports none of them.
+activates from it without discovering or deciding; the report is then built when first asked for,
+from the plugins' reports as the plan keeps them and what this process's activation did. The
+stages' modules are imported when a step needs them, so that path imports none of them.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ log = logging.getLogger("trt_plugin_hub")
 
 _lock = threading.RLock()
 _loaded: Report | None = None
-#: Activated from a plan, report not built yet: (settings, the plugins, what activating each did, its ms).
-_warm_run: tuple[Settings, list[PlannedPlugin], list[_Activated], float] | None = None
+#: Activated from a plan, report not built yet: (settings, the plan, what activating each plugin did, its ms,
+#: whether it ended as the plan's activation did).
+_warm_run: tuple[Settings, WarmPlan, list[_Activated], float, bool] | None = None
 _active_thread: int | None = None
 
 #: What activating one plugin did, or the hub's own exception while activating it.
@@ -121,9 +123,8 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
         # Re-entered from inside an activation (a plugin imported torch_tensorrt): do not recurse.
         return _loaded if _loaded is not None else report(settings=settings)
     with _lock:
-        # The caller wants the report now, and building it means deciding: no plan is used here
-        # (this activation leaves one for the processes that activate at import).
-        _activate_once(settings, refresh=refresh, from_plan=False)
+        # From the plan when one holds: the report is then built from the reports the plan keeps.
+        _activate_once(settings, refresh=refresh, from_plan=True)
         result = loaded_report()
     if result is None:  # pragma: no cover - _activate_once leaves a report or a warm run
         raise RuntimeError("trt-plugin-hub: activation left no report")
@@ -204,8 +205,8 @@ def _run_warm(settings: Settings, plan: WarmPlan) -> None:
     context = ActivationContext(owners=plan.owners, allowed_ops=settings.allow_ops)
     results = _activate_all(plan.plugins, context)
     activation_ms = (time.perf_counter() - started) * 1000
-    _warm_run = (settings, plan.plugins, results, activation_ms)
     same = outcome_of([a if e is None else None for a, e in results]) == plan.outcome
+    _warm_run = (settings, plan, results, activation_ms, same)
     log.debug("trt-plugin-hub: activated %d plugin(s) from the activation plan in %.1f ms%s", len(plan.plugins),
               activation_ms, "" if same else "; the activation ended differently from the plan's")
     if same and plan.summary is not None:
@@ -231,73 +232,117 @@ def _run(settings: Settings) -> Report:
     plans = [plan_of(d) for d in available]
     results = _activate_all(plans, context)
     activation_ms = (time.perf_counter() - started) * 1000
-    by_decision = {id(d): r for d, r in zip(available, results, strict=True)}
-    result_report = _assemble(settings, decisions, by_decision, env, discovery_ms, decision_ms, activation_ms)
+    from ._report import plugin_report
+
+    bases = [plugin_report(d) for d in decisions]
+    result_report = _assemble(settings, _paired(bases, results), env, discovery_ms, decision_ms, activation_ms)
     summary = _log_summary(result_report)
     from ._warm import outcome_of, save_plan
 
     save_plan(settings, decisions, [env.tensorrt, env.torch, env.torch_tensorrt, env.numpy], plans,
-              outcome_of([a if e is None else None for a, e in results]), summary, bool(result_report.findings))
+              outcome_of([a if e is None else None for a, e in results]), summary, bool(result_report.findings),
+              [base.to_dict() for base in bases], env.to_dict())
     return result_report
 
 
-def _assemble(settings: Settings, decisions: tuple[PluginDecision, ...], results: dict[int, _Activated],
-              env: Environment, discovery_ms: float, decision_ms: float, activation_ms: float) -> Report:
-    """The activation report: each decision with what activating it did (``results`` by ``id(decision)``)."""
-    from ._report import Report, findings_of, plugin_report
+def _paired(bases: list[PluginReport], results: list[_Activated]) -> list[tuple[PluginReport, _Activated | None]]:
+    """Each plugin's report as decided with what activating it did: ``results`` follows the available ones."""
+    from ._reasons import Status
+
+    pending = iter(results)
+    pairs = [(base, next(pending) if base.status is Status.AVAILABLE else None) for base in bases]
+    if next(pending, None) is not None:
+        raise ValueError("more activations than plugins made available")
+    return pairs
+
+
+def _assemble(settings: Settings, pairs: list[tuple[PluginReport, _Activated | None]], env: Environment,
+              discovery_ms: float, decision_ms: float, activation_ms: float) -> Report:
+    """The activation report: each plugin's report as decided, with what activating it did (``None``: nothing)."""
+    from ._report import Report, activated, findings_of
 
     plugins: list[PluginReport] = []
     findings: list[Finding] = []
-    for decision in decisions:
-        activation, error = results.get(id(decision), (None, None))
+    for base, result in pairs:
+        activation, error = result if result is not None else (None, None)
         exceptions: dict[str, BaseException] = {}
         if error is not None:
-            plugin = _internal_error(decision, error)
+            plugin = _internal_error(base, error)
+        elif activation is not None:
+            plugin = activated(base, activation)
+            exceptions = dict(activation.exceptions)
         else:
-            plugin = plugin_report(decision, activation)
-            if activation is not None:
-                exceptions = dict(activation.exceptions)
+            plugin = base
         plugins.append(plugin)
         findings.extend(findings_of(plugin, exceptions))
     return Report(tuple(plugins), env, activated=True, discovery_ms=discovery_ms, decision_ms=decision_ms,
                   activation_ms=activation_ms, settings=settings.to_dict(), findings=tuple(findings))
 
 
-def _report_of_warm_run(settings: Settings, plans: list[PlannedPlugin], results: list[_Activated],
-                        activation_ms: float) -> Report:
-    """The report of an activation from a plan: the decisions, run now, with what activating each did.
+def _report_of_warm_run(settings: Settings, plan: WarmPlan, results: list[_Activated], activation_ms: float,
+                        same: bool) -> Report:
+    """The report of an activation from a plan: the reports the plan keeps, with what activating each did.
 
-    A plugin's activation is matched to its decision by name and plan; one whose plan the
-    decisions would no longer give (the environment changed since) is reported as decided.
+    The plan holds, so the decisions would be those it was written from: they are not run again
+    (the report's ``decision_ms`` is 0 and its ``discovery_ms`` the time checking the plan took).
+    An activation that ended otherwise than the plan's (a plugin's import fails now, a PTX file
+    was altered) is reported with decisions run now, which see what changed; so are reports the
+    plan cannot give back (a damaged file).
+    """
+    if same:
+        try:
+            return _report_from_plan(settings, plan, results, activation_ms)
+        except Exception as exc:  # noqa: BLE001 - a damaged plan costs the deciding, never the report
+            log.debug("trt-plugin-hub: the activation plan's reports cannot be read (%s); deciding", exc)
+    return _report_by_deciding(settings, plan.plugins, results, activation_ms)
+
+
+def _report_from_plan(settings: Settings, plan: WarmPlan, results: list[_Activated],
+                      activation_ms: float) -> Report:
+    from ._environment.model import environment_from_dict
+    from ._reasons import Status
+    from ._report import plugin_from_dict
+
+    bases = [plugin_from_dict(item) for item in plan.reports]
+    available = [base.name for base in bases if base.status is Status.AVAILABLE]
+    if available != [planned.name for planned in plan.plugins]:
+        raise ValueError("the plan's reports do not match its plugins")
+    return _assemble(settings, _paired(bases, results), environment_from_dict(plan.environment), plan.check_ms, 0.0,
+                     activation_ms)
+
+
+def _report_by_deciding(settings: Settings, plans: list[PlannedPlugin], results: list[_Activated],
+                        activation_ms: float) -> Report:
+    """The decisions, run now, with what activating each plugin did (matched by name and plan).
+
+    One whose plan the decisions would no longer give (the environment changed since) is reported
+    as decided.
     """
     from ._activation import plan_of, to_plain
+    from ._report import plugin_report
 
     decisions, env, discovery_ms, decision_ms = _decide(settings, None)
     executed = {planned.name: (to_plain(planned), result) for planned, result in zip(plans, results, strict=True)}
-    by_decision: dict[int, _Activated] = {}
+    pairs: list[tuple[PluginReport, _Activated | None]] = []
     for decision in decisions:
-        if decision.status != "available":
-            continue
-        ran = executed.get(decision.candidate.name)
-        if ran is not None and ran[0] == to_plain(plan_of(decision)):
-            by_decision[id(decision)] = ran[1]
-        else:
+        ran = executed.get(decision.candidate.name) if decision.status == "available" else None
+        if ran is not None and ran[0] != to_plain(plan_of(decision)):
             log.debug("trt-plugin-hub: %s: decided differently since it was activated", decision.candidate.name)
-    return _assemble(settings, decisions, by_decision, env, discovery_ms, decision_ms, activation_ms)
+            ran = None
+        pairs.append((plugin_report(decision), None if ran is None else ran[1]))
+    return _assemble(settings, pairs, env, discovery_ms, decision_ms, activation_ms)
 
 
-def _internal_error(decision: PluginDecision, exc: Exception) -> PluginReport:
+def _internal_error(base: PluginReport, exc: Exception) -> PluginReport:
     """The report of a plugin whose activation hit a bug in the hub: failed, saying so."""
     from dataclasses import replace
 
     from ._guard import describe
     from ._reasons import Reason, Status
-    from ._report import plugin_report
 
     kind, message, _ = describe(exc)
-    reason = Reason("INTERNAL_ERROR", f"trt-plugin-hub failed while activating {decision.candidate.name}: {kind}: "
+    reason = Reason("INTERNAL_ERROR", f"trt-plugin-hub failed while activating {base.name}: {kind}: "
                     f"{message} (a bug in trt-plugin-hub; the log has the traceback)")
-    base = plugin_report(decision)
     return replace(base, status=Status.FAILED, reasons=(*base.reasons, reason),
                    ops=tuple(replace(op, status=Status.FAILED) if op.status is Status.AVAILABLE else op
                              for op in base.ops))

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from ._activation import PluginActivation
     from ._decisions import PluginDecision
 
-__all__ = ["OpReport", "PluginReport", "Report", "Style", "findings_from", "findings_of", "format_plugins",
-           "format_report", "mark_disabled", "note_autoload_off", "op_line", "plugin_report"]
+__all__ = ["OpReport", "PluginReport", "Report", "Style", "activated", "findings_from", "findings_of",
+           "format_plugins", "format_report", "mark_disabled", "note_autoload_off", "op_line", "plugin_from_dict",
+           "plugin_report"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,9 @@ class Report:
     plugins: tuple[PluginReport, ...]
     environment: Environment
     activated: bool
+    #: Discovery and manifests; in a process activated from the activation plan, checking the plan.
     discovery_ms: float = 0.0
+    #: The decisions; 0 in a process activated from the activation plan (they were not run).
     decision_ms: float = 0.0
     activation_ms: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
@@ -285,7 +288,76 @@ def plugin_report(decision: PluginDecision, activation: PluginActivation | None 
     )
     if activation is None:
         return base
-    return _activated(base, activation)
+    return activated(base, activation)
+
+
+def plugin_from_dict(data: dict[str, Any]) -> PluginReport:
+    """The :class:`PluginReport` whose :meth:`~PluginReport.to_dict` is ``data``.
+
+    An exact inverse for a report not yet activated (``to_dict`` rounds activation times): the
+    activation plan keeps each plugin's report so, and a later process rebuilds it without
+    deciding. Raises ``TypeError``, ``ValueError`` or ``KeyError`` on anything ``to_dict`` does not write.
+    """
+    texts = ("name", "entry_point", "description")
+    optional = ("distribution", "version", "location", "manifest_sha256")
+    _expect(data, texts, optional)
+    requires = data["requires"]
+    if not isinstance(requires, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in requires.items()):
+        raise TypeError("requires: expected an object of text")
+    return PluginReport(
+        name=data["name"], distribution=data["distribution"], version=data["version"], status=Status(data["status"]),
+        entry_point=data["entry_point"], location=data["location"], description=data["description"],
+        requires=dict(requires), reasons=tuple(_reason(r) for r in _items(data, "reasons")),
+        ops=tuple(_op_from_dict(op) for op in _items(data, "ops")),
+        checks=tuple(_check(c) for c in _items(data, "checks")), manifest_sha256=data["manifest_sha256"],
+        activation_ms=_number(data["activation_ms"]))
+
+
+def _op_from_dict(data: object) -> OpReport:
+    if not isinstance(data, dict):
+        raise TypeError(f"an op: expected an object, found {data!r}")
+    _expect(data, ("id", "overload"), ("mode", "ptx"))
+    return OpReport(id=data["id"], overload=data["overload"], kind=OpKind(data["kind"]),
+                    priority=Priority(data["priority"]), status=Status(data["status"]),
+                    reasons=tuple(_reason(r) for r in _items(data, "reasons")), mode=data["mode"], ptx=data["ptx"],
+                    checks=tuple(_check(c) for c in _items(data, "checks")),
+                    activation_ms=_number(data["activation_ms"]))
+
+
+def _expect(data: dict[str, Any], texts: Iterable[str], optional: Iterable[str]) -> None:
+    for name in texts:
+        if not isinstance(data[name], str):
+            raise TypeError(f"{name}: expected text, found {data[name]!r}")
+    for name in optional:
+        if data[name] is not None and not isinstance(data[name], str):
+            raise TypeError(f"{name}: expected text or null, found {data[name]!r}")
+
+
+def _items(data: dict[str, Any], name: str) -> list[Any]:
+    items = data[name]
+    if not isinstance(items, list):
+        raise TypeError(f"{name}: expected a list, found {items!r}")
+    return items
+
+
+def _reason(data: object) -> Reason:
+    if not isinstance(data, dict) or not isinstance(data["code"], str) or not isinstance(data["message"], str):
+        raise TypeError(f"a reason: expected code and message, found {data!r}")
+    return Reason(data["code"], data["message"])
+
+
+def _check(data: object) -> Check:
+    if (not isinstance(data, dict) or not isinstance(data["name"], str) or not isinstance(data["detail"], str)
+            or data["passed"] not in (True, False, None)):
+        raise TypeError(f"a check: expected name, passed and detail, found {data!r}")
+    return Check(data["name"], data["passed"], data["detail"])
+
+
+def _number(value: object) -> float | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise TypeError(f"expected a number or null, found {value!r}")
+    return value
 
 
 def _requires(requires: Requirements) -> dict[str, str]:
@@ -298,7 +370,7 @@ def _requires(requires: Requirements) -> dict[str, str]:
     return found
 
 
-def _activated(base: PluginReport, activation: PluginActivation) -> PluginReport:
+def activated(base: PluginReport, activation: PluginActivation) -> PluginReport:
     """``base`` after activation: each op's outcome, then the plugin's status and reasons from its ops."""
     op_reports = []
     for op_report, outcome in zip(base.ops, activation.ops, strict=True):

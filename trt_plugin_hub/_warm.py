@@ -55,7 +55,7 @@ __all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", 
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file's layout or the meaning of a field changes; older files are ignored.
-PLAN_SCHEMA = 1
+PLAN_SCHEMA = 2
 PREFIX = "plan-"
 #: The modules whose versions the decisions read: the plan holds only while this process has
 #: imported each of them, at the version it was decided for.
@@ -70,17 +70,17 @@ PLAN_CODE = (
     "_environment/metadata.py",
     "_ptx/artifact.py", "_ptx/targets.py", "_ptx/text.py", "_ptx/memo.py",
     "_decisions/plugin.py", "_decisions/ops.py", "_decisions/conflicts.py", "_decisions/model.py",
-    "_activation/plan.py",
+    "_activation/plan.py", "_report.py",
 )
 
 
 class WarmPlan:
     """A plan that holds in this process: the plugins to activate, and how the earlier activation ended."""
 
-    __slots__ = ("findings", "outcome", "owners", "plugins", "summary")
+    __slots__ = ("check_ms", "environment", "findings", "outcome", "owners", "plugins", "reports", "summary")
 
     def __init__(self, plugins: list[PlannedPlugin], owners: dict[str, str], outcome: Any,
-                 summary: Any, findings: bool) -> None:
+                 summary: Any, findings: bool, reports: list[Any], environment: dict[str, Any]) -> None:
         #: The plugins the decisions made available, in the decisions' order.
         self.plugins = plugins
         #: Every declared op id -> the plugin that declares it (activation's context).
@@ -91,6 +91,12 @@ class WarmPlan:
         self.summary = summary
         #: Whether its report had findings (strict mode raises then).
         self.findings = findings
+        #: Every plugin's report as decided, before activation (``PluginReport.to_dict``), in order.
+        self.reports = reports
+        #: The environment decided for (``Environment.to_dict``).
+        self.environment = environment
+        #: How long checking the plan took, in milliseconds (the report's ``discovery_ms``).
+        self.check_ms = 0.0
 
 
 def _settings_state(settings: Settings) -> list[Any]:
@@ -171,6 +177,7 @@ def load_plan(settings: Settings) -> WarmPlan | None:
 
     Never raises: a missing, unreadable, foreign, corrupt or outdated plan is ``None``.
     """
+    started = time.perf_counter()
     try:
         located = _path(settings)
         if located is None:
@@ -200,18 +207,27 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         from ._activation import from_plain
 
         plugins = [from_plain(item) for item in data["plugins"]]
-        owners = data["owners"]
-        if not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values()):
+        owners, reports, environment = data["owners"], data["reports"], data["environment"]
+        if (not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values())
+                or not isinstance(reports, list) or not isinstance(environment, dict)):
             return None
-        return WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True)
+        plan = WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True, reports,
+                        environment)
+        plan.check_ms = (time.perf_counter() - started) * 1000
+        return plan
     except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: decide afresh
         log.debug("trt-plugin-hub: ignoring activation plan: %s", exc)
         return None
 
 
 def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versions: Sequence[str | None],
-              plugins: Sequence[PlannedPlugin], outcome: Any, summary: Any, findings: bool) -> bool:
+              plugins: Sequence[PlannedPlugin], outcome: Any, summary: Any, findings: bool,
+              reports: Sequence[dict[str, Any]], environment: dict[str, Any]) -> bool:
     """Leave this process's plan for the next one; whether it was written. Never raises.
+
+    ``reports`` are the decided plugins' reports before activation and ``environment`` the
+    environment they were decided for, in their JSON forms: a later process builds its report
+    from them and what its own activation did, without deciding.
 
     Written only when a later process could check everything the decisions depended on: every
     candidate has a manifest (a package found without one is looked for again on every run), the
@@ -237,7 +253,8 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
                    "settings": state, "lock": _lock_identity(settings),
                    "versions": list(env_versions), "gpu": _gpu(settings), "gpu_fingerprint": _gpu_fingerprint(),
                    "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
-                   "outcome": outcome, "summary": summary, "findings": findings}
+                   "outcome": outcome, "summary": summary, "findings": findings, "reports": list(reports),
+                   "environment": environment}
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         write_atomic(path, data, mode=0o600, dir_mode=0o700)
         from ._discovery.cache import prune

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from trt_plugin_hub._ptx import format_isa, max_isa_for_cuda
 
-__all__ = ["Environment"]
+__all__ = ["Environment", "environment_from_dict"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,34 @@ class Environment:
             "is_target": self.is_target,
             "notes": list(self.notes),
         }
+
+
+def _pair(text: object) -> tuple[int, int] | None:
+    """``"9.0"`` -> ``(9, 0)``, as :meth:`Environment.to_dict` writes a compute capability or CUDA version."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"expected 'major.minor' text, found {text!r}")
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def environment_from_dict(data: dict[str, object]) -> Environment:
+    """The :class:`Environment` whose :meth:`~Environment.to_dict` is ``data`` (the activation plan keeps it so).
+
+    Raises ``TypeError``, ``ValueError`` or ``KeyError`` on anything :meth:`~Environment.to_dict`
+    does not write.
+    """
+    texts = ("tensorrt", "tensorrt_distribution", "torch", "torch_tensorrt", "numpy", "driver", "gpu_name")
+    values = {name: data[name] for name in texts}
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name}: expected text, found {value!r}")
+    python, has_qdp, is_target, notes = data["python"], data["tensorrt_has_qdp"], data["is_target"], data["notes"]
+    if not isinstance(python, str) or not isinstance(has_qdp, bool) or not isinstance(is_target, bool):
+        raise TypeError("python, tensorrt_has_qdp or is_target has the wrong type")
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise TypeError("notes: expected a list of text")
+    return Environment(python=python, tensorrt_has_qdp=has_qdp, is_target=is_target, notes=tuple(notes),
+                       cuda_driver_version=_pair(data["cuda_driver_version"]),
+                       compute_capability=_pair(data["compute_capability"]), **values)  # type: ignore[arg-type]
