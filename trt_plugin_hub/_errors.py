@@ -8,7 +8,8 @@ the authoring tools, and by strict mode, which turns every finding into one :cla
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from ._record import Frozen, record
 
 __all__ = [
     "Finding",
@@ -101,14 +102,20 @@ class ScaffoldError(HubError, ValueError):
     """The project cannot be created as asked (bad name or kind, directory not empty)."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A problem strict mode reports: what it concerns, its code, a sentence and the exception."""
+@record
+class Finding(Frozen):
+    """A problem strict mode reports: what it concerns, its code, a sentence and the exception (a frozen dataclass)."""
 
     subject: str
     code: str
     message: str
     exception: BaseException | None = None
+
+    def __init__(self, subject: str, code: str, message: str, exception: BaseException | None = None) -> None:
+        object.__setattr__(self, "subject", subject)
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "exception", exception)
 
 
 class StrictModeError(HubError, RuntimeError):

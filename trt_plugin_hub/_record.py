@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 if TYPE_CHECKING:
     from dataclasses import Field
 
-__all__ = ["FACTORY", "Frozen", "record"]
+__all__ = ["FACTORY", "Frozen", "Ordered", "record"]
 
 T = TypeVar("T")
 
@@ -41,24 +41,32 @@ FACTORY: Any = _Factory()
 
 
 class Frozen:
-    """The methods a frozen dataclass generates, shared by every record (fields: ``__record_fields__``)."""
+    """The methods a frozen dataclass generates, shared by every record.
+
+    As ``dataclasses`` does: equality compares the fields with ``compare=True``, the hash covers
+    those with ``hash=True`` (or, unset, ``compare=True``), the ``repr`` shows those with ``repr=True``.
+    """
 
     __slots__ = ()
-    #: The field names, in order (set by :func:`record`).
+    #: The field names, in order (set by :func:`record`), and those equality, hashing and repr use.
     __record_fields__: ClassVar[tuple[str, ...]] = ()
+    __record_compare__: ClassVar[tuple[str, ...]] = ()
+    __record_hash__: ClassVar[tuple[str, ...]] = ()
+    __record_repr__: ClassVar[tuple[str, ...]] = ()
     if TYPE_CHECKING:  # what record() adds: the class is a dataclass (dataclasses.replace, fields, asdict)
         __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return _values(self) == _values(other)
+        names = self.__record_compare__
+        return _values(self, names) == _values(other, names)
 
     def __hash__(self) -> int:
-        return hash(_values(self))
+        return hash(_values(self, self.__record_hash__))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_fields__)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_repr__)
         return f"{self.__class__.__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -68,14 +76,48 @@ class Frozen:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+class Ordered(Frozen):
+    """A record that also orders as ``@dataclass(order=True)`` does: by its compared fields, in order."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = self.__record_compare__
+        return _values(self, names) < _values(other, names)
+
+    def __le__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = self.__record_compare__
+        return _values(self, names) <= _values(other, names)
+
+    def __gt__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = self.__record_compare__
+        return _values(self, names) > _values(other, names)
+
+    def __ge__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = self.__record_compare__
+        return _values(self, names) >= _values(other, names)
+
+
 def record(cls: type[T]) -> type[T]:
     """Register ``cls``'s fields as a dataclass's; ``cls`` derives from :class:`Frozen` and has its own ``__init__``."""
     if not issubclass(cls, Frozen) or "__init__" not in cls.__dict__:
         raise TypeError(f"{cls.__qualname__}: a record derives from Frozen and writes its own __init__")
     made = dataclass(init=False, repr=False, eq=False)(cls)
-    made.__record_fields__ = tuple(f.name for f in fields(made))
+    found = fields(made)
+    made.__record_fields__ = tuple(f.name for f in found)
+    made.__record_compare__ = tuple(f.name for f in found if f.compare)
+    made.__record_hash__ = tuple(f.name for f in found if (f.compare if f.hash is None else f.hash))
+    made.__record_repr__ = tuple(f.name for f in found if f.repr)
     return made
 
 
-def _values(instance: object) -> tuple[Any, ...]:
-    return tuple(getattr(instance, name) for name in instance.__record_fields__)  # type: ignore[attr-defined]
+def _values(instance: object, names: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(getattr(instance, name) for name in names)

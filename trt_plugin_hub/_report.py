@@ -9,28 +9,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from ._envelope import envelope
 from ._environment import Environment
 from ._errors import Finding
-from ._manifest import OpKind, Priority, Requirements
+from ._manifest import OpKind, Priority
 from ._reasons import Check, Reason, Status
+from ._record import FACTORY, Frozen, record
 from ._settings import canonical_name
 
 if TYPE_CHECKING:
     from ._activation import PluginActivation
     from ._decisions import PluginDecision
+    from ._manifest import Requirements
 
 __all__ = ["OpReport", "PluginReport", "Report", "Style", "activated", "findings_from", "findings_of",
            "format_plugins", "format_report", "mark_disabled", "note_autoload_off", "op_line", "plugin_from_dict",
            "plugin_report"]
 
 
-@dataclass(frozen=True)
-class OpReport:
-    """One op of a plugin."""
+@record
+class OpReport(Frozen):
+    """One op of a plugin (a frozen dataclass)."""
 
     id: str
     overload: str
@@ -42,6 +44,21 @@ class OpReport:
     ptx: str | None = None  # the packaged PTX chosen for the GPU
     checks: tuple[Check, ...] = ()
     activation_ms: float | None = None
+
+    def __init__(self, id: str, overload: str, kind: OpKind, priority: Priority, status: Status,  # noqa: A002
+                 reasons: tuple[Reason, ...] = (), mode: str | None = None, ptx: str | None = None,
+                 checks: tuple[Check, ...] = (), activation_ms: float | None = None) -> None:
+        setting = object.__setattr__
+        setting(self, "id", id)
+        setting(self, "overload", overload)
+        setting(self, "kind", kind)
+        setting(self, "priority", priority)
+        setting(self, "status", status)
+        setting(self, "reasons", reasons)
+        setting(self, "mode", mode)
+        setting(self, "ptx", ptx)
+        setting(self, "checks", checks)
+        setting(self, "activation_ms", activation_ms)
 
     def __str__(self) -> str:
         return op_line(self)
@@ -65,9 +82,9 @@ class OpReport:
         }
 
 
-@dataclass(frozen=True)
-class PluginReport:
-    """One installed plugin package."""
+@record
+class PluginReport(Frozen):
+    """One installed plugin package (a frozen dataclass)."""
 
     name: str
     distribution: str | None
@@ -82,6 +99,26 @@ class PluginReport:
     checks: tuple[Check, ...] = ()
     manifest_sha256: str | None = None
     activation_ms: float | None = None
+
+    def __init__(self, name: str, distribution: str | None, version: str | None, status: Status,
+                 entry_point: str, location: str | None = None, description: str = "",
+                 requires: dict[str, str] = FACTORY, reasons: tuple[Reason, ...] = (), ops: tuple[OpReport, ...] = (),
+                 checks: tuple[Check, ...] = (), manifest_sha256: str | None = None,
+                 activation_ms: float | None = None) -> None:
+        setting = object.__setattr__
+        setting(self, "name", name)
+        setting(self, "distribution", distribution)
+        setting(self, "version", version)
+        setting(self, "status", status)
+        setting(self, "entry_point", entry_point)
+        setting(self, "location", location)
+        setting(self, "description", description)
+        setting(self, "requires", {} if requires is FACTORY else requires)
+        setting(self, "reasons", reasons)
+        setting(self, "ops", ops)
+        setting(self, "checks", checks)
+        setting(self, "manifest_sha256", manifest_sha256)
+        setting(self, "activation_ms", activation_ms)
 
     def __str__(self) -> str:
         return format_plugins((self,))
@@ -108,9 +145,9 @@ class PluginReport:
         }
 
 
-@dataclass(frozen=True)
-class Report:
-    """Everything one discovery/decision/activation pass produced."""
+@record
+class Report(Frozen):
+    """Everything one discovery/decision/activation pass produced (a frozen dataclass)."""
 
     plugins: tuple[PluginReport, ...]
     environment: Environment
@@ -122,6 +159,19 @@ class Report:
     activation_ms: float = 0.0
     settings: dict[str, Any] = field(default_factory=dict)
     findings: tuple[Finding, ...] = field(default=(), compare=False)
+
+    def __init__(self, plugins: tuple[PluginReport, ...], environment: Environment, activated: bool,
+                 discovery_ms: float = 0.0, decision_ms: float = 0.0, activation_ms: float = 0.0,
+                 settings: dict[str, Any] = FACTORY, findings: tuple[Finding, ...] = ()) -> None:
+        setting = object.__setattr__
+        setting(self, "plugins", plugins)
+        setting(self, "environment", environment)
+        setting(self, "activated", activated)
+        setting(self, "discovery_ms", discovery_ms)
+        setting(self, "decision_ms", decision_ms)
+        setting(self, "activation_ms", activation_ms)
+        setting(self, "settings", {} if settings is FACTORY else settings)
+        setting(self, "findings", findings)
 
     def __str__(self) -> str:
         return format_report(self)
@@ -178,11 +228,14 @@ _SYMBOLS = {Status.ACTIVE: "\u2714", Status.AVAILABLE: "\u25cb", Status.REJECTED
             Status.FAILED: "\u2718", Status.DISABLED: "\u2013"}
 
 
-@dataclass(frozen=True)
-class Style:
+@record
+class Style(Frozen):
     """How text output marks statuses: plain (``str()``, pipes, ``NO_COLOR``) or with colour and symbols."""
 
     color: bool = False
+
+    def __init__(self, color: bool = False) -> None:
+        object.__setattr__(self, "color", color)
 
     def status(self, status: Status, width: int = 0) -> str:
         """``status`` padded to ``width``; on a terminal with its symbol, in its colour."""

@@ -64,7 +64,8 @@ RUNTIME_MODULES = ("tensorrt", "torch", "torch_tensorrt", "numpy")
 #: activation records. An edited checkout (an editable install) is new code.
 PLAN_CODE = (
     "_warm.py", "_settings.py", "_upstream.py", "_versions.py", "_lock.py", "_launch.py", "_reasons.py",
-    "_manifest/reader.py", "_manifest/model.py", "_manifest/ids.py", "_manifest/recipes.py", "_manifest/signature.py",
+    "_manifest/reader.py", "_manifest/model.py", "_manifest/ids.py", "_manifest/kinds.py", "_manifest/recipes.py",
+    "_manifest/signature.py",
     "_discovery/scan.py", "_discovery/cache.py",
     "_environment/probe.py", "_environment/target.py", "_environment/gpu.py", "_environment/model.py",
     "_environment/metadata.py",

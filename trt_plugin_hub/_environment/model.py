@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from trt_plugin_hub._ptx import format_isa, max_isa_for_cuda
+from trt_plugin_hub._record import Frozen, record
 
 __all__ = ["Environment", "environment_from_dict"]
 
 
-@dataclass(frozen=True)
-class Environment:
+@record
+class Environment(Frozen):
     """Versions and hardware the decisions are made against.
 
     ``None`` means "not installed" for versions and "no GPU found" for the GPU fields. ``notes``
@@ -31,6 +32,26 @@ class Environment:
     gpu_name: str | None = None
     is_target: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __init__(self, python: str, tensorrt: str | None = None, tensorrt_distribution: str | None = None,
+                 tensorrt_has_qdp: bool = True, torch: str | None = None, torch_tensorrt: str | None = None,
+                 numpy: str | None = None, driver: str | None = None,
+                 cuda_driver_version: tuple[int, int] | None = None, compute_capability: tuple[int, int] | None = None,
+                 gpu_name: str | None = None, is_target: bool = False, notes: tuple[str, ...] = ()) -> None:
+        setting = object.__setattr__
+        setting(self, "python", python)
+        setting(self, "tensorrt", tensorrt)
+        setting(self, "tensorrt_distribution", tensorrt_distribution)
+        setting(self, "tensorrt_has_qdp", tensorrt_has_qdp)
+        setting(self, "torch", torch)
+        setting(self, "torch_tensorrt", torch_tensorrt)
+        setting(self, "numpy", numpy)
+        setting(self, "driver", driver)
+        setting(self, "cuda_driver_version", cuda_driver_version)
+        setting(self, "compute_capability", compute_capability)
+        setting(self, "gpu_name", gpu_name)
+        setting(self, "is_target", is_target)
+        setting(self, "notes", notes)
 
     @property
     def max_ptx_isa(self) -> tuple[int, int] | None:

@@ -86,7 +86,7 @@ def parse_target(text: str, base: Environment | None = None) -> Environment:
         notes.append("no driver in the target: PTX ISA versions are not checked")
     if "compute_capability" in values:
         values["gpu_name"] = None
-    target = replace(base, is_target=True, **values)  # type: ignore[arg-type]
+    target = replace(base, is_target=True, **values)
     pairing = torch_pairing_problem(target.torch, target.torch_tensorrt)
     if pairing is not None:
         notes.append(pairing)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from trt_plugin_hub._lazy import exports
 
 if TYPE_CHECKING:
+    from .kinds import OpKind, Priority
     from .model import (
         MANIFEST_FILENAME,
         MAX_DESCRIPTION_CHARS,
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
         SUPPORTED_SCHEMA_VERSIONS,
         CapabilityRange,
         LaunchSpec,
-        OpKind,
         OpSpec,
         PluginManifest,
-        Priority,
         PtxArtifact,
         Requirements,
     )
@@ -87,10 +86,10 @@ _LAZY = {
     "SUPPORTED_SCHEMA_VERSIONS": "model",
     "CapabilityRange": "model",
     "LaunchSpec": "model",
-    "OpKind": "model",
+    "OpKind": "kinds",
     "OpSpec": "model",
     "PluginManifest": "model",
-    "Priority": "model",
+    "Priority": "kinds",
     "PtxArtifact": "model",
     "Requirements": "model",
     "NOT_BUILT": "reader",

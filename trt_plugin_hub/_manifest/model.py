@@ -5,7 +5,6 @@ Schema version 1. The reader (:mod:`.reader`) builds these objects; nothing else
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from trt_plugin_hub._launch import LaunchSpec
 from trt_plugin_hub._ptx import PtxArtifact
 
 from .ids import OpIdentity
+from .kinds import OpKind, Priority
 from .recipes import Recipe
 
 __all__ = [
@@ -48,36 +48,6 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 RESERVED_NAMESPACES = frozenset({"", "trt", "tensorrt", "std"})
 #: The version requirements a plugin may declare, in the order they are read.
 REQUIREMENT_KEYS = ("tensorrt", "torch", "torch_tensorrt", "python", "cuda_driver")
-
-
-class OpKind(str, enum.Enum):
-    """How an op runs: a QDP with JIT or prebuilt PTX, a legacy converter, or a ``torch_tensorrt.kernels`` op.
-
-    A kernels op ships prebuilt PTX too; the hub registers it through ``ptx_op``.
-    """
-
-    JIT = "jit"
-    AOT = "aot"
-    LEGACY = "legacy"
-    KERNELS = "kernels"
-
-    @property
-    def prebuilt(self) -> bool:
-        """Whether the op ships PTX the build writes and the hub chooses per GPU (aot and kernels)."""
-        return self in (OpKind.AOT, OpKind.KERNELS)
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class Priority(str, enum.Enum):
-    """The converter priority an op declares."""
-
-    STANDARD = "standard"
-    HIGH = "high"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

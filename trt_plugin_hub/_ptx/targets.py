@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
+from trt_plugin_hub._record import Frozen, Ordered, record
 
 __all__ = [
     "ARCH",
@@ -36,13 +37,18 @@ ARCH = re.compile(r"sm_(\d{2,3})([af]?)\Z")
 _TARGET_ARCH = re.compile(r"(?:sm|compute)_(\d{2,3})([af]?)\Z")
 
 
-@dataclass(frozen=True, order=True)
-class Arch:
-    """A PTX target architecture: ``sm_90a`` is ``Arch(9, 0, "a")``."""
+@record
+class Arch(Ordered):
+    """A PTX target architecture: ``sm_90a`` is ``Arch(9, 0, "a")`` (a frozen, ordered dataclass)."""
 
     major: int
     minor: int
     suffix: str = ""
+
+    def __init__(self, major: int, minor: int, suffix: str = "") -> None:
+        object.__setattr__(self, "major", major)
+        object.__setattr__(self, "minor", minor)
+        object.__setattr__(self, "suffix", suffix)
 
     def __str__(self) -> str:
         return f"sm_{self.major}{self.minor}{self.suffix}"
@@ -185,14 +191,20 @@ def format_isa(isa: tuple[int, int]) -> str:
     return f"{isa[0]}.{isa[1]}"
 
 
-@dataclass(frozen=True)
-class IsaLimit:
+@record
+class IsaLimit(Frozen):
     """The newest PTX ISA every driver admitted by ``spec`` loads."""
 
     spec: str
     driver: int
     cuda: tuple[int, int]
     isa: tuple[int, int]
+
+    def __init__(self, spec: str, driver: int, cuda: tuple[int, int], isa: tuple[int, int]) -> None:
+        object.__setattr__(self, "spec", spec)
+        object.__setattr__(self, "driver", driver)
+        object.__setattr__(self, "cuda", cuda)
+        object.__setattr__(self, "isa", isa)
 
     def describe(self) -> str:
         """A phrase for messages: ``driver >=570 (570 = CUDA 12.8) loads PTX ISA <= 8.7``."""
