@@ -396,8 +396,8 @@ print(json.dumps({"ms": (t1 - t0) * 1e3, "found": len(eps)}))
 _ASSUME_GPU = """from trt_plugin_hub._environment import gpu as gpu_probe
 real_probe = gpu_probe.probe_gpu
 def probe(notes, visible):
-    return real_probe(notes, visible)._replace(cc=tuple(gpu["cc"]), driver=gpu["driver"], cuda=tuple(gpu["cuda"]),
-                                               name=gpu["name"])
+    return dataclasses.replace(real_probe(notes, visible), cc=tuple(gpu["cc"]), driver=gpu["driver"],
+                               cuda=tuple(gpu["cuda"]), name=gpu["name"])
 gpu_probe.probe_gpu = probe"""
 
 # The hub's public path: trt_plugin_hub.report() = discovery (+ cache) + environment probe +

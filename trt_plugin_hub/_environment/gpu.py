@@ -5,8 +5,11 @@ from __future__ import annotations
 import ctypes
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from trt_plugin_hub._record import Frozen, record
 
 __all__ = ["PROC_NVIDIA", "GpuInfo", "exported_gpu", "gpu_fingerprint", "gpu_unsaved", "probe_gpu", "seed_gpu"]
 
@@ -14,13 +17,21 @@ __all__ = ["PROC_NVIDIA", "GpuInfo", "exported_gpu", "gpu_fingerprint", "gpu_uns
 PROC_NVIDIA = "/proc/driver/nvidia"
 
 
-class GpuInfo(NamedTuple):
-    """What the probe found of the driver and the first visible GPU."""
+@record
+class GpuInfo(Frozen):
+    """What the probe found of the driver and the first visible GPU (a frozen dataclass)."""
 
     driver: str | None = None
     cuda: tuple[int, int] | None = None
     cc: tuple[int, int] | None = None
     name: str | None = None
+
+    def __init__(self, driver: str | None = None, cuda: tuple[int, int] | None = None,
+                 cc: tuple[int, int] | None = None, name: str | None = None) -> None:
+        object.__setattr__(self, "driver", driver)
+        object.__setattr__(self, "cuda", cuda)
+        object.__setattr__(self, "cc", cc)
+        object.__setattr__(self, "name", name)
 
 
 #: NVML's answers by (the kernel module's description, ``CUDA_VISIBLE_DEVICES``): kept in the
@@ -58,7 +69,7 @@ def probe_gpu(notes: list[str], visible: str | None) -> GpuInfo:
             cuda = torch.cuda
             if cuda.is_initialized():
                 major, minor = cuda.get_device_capability()
-                return nvml._replace(cc=(major, minor), name=cuda.get_device_name())
+                return replace(nvml, cc=(major, minor), name=cuda.get_device_name())
         except Exception:  # noqa: BLE001, S110 - torch's answer is optional; NVML's stands
             pass
     return nvml
