@@ -250,7 +250,7 @@ def _paired(bases: list[PluginReport], results: list[_Activated]) -> list[tuple[
     from ._reasons import Status
 
     pending = iter(results)
-    pairs = [(base, next(pending) if base.status is Status.AVAILABLE else None) for base in bases]
+    pairs = [(base, next(pending) if base.status == Status.AVAILABLE else None) for base in bases]
     if next(pending, None) is not None:
         raise ValueError("more activations than plugins made available")
     return pairs
@@ -304,7 +304,7 @@ def _report_from_plan(settings: Settings, plan: WarmPlan, results: list[_Activat
     from ._report import plugin_from_dict
 
     bases = [plugin_from_dict(item) for item in plan.reports]
-    available = [base.name for base in bases if base.status is Status.AVAILABLE]
+    available = [base.name for base in bases if base.status == Status.AVAILABLE]
     if available != [planned.name for planned in plan.plugins]:
         raise ValueError("the plan's reports do not match its plugins")
     return _assemble(settings, _paired(bases, results), environment_from_dict(plan.environment), plan.check_ms, 0.0,
