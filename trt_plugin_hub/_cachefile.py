@@ -20,13 +20,14 @@ import logging
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from ._version import __version__
 
-__all__ = ["KEY_SCHEMA", "SETTLE_NS", "CacheKey", "cache_key", "file_identity", "read_private_json", "settled"]
+__all__ = ["KEY_SCHEMA", "SETTLE_NS", "CacheKey", "cache_key", "check_text", "file_identity", "read_private_json",
+           "settled"]
 
 log = logging.getLogger("trt_plugin_hub")
 
@@ -173,3 +174,17 @@ def read_private_json(path: Path) -> Any:
     except (OSError, ValueError, RecursionError) as exc:
         log.debug("trt-plugin-hub: ignoring unreadable cache file %s: %s", path, exc)
         return None
+
+
+def check_text(data: Mapping[str, Any], required: Iterable[str] = (), optional: Iterable[str] = ()) -> None:
+    """Check the text fields of a record read back from a cache file.
+
+    ``TypeError`` unless each ``required`` key holds text and each ``optional`` one text or null;
+    ``KeyError`` for a missing key. The caller then treats the whole file as unreadable.
+    """
+    for key in required:
+        if not isinstance(data[key], str):
+            raise TypeError(f"{key}: expected text, found {data[key]!r}")
+    for key in optional:
+        if data[key] is not None and not isinstance(data[key], str):
+            raise TypeError(f"{key}: expected text or null, found {data[key]!r}")

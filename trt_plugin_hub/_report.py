@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
+from ._cachefile import check_text
 from ._envelope import envelope
 from ._environment import Environment
 from ._errors import Finding
@@ -351,9 +352,7 @@ def plugin_from_dict(data: dict[str, Any]) -> PluginReport:
     activation plan keeps each plugin's report so, and a later process rebuilds it without
     deciding. Raises ``TypeError``, ``ValueError`` or ``KeyError`` on anything ``to_dict`` does not write.
     """
-    texts = ("name", "entry_point", "description")
-    optional = ("distribution", "version", "location", "manifest_sha256")
-    _expect(data, texts, optional)
+    check_text(data, ("name", "entry_point", "description"), ("distribution", "version", "location", "manifest_sha256"))
     requires = data["requires"]
     if not isinstance(requires, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                  for k, v in requires.items()):
@@ -370,21 +369,12 @@ def plugin_from_dict(data: dict[str, Any]) -> PluginReport:
 def _op_from_dict(data: object) -> OpReport:
     if not isinstance(data, dict):
         raise TypeError(f"an op: expected an object, found {data!r}")
-    _expect(data, ("id", "overload"), ("mode", "ptx"))
+    check_text(data, ("id", "overload"), ("mode", "ptx"))
     return OpReport(id=data["id"], overload=data["overload"], kind=OpKind(data["kind"]),
                     priority=Priority(data["priority"]), status=Status(data["status"]),
                     reasons=tuple(_reason(r) for r in _items(data, "reasons")), mode=data["mode"], ptx=data["ptx"],
                     checks=tuple(_check(c) for c in _items(data, "checks")),
                     activation_ms=_number(data["activation_ms"]))
-
-
-def _expect(data: dict[str, Any], texts: Iterable[str], optional: Iterable[str]) -> None:
-    for name in texts:
-        if not isinstance(data[name], str):
-            raise TypeError(f"{name}: expected text, found {data[name]!r}")
-    for name in optional:
-        if data[name] is not None and not isinstance(data[name], str):
-            raise TypeError(f"{name}: expected text or null, found {data[name]!r}")
 
 
 def _items(data: dict[str, Any], name: str) -> list[Any]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trt_plugin_hub._cachefile import check_text
 from trt_plugin_hub._launch import LaunchSpec
 from trt_plugin_hub._manifest.ids import OpIdentity
 
@@ -137,12 +138,7 @@ def from_plain(data: Any) -> PlannedPlugin:
             ops.append(None)
             continue
         values = dict(item)
-        for key in ("id", "kind", "module", "priority"):
-            if not isinstance(values[key], str):
-                raise TypeError(f"{key} must be a string")
-        for key in _TEXT_OR_NONE:
-            if values[key] is not None and not isinstance(values[key], str):
-                raise TypeError(f"{key} must be a string or null")
+        check_text(values, ("id", "kind", "module", "priority"), _TEXT_OR_NONE)
         for key in ("supports_dynamic_shapes", "requires_output_allocator"):
             if not isinstance(values[key], bool):
                 raise TypeError(f"{key} must be a boolean")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import field
 
+from trt_plugin_hub._cachefile import check_text
 from trt_plugin_hub._ptx import format_isa, max_isa_for_cuda
 from trt_plugin_hub._record import Frozen, record
 
@@ -132,15 +133,13 @@ def environment_from_dict(data: dict[str, object]) -> Environment:
     does not write.
     """
     texts = ("tensorrt", "tensorrt_distribution", "torch", "torch_tensorrt", "numpy", "driver", "gpu_name")
+    check_text(data, ("python",), texts)
     values = {name: data[name] for name in texts}
-    for name, value in values.items():
-        if value is not None and not isinstance(value, str):
-            raise TypeError(f"{name}: expected text, found {value!r}")
     python, has_qdp, is_target, notes = data["python"], data["tensorrt_has_qdp"], data["is_target"], data["notes"]
-    if not isinstance(python, str) or not isinstance(has_qdp, bool) or not isinstance(is_target, bool):
-        raise TypeError("python, tensorrt_has_qdp or is_target has the wrong type")
+    if not isinstance(has_qdp, bool) or not isinstance(is_target, bool):
+        raise TypeError("tensorrt_has_qdp or is_target is not a boolean")
     if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
         raise TypeError("notes: expected a list of text")
-    return Environment(python=python, tensorrt_has_qdp=has_qdp, is_target=is_target, notes=tuple(notes),
+    return Environment(python=str(python), tensorrt_has_qdp=has_qdp, is_target=is_target, notes=tuple(notes),
                        cuda_driver_version=_pair(data["cuda_driver_version"]),
                        compute_capability=_pair(data["compute_capability"]), **values)  # type: ignore[arg-type]
