@@ -16,6 +16,8 @@ Standard library only, and nothing compiled at import.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import FrozenInstanceError, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -82,28 +84,23 @@ class Ordered(Frozen):
     __slots__ = ()
 
     def __lt__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = self.__record_compare__
-        return _values(self, names) < _values(other, names)
+        return _ordered(self, other, operator.lt)
 
     def __le__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = self.__record_compare__
-        return _values(self, names) <= _values(other, names)
+        return _ordered(self, other, operator.le)
 
     def __gt__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = self.__record_compare__
-        return _values(self, names) > _values(other, names)
+        return _ordered(self, other, operator.gt)
 
     def __ge__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = self.__record_compare__
-        return _values(self, names) >= _values(other, names)
+        return _ordered(self, other, operator.ge)
+
+
+def _ordered(left: Ordered, right: object, compare: Callable[[Any, Any], bool]) -> bool:
+    if right.__class__ is not left.__class__:
+        return NotImplemented  # type: ignore[no-any-return]  # the comparison protocol's "not my type"
+    names = left.__record_compare__
+    return bool(compare(_values(left, names), _values(right, names)))
 
 
 def record(cls: type[T]) -> type[T]:
