@@ -80,8 +80,8 @@ class WarmPlan:
 
     __slots__ = ("check_ms", "environment", "findings", "outcome", "owners", "plugins", "reports", "summary")
 
-    def __init__(self, plugins: list[PlannedPlugin], owners: dict[str, str], outcome: Any,
-                 summary: Any, findings: bool, reports: list[Any], environment: dict[str, Any]) -> None:
+    def __init__(self, plugins: list[PlannedPlugin], owners: dict[str, str], outcome: Any, summary: Any,
+                 findings: bool, reports: list[Any], environment: dict[str, Any], check_ms: float) -> None:
         #: The plugins the decisions made available, in the decisions' order.
         self.plugins = plugins
         #: Every declared op id -> the plugin that declares it (activation's context).
@@ -97,7 +97,7 @@ class WarmPlan:
         #: The environment decided for (``Environment.to_dict``).
         self.environment = environment
         #: How long checking the plan took, in milliseconds (the report's ``discovery_ms``).
-        self.check_ms = 0.0
+        self.check_ms = check_ms
 
 
 def _settings_state(settings: Settings) -> list[Any]:
@@ -212,10 +212,8 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         if (not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values())
                 or not isinstance(reports, list) or not isinstance(environment, dict)):
             return None
-        plan = WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True, reports,
-                        environment)
-        plan.check_ms = (time.perf_counter() - started) * 1000
-        return plan
+        return WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True, reports,
+                        environment, (time.perf_counter() - started) * 1000)
     except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: decide afresh
         log.debug("trt-plugin-hub: ignoring activation plan: %s", exc)
         return None
