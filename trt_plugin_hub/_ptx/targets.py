@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
-
-from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from typing import TYPE_CHECKING
 
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
 from trt_plugin_hub._record import Frozen, Ordered, record
+
+if TYPE_CHECKING:
+    from packaging.specifiers import Specifier
 
 __all__ = [
     "ARCH",
@@ -218,6 +220,8 @@ _LOWER_BOUND_OPS = frozenset({">=", ">", "==", "~=", "==="})
 
 
 def _readable(clause: str) -> bool:
+    from packaging.specifiers import InvalidSpecifier, Specifier
+
     try:
         Specifier(clause)
     except InvalidSpecifier:
@@ -227,6 +231,9 @@ def _readable(clause: str) -> bool:
 
 def _clauses(spec: str) -> list[Specifier]:
     """The clauses of ``spec``; raises :class:`PtxBuildError` naming the first unreadable one."""
+    # packaging.specifiers costs ~2 ms to import: only a build or a driver limit needs it.
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         return list(SpecifierSet(spec))
     except InvalidSpecifier:
