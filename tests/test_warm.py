@@ -55,7 +55,9 @@ try:
     import torch_tensorrt
     if os.environ.get("EXPLICIT_LOAD"):  # with TRT_PLUGIN_HUB_AUTOLOAD=0: the program calls load()
         import trt_plugin_hub
+        out["specifiers_before_load"] = "packaging.specifiers" in sys.modules
         trt_plugin_hub.load()
+        out["specifiers_after_load"] = "packaging.specifiers" in sys.modules
 except Exception as exc:
     out["raised"] = type(exc).__name__
     out["codes"] = sorted(f.code for f in getattr(exc, "findings", ()))
@@ -191,6 +193,10 @@ def test_an_explicit_load_activates_from_the_plan_and_reports_without_deciding(h
     assert out["planned"] == [True] and not out["pending"], out
     assert not [m for m in out["modules"] if m.startswith(DECIDING)], out["modules"]
     assert "trt_plugin_hub._report" in out["modules"]
+    # Nor what only deciding and building PTX need: the PTX tables, and packaging's specifiers (no
+    # constraint is checked again: the plan is keyed on what they were checked against).
+    assert "trt_plugin_hub._ptx.targets" not in out["modules"], out["modules"]
+    assert out["specifiers_after_load"] == out["specifiers_before_load"], out
     assert out["report"]["settings"] == {**cold["report"]["settings"], "autoload": False}
     assert {**out["report"], "settings": None} == {**cold["report"], "settings": None}
     assert out["findings"] == cold["findings"]

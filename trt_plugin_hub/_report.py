@@ -13,9 +13,7 @@ from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from ._cachefile import check_text
-from ._envelope import envelope
 from ._environment import Environment
-from ._errors import Finding
 from ._manifest import OpKind, Priority
 from ._reasons import Check, Reason, Status
 from ._record import FACTORY, Frozen, record
@@ -24,6 +22,7 @@ from ._settings import canonical_name
 if TYPE_CHECKING:
     from ._activation import PluginActivation
     from ._decisions import PluginDecision
+    from ._errors import Finding
     from ._manifest import Requirements
 
 __all__ = ["OpReport", "PluginReport", "Report", "Style", "activated", "findings_from", "findings_of",
@@ -197,6 +196,8 @@ class Report(Frozen):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view."""
+        from ._envelope import envelope
+
         return envelope("report", {
             "activated": self.activated,
             "environment": self.environment.to_dict(),
@@ -463,7 +464,7 @@ def findings_of(plugin: PluginReport, exceptions: dict[str, BaseException]) -> l
     """What strict mode reports of one plugin: every blocking reason and every warning."""
     if plugin.status is Status.DISABLED:
         return []
-    found: list[Finding] = []
+    found: list[tuple[str, Reason, BaseException | None]] = []
     seen: set[Reason] = set()
     # A plugin rejected for sharing its name with another is named by its distribution.
     subject = plugin.name
@@ -474,14 +475,17 @@ def findings_of(plugin: PluginReport, exceptions: dict[str, BaseException]) -> l
             for reason in op.reasons:
                 if not reason.is_note and reason not in seen:
                     seen.add(reason)
-                    found.append(Finding(f"{subject} / {op.id}",
-                                         reason.code, reason.message, exceptions.get(op.id)))
+                    found.append((f"{subject} / {op.id}", reason, exceptions.get(op.id)))
     for reason in plugin.reasons:
         blocking = plugin.status.problem and not reason.is_note
         if (blocking or reason.is_warning) and reason not in seen:
             seen.add(reason)
-            found.append(Finding(subject, reason.code, reason.message))
-    return found
+            found.append((subject, reason, None))
+    if not found:
+        return []
+    from ._errors import Finding  # loaded only when there is something to report
+
+    return [Finding(where, reason.code, reason.message, exception) for where, reason, exception in found]
 
 
 def findings_from(plugins: Iterable[PluginReport]) -> tuple[Finding, ...]:

@@ -6,7 +6,6 @@ import re
 from dataclasses import field
 
 from trt_plugin_hub._cachefile import check_text
-from trt_plugin_hub._ptx import format_isa, max_isa_for_cuda
 from trt_plugin_hub._record import Frozen, record
 
 __all__ = ["Environment", "environment_from_dict"]
@@ -59,6 +58,8 @@ class Environment(Frozen):
         """Newest PTX ISA the driver loads, when the driver is known."""
         if self.cuda_driver_version is None:
             return None
+        from trt_plugin_hub._ptx import max_isa_for_cuda  # the PTX tables: not needed to carry an environment
+
         return max_isa_for_cuda(self.cuda_driver_version)
 
     @property
@@ -83,6 +84,8 @@ class Environment(Frozen):
         if arch:
             gpu = f"{self.gpu_name} ({arch})" if self.gpu_name else arch
         isa = self.max_ptx_isa
+        from trt_plugin_hub._ptx import format_isa
+
         parts = [
             f"tensorrt {self.tensorrt or 'not installed'}",
             f"torch {self.torch or 'not installed'}",
@@ -98,6 +101,8 @@ class Environment(Frozen):
         cc = self.compute_capability
         isa = self.max_ptx_isa
         cuda = self.cuda_driver_version
+        from trt_plugin_hub._ptx import format_isa
+
         return {
             "python": self.python,
             "tensorrt": self.tensorrt,
