@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,22 @@ def test_without_the_kernel_module_files_nvml_is_asked_every_time(nvml: list[str
 def test_malformed_cached_answers_are_skipped(nvml: list[str | None], entry: object):
     gpu.seed_gpu([entry])
     assert gpu._KNOWN == {}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="device nodes are Linux's")
+def test_without_a_device_node_nvml_is_not_loaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    loaded: list[str] = []
+
+    def cdll(name: str) -> object:
+        loaded.append(name)
+        raise OSError(f"{name}: cannot open shared object file")
+
+    monkeypatch.setattr(gpu.ctypes, "CDLL", cdll)
+    monkeypatch.setattr(gpu, "_KNOWN", {})
+    monkeypatch.setattr(gpu, "PROC_NVIDIA", str(tmp_path / "no-driver"))
+    monkeypatch.setattr(gpu, "DEVICE_NODES", (str(tmp_path / "nvidiactl"), str(tmp_path / "dxg")))
+    notes: list[str] = []
+    assert gpu.probe_gpu(notes, None) == gpu.GpuInfo()
+    assert loaded == [] and "no NVIDIA device node" in notes[0], notes
+    (tmp_path / "dxg").touch()  # WSL 2's node: NVML may answer, so it is asked
+    assert gpu.probe_gpu([], None) == gpu.GpuInfo() and loaded == ["libnvidia-ml.so.1"]
