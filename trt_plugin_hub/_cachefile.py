@@ -36,7 +36,7 @@ KEY_SCHEMA = 3
 #: A file or directory changed this recently is not trusted to have settled: a second change
 #: within one tick of the filesystem's clock could leave its timestamps unchanged.
 SETTLE_NS = 2_000_000_000
-_HERE = Path(__file__).parent
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class CacheKey:
@@ -85,7 +85,7 @@ def _stamp(path: str) -> int | list[int] | None:
 
 def code_stamps(modules: Iterable[str]) -> list[int | list[int] | None]:
     """The stamps of the hub's own source files (``"_discovery/scan.py"``...): an edited checkout is new code."""
-    return [_stamp(str(_HERE / name)) for name in modules]
+    return [_stamp(os.path.join(_HERE, name)) for name in modules]
 
 
 def _finder_names() -> list[str]:
