@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ out["generated"] = sorted(
 if "raised" not in out:
     import trt_plugin_hub._pipeline as pipeline
     out["pending"] = pipeline._warm_run is not None
+    out["reports_read"] = pipeline._warm_run is not None and pipeline._warm_run[1]._reports is not None
     report = pipeline.loaded_report()
     out["ops"] = {o.id: [str(o.status), [r.code for r in o.reasons]] for p in report.plugins for o in p.ops}
     out["plugins"] = {p.name: str(p.status) for p in report.plugins}
@@ -175,6 +177,7 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     assert cold["ops"]["broken::op"] == ["failed", ["IMPORT_FAILED"]], cold
     warm = host.run()
     assert warm["planned"] == [True] and warm["pending"], warm
+    assert not warm["reports_read"]  # the plan's reports are JSON text, read when a report is asked for
     # None of the modules that discover, read manifests, probe or decide was imported ...
     assert not [m for m in warm["modules"] if m.startswith(DECIDING + REPORTING)], warm["modules"]
     # ... and no class whose methods are compiled as it is made (0.1-0.9 ms each): each is a record
@@ -250,12 +253,20 @@ def test_a_damaged_or_foreign_plan_is_ignored(host: Host, damage: str):
         plan.chmod(0o600)
 
 
-def test_reports_the_plan_cannot_give_back_are_decided_afresh(host: Host):
+def _sleeping(text: str) -> str:
+    reports = json.loads(text)
+    reports[0]["status"] = "sleeping"  # not a status: the activation still runs from the plan
+    return json.dumps(reports)
+
+
+@pytest.mark.parametrize("damage", [_sleeping, lambda text: text[: len(text) // 2], lambda text: "{}"],
+                         ids=["not-a-status", "cut-short", "not-a-list"])
+def test_reports_the_plan_cannot_give_back_are_decided_afresh(host: Host, damage: Callable[[str], str]):
     plan = host.plan
     original = plan.read_bytes()
     try:
         data = json.loads(original)
-        data["reports"][0]["status"] = "sleeping"  # not a status: the activation still runs from the plan
+        data["reports"] = damage(data["reports"])
         plan.write_text(json.dumps(data))
         out = host.run()
         assert out["planned"] == [True] and any(m.startswith(DECIDING) for m in out["modules_after_report"]), out

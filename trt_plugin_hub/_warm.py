@@ -55,7 +55,7 @@ __all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", 
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file's layout or the meaning of a field changes; older files are ignored.
-PLAN_SCHEMA = 2
+PLAN_SCHEMA = 3
 PREFIX = "plan-"
 #: The modules whose versions the decisions read: the plan holds only while this process has
 #: imported each of them, at the version it was decided for.
@@ -78,10 +78,11 @@ PLAN_CODE = (
 class WarmPlan:
     """A plan that holds in this process: the plugins to activate, and how the earlier activation ended."""
 
-    __slots__ = ("check_ms", "environment", "findings", "outcome", "owners", "plugins", "reports", "summary")
+    __slots__ = ("_reports", "check_ms", "environment", "findings", "outcome", "owners", "plugins", "reports_json",
+                 "summary")
 
     def __init__(self, plugins: list[PlannedPlugin], owners: dict[str, str], outcome: Any, summary: Any,
-                 findings: bool, reports: list[Any], environment: dict[str, Any], check_ms: float) -> None:
+                 findings: bool, reports_json: str, environment: dict[str, Any], check_ms: float) -> None:
         #: The plugins the decisions made available, in the decisions' order.
         self.plugins = plugins
         #: Every declared op id -> the plugin that declares it (activation's context).
@@ -92,12 +93,24 @@ class WarmPlan:
         self.summary = summary
         #: Whether its report had findings (strict mode raises then).
         self.findings = findings
-        #: Every plugin's report as decided, before activation (``PluginReport.to_dict``), in order.
-        self.reports = reports
+        #: Every plugin's report as decided, before activation (``PluginReport.to_dict``), in order, as
+        #: JSON text: read only when a report is asked for (:attr:`reports`).
+        self.reports_json = reports_json
+        self._reports: list[Any] | None = None
         #: The environment decided for (``Environment.to_dict``).
         self.environment = environment
         #: How long checking the plan took, in milliseconds (the report's ``discovery_ms``).
         self.check_ms = check_ms
+
+    @property
+    def reports(self) -> list[Any]:
+        """The reports as decided (:attr:`reports_json` read); raises ``ValueError`` for a damaged text."""
+        if self._reports is None:
+            found = json.loads(self.reports_json)
+            if not isinstance(found, list):
+                raise ValueError("the plan's reports are not a list")
+            self._reports = found
+        return self._reports
 
 
 def _settings_state(settings: Settings) -> list[Any]:
@@ -210,7 +223,7 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         plugins = [from_plain(item) for item in data["plugins"]]
         owners, reports, environment = data["owners"], data["reports"], data["environment"]
         if (not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values())
-                or not isinstance(reports, list) or not isinstance(environment, dict)):
+                or not isinstance(reports, str) or not isinstance(environment, dict)):
             return None
         return WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True, reports,
                         environment, (time.perf_counter() - started) * 1000)
@@ -252,7 +265,9 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
                    "settings": state, "lock": _lock_identity(settings),
                    "versions": list(env_versions), "gpu": _gpu(settings), "gpu_fingerprint": _gpu_fingerprint(),
                    "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
-                   "outcome": outcome, "summary": summary, "findings": findings, "reports": list(reports),
+                   "outcome": outcome, "summary": summary, "findings": findings,
+                   # JSON text within the plan: a process that activates without a report never parses it.
+                   "reports": json.dumps(list(reports), separators=(",", ":")),
                    "environment": environment}
         data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         write_atomic(path, data, mode=0o600, dir_mode=0o700)
