@@ -62,6 +62,15 @@ class Environment(Frozen):
 
         return max_isa_for_cuda(self.cuda_driver_version)
 
+    def _max_ptx_isa_text(self) -> str | None:
+        """:attr:`max_ptx_isa` as ``to_dict`` and ``str()`` write it (``"8.8"``)."""
+        isa = self.max_ptx_isa
+        if isa is None:
+            return None
+        from trt_plugin_hub._ptx import format_isa
+
+        return format_isa(isa)
+
     @property
     def driver_major(self) -> int | None:
         """The driver branch (``580`` of ``580.65.06``)."""
@@ -83,15 +92,13 @@ class Environment(Frozen):
         gpu = "none found"
         if arch:
             gpu = f"{self.gpu_name} ({arch})" if self.gpu_name else arch
-        isa = self.max_ptx_isa
-        from trt_plugin_hub._ptx import format_isa
-
+        isa = self._max_ptx_isa_text()
         parts = [
             f"tensorrt {self.tensorrt or 'not installed'}",
             f"torch {self.torch or 'not installed'}",
             f"torch_tensorrt {self.torch_tensorrt or 'not installed'}",
             f"GPU {gpu}",
-            f"driver {self.driver or 'none'}" + (f" (PTX ISA <= {format_isa(isa)})" if isa else ""),
+            f"driver {self.driver or 'none'}" + (f" (PTX ISA <= {isa})" if isa else ""),
             f"python {self.python}",
         ]
         return f"{'Target' if self.is_target else 'Environment'}: " + " | ".join(parts)
@@ -99,10 +106,7 @@ class Environment(Frozen):
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready view."""
         cc = self.compute_capability
-        isa = self.max_ptx_isa
         cuda = self.cuda_driver_version
-        from trt_plugin_hub._ptx import format_isa
-
         return {
             "python": self.python,
             "tensorrt": self.tensorrt,
@@ -113,7 +117,7 @@ class Environment(Frozen):
             "numpy": self.numpy,
             "driver": self.driver,
             "cuda_driver_version": f"{cuda[0]}.{cuda[1]}" if cuda else None,
-            "max_ptx_isa": format_isa(isa) if isa else None,
+            "max_ptx_isa": self._max_ptx_isa_text(),
             "compute_capability": f"{cc[0]}.{cc[1]}" if cc else None,
             "gpu_name": self.gpu_name,
             "is_target": self.is_target,

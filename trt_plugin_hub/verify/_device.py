@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from trt_plugin_hub._launch import KernelArg, LaunchSpec
+from trt_plugin_hub._ptx import format_isa
 
 __all__ = ["CudaDevice", "Unavailable", "host_environment", "load_gpu_stack"]
 
@@ -120,7 +121,7 @@ class CudaDevice:
             "l2_cache_mib": round(getattr(props, "L2_cache_size", 0) / (1 << 20), 1) or None,
             "driver": env.driver,
             "cuda_driver_api": f"{version // 1000}.{(version % 1000) // 10}",
-            "max_ptx_isa": ".".join(map(str, env.max_ptx_isa)) if env.max_ptx_isa else None,
+            "max_ptx_isa": format_isa(env.max_ptx_isa) if env.max_ptx_isa else None,
             "torch": torch.__version__,
             "torch_cuda": torch.version.cuda,
             "cuda_bindings": _cuda_bindings_version(),
