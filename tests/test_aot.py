@@ -41,6 +41,30 @@ def test_bound_kernel_is_what_packaged_kernel_returns(bound: None):
     assert OP in aot.bound_ops()
 
 
+def test_a_deferred_kernel_is_read_once_when_first_asked_for_and_a_refusal_asks_again():
+    op = "aot_test::deferred"
+    reads: list[str] = []
+    outcomes = iter(["refuse", "read", "read"])
+
+    def read() -> PackagedKernel:
+        outcome = next(outcomes)
+        reads.append(outcome)
+        if outcome == "refuse":
+            raise HubError("PTX_HASH_MISMATCH: changed after activation")
+        return PackagedKernel(op, "k", b"bytes", "sm_90", "ptx/k.sm_90.ptx", "0" * 64)
+
+    _launch.bind_deferred(op, read)
+    try:
+        assert op in aot.bound_ops() and reads == []  # bound, not read
+        with pytest.raises(HubError, match="PTX_HASH_MISMATCH"):
+            aot.packaged_kernel(op)
+        assert aot.packaged_kernel(op).ptx == b"bytes"  # refused once: asked again, read
+        assert aot.packaged_kernel(op) is aot.packaged_kernel(op)  # then kept
+        assert reads == ["refuse", "read"]
+    finally:
+        _launch._BOUND.pop(op, None)  # noqa: SLF001 - the test's own binding
+
+
 def test_unbound_op_is_a_hub_error():
     with pytest.raises(HubError, match="no packaged PTX is bound for aot_test::unbound"):
         aot.packaged_kernel("aot_test::unbound")

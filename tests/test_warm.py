@@ -329,6 +329,16 @@ def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: p
                 assert [getattr(after, name) for name in ("id", "kind", "module", "mode", "launch", "formats")] == \
                        [getattr(before, name) for name in ("id", "kind", "module", "mode", "launch", "formats")]
                 assert after.ptx_bytes is None  # never cached: activation reads and hashes them
+                assert after.ptx_key == before.ptx_key
+    # The identity that vouched for a PTX file's checked bytes travels as five integers, or not at all.
+    aot = next(op for plan in plans for op in plan.ops if op is not None and op.mode == "aot")
+    aot.ptx_key = (1, 2, 3, 4, 5)
+    plain = json.loads(json.dumps(to_plain(PlannedPlugin("x", [aot]))))
+    assert from_plain(plain).ops[0].ptx_key == (1, 2, 3, 4, 5)  # type: ignore[union-attr]
+    for bad in (["1", 2, 3, 4, 5], [1, 2, 3], [1.0, 2, 3, 4, 5]):
+        plain["ops"][0]["ptx_key"] = bad
+        with pytest.raises(TypeError):
+            from_plain(plain)
 
 
 @pytest.mark.parametrize("bad", [

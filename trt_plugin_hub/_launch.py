@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import struct
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeGuard, TypeVar
 
 from ._record import Frozen, record
@@ -426,7 +426,8 @@ def check_kernel_params(params: Sequence[str], args: Sequence[KernelArg]) -> str
 # The bound kernels: what activation verified, for the plugins' aot_impl
 
 _lock = threading.Lock()
-_BOUND: dict[str, PackagedKernel] = {}
+#: op id -> its kernel, or what reads it when it is first asked for (:func:`bind_deferred`).
+_BOUND: dict[str, PackagedKernel | Callable[[], PackagedKernel]] = {}
 
 
 @record
@@ -459,6 +460,17 @@ def bind(kernel: PackagedKernel) -> None:
         _BOUND[kernel.op_id] = kernel
 
 
+def bind_deferred(op_id: str, read: Callable[[], PackagedKernel]) -> None:
+    """Make ``read()`` what gives ``op_id``'s PTX, called once, when TensorRT first asks for it.
+
+    For a file activation found unchanged since its bytes were checked: they are read and hashed
+    when they are handed on, not at activation. ``read`` raises :class:`~trt_plugin_hub.HubError`
+    when the bytes are no longer the checked ones; the op then stays unread and asks again.
+    """
+    with _lock:
+        _BOUND[op_id] = read
+
+
 def bound_ops() -> tuple[str, ...]:
     """Ids of the ops whose PTX is bound in this process."""
     with _lock:
@@ -469,10 +481,14 @@ def bound_kernel(op_id: str) -> PackagedKernel:
     """The verified PTX the hub bound for ``op_id``.
 
     Raises :class:`~trt_plugin_hub.HubError` when the op was not activated through the hub
-    (for example when its module was imported by hand), rather than guessing a file.
+    (for example when its module was imported by hand), rather than guessing a file, and when
+    a file bound to be read now (:func:`bind_deferred`) no longer has the checked bytes.
     """
     with _lock:
         kernel = _BOUND.get(op_id)
+        if kernel is not None and not isinstance(kernel, PackagedKernel):
+            kernel = kernel()  # read and verified now; raises HubError if the file changed
+            _BOUND[op_id] = kernel
     if kernel is None:
         from ._errors import HubError  # only when raising: activation imports this module
 

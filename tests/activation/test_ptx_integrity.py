@@ -35,8 +35,9 @@ from _support.dists import (
 
 CHOSEN = "gamma_ops/ptx/relu.sm_90a.ptx"  # what an sm_90 GPU gets
 
-# Counts the decisions' reads of PTX files; optionally alters the chosen file right after the
-# decisions (size and mtime kept), before activation hands it to TensorRT.
+# Counts the decisions' reads of PTX files; optionally alters the chosen file (size and mtime kept)
+# right after the decisions, before activation binds it, or (``after-activation``) once
+# activation has bound it, before TensorRT asks for it.
 CHILD = RECORD_PLANS + """
 import json, os, sys
 import trt_plugin_hub._pipeline as pipeline
@@ -49,26 +50,32 @@ def counting(*args, **kwargs):
     return real_check(*args, **kwargs)
 artifact.artifact_problems = counting
 alter = sys.argv[1] if len(sys.argv) > 1 else None
-if alter:
+after_activation = sys.argv[2:] == ["after-activation"]
+def alter_file():
+    st = os.stat(alter)
+    with open(alter, "r+b") as handle:
+        data = handle.read().replace(b"ret;", b"ret ")
+        handle.seek(0)
+        handle.write(data)
+    os.utime(alter, ns=(st.st_atime_ns, st.st_mtime_ns))
+if alter and not after_activation:
     real_decide = decisions_stage.decide
     def decide_then_alter(*args, **kwargs):
         decisions = real_decide(*args, **kwargs)
-        st = os.stat(alter)
-        with open(alter, "r+b") as handle:
-            data = handle.read().replace(b"ret;", b"ret ")
-            handle.seek(0)
-            handle.write(data)
-        os.utime(alter, ns=(st.st_atime_ns, st.st_mtime_ns))
+        alter_file()
         return decisions
     decisions_stage.decide = decide_then_alter
 import torch, torch_tensorrt
 import trt_plugin_hub.aot as aot
 from drive import convert
 import gamma_ops.qdp  # defines the torch op (activation imported it only if it went that far)
+if alter and after_activation:
+    alter_file()
 report = pipeline.loaded_report()
 (op,) = [o for p in report.plugins for o in p.ops if o.id == "gamma::relu"]
 out = {"planned": planned, "status": str(op.status), "codes": [r.code for r in op.reasons], "messages": [r.message for r in op.reasons], "reads": reads,
-       "bound": list(aot.bound_ops()), "converted": convert(torch.ops.gamma.relu.default, [(4, 300)])}
+       "bound": list(aot.bound_ops()), "converted": convert(torch.ops.gamma.relu.default, [(4, 300)]),
+       "converted_again": convert(torch.ops.gamma.relu.default, [(4, 300)])}
 print(json.dumps(out))
 """
 
@@ -174,3 +181,15 @@ def test_bytes_altered_after_a_warm_decision_are_refused_at_hand_over(host: Host
     assert out["planned"] == [False], out
     assert out["reads"] == []
     _refused(out)
+
+
+def test_bytes_altered_after_a_warm_activation_are_refused_when_tensorrt_asks(host: Host):
+    # Activated from the plan, the file still had the identity it had when its bytes were checked:
+    # the op is bound unread. The file changes before TensorRT asks for the kernel; the aot_impl's
+    # read checks the sha256 and refuses, every time it is asked: the altered bytes never reach it.
+    out = host.run(str(host.chosen), "after-activation")
+    assert out["planned"] == [True], out
+    assert out["status"] == "active" and out["reads"] == [] and "gamma::relu" in out["bound"], out
+    for attempt in (out["converted"], out["converted_again"]):
+        assert not attempt["ok"], attempt
+        assert "PTX_HASH_MISMATCH" in attempt["error"] and "changed after activation" in attempt["error"], attempt

@@ -46,10 +46,13 @@ class PlannedOp(OpIdentity):
 
     ``mode`` is ``"jit"``, ``"aot"`` or ``None`` (legacy); ``ptx`` and ``ptx_path`` the verified
     file for this GPU; ``ptx_bytes`` its bytes when the decision read them (``None`` when it
-    trusted the memo of checked files or the plan: activation then reads and hashes them).
+    trusted the memo of checked files or the plan: activation then reads and hashes them);
+    ``ptx_key`` the file's identity (device, inode, size, mtime_ns, ctime_ns) when its checked
+    bytes were read, if it had settled then: while the file still has it, an AOT op's bytes can be
+    read when TensorRT asks for them (and are hashed then) rather than at activation.
     """
 
-    __slots__ = (*_SPEC_FIELDS, "formats", "launch", "mode", "ptx", "ptx_bytes", "ptx_path")
+    __slots__ = (*_SPEC_FIELDS, "formats", "launch", "mode", "ptx", "ptx_bytes", "ptx_key", "ptx_path")
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         for name in _SPEC_FIELDS:
@@ -60,6 +63,7 @@ class PlannedOp(OpIdentity):
         self.ptx: PlannedPtx | None = values["ptx"]
         self.ptx_path: Path | None = values["ptx_path"]
         self.ptx_bytes: bytes | None = values.get("ptx_bytes")
+        self.ptx_key: tuple[int, int, int, int, int] | None = values.get("ptx_key")
 
     id: str
     kind: str
@@ -93,7 +97,7 @@ def _planned_op(decision: OpDecision) -> PlannedOp:
     values["priority"] = str(op.priority.value if hasattr(op.priority, "value") else op.priority)
     values["kind"] = str(op.kind.value if hasattr(op.kind, "value") else op.kind)
     values.update(formats=op.formats, launch=op.launch, mode=decision.mode, ptx_path=decision.ptx_path,
-                  ptx_bytes=decision.ptx_bytes,
+                  ptx_bytes=decision.ptx_bytes, ptx_key=decision.ptx_key,
                   ptx=None if artifact is None else PlannedPtx(artifact.path, artifact.sha256, artifact.kernel,
                                                                artifact.arch))
     return PlannedOp(values)
@@ -106,7 +110,7 @@ def plan_of(decision: PluginDecision) -> PlannedPlugin:
 
 
 def to_plain(plugin: PlannedPlugin) -> dict[str, Any]:
-    """The plan of one plugin as JSON values (the PTX bytes are left out: activation reads them)."""
+    """The plan of one plugin as JSON values (the PTX bytes are left out: they are read when handed on)."""
     ops: list[dict[str, Any] | None] = []
     for op in plugin.ops:
         if op is None:
@@ -118,6 +122,7 @@ def to_plain(plugin: PlannedPlugin) -> dict[str, Any]:
             formats=[list(pair) for pair in op.formats], mode=op.mode,
             ptx_path=None if op.ptx_path is None else str(op.ptx_path),
             ptx=None if op.ptx is None else [op.ptx.path, op.ptx.sha256, op.ptx.kernel, op.ptx.arch],
+            ptx_key=None if op.ptx_key is None else list(op.ptx_key),
             launch=None if launch is None else [launch.block_threads, launch.elements_per_block, list(launch.extras),
                                                 launch.shared_mem])
         ops.append(item)
@@ -157,6 +162,11 @@ def from_plain(data: Any) -> PlannedPlugin:
             values["launch"] = LaunchSpec(block, per_block, tuple(extras), shared)
         if values["ptx_path"] is not None:
             values["ptx_path"] = Path(values["ptx_path"])
+        identity = values.get("ptx_key")
+        if identity is not None:
+            if len(identity) != 5 or not all(type(v) is int for v in identity):
+                raise TypeError("a planned PTX file identity is five integers")
+            values["ptx_key"] = tuple(identity)
         values.pop("ptx_bytes", None)
         ops.append(PlannedOp(values))
     return PlannedPlugin(name, ops)

@@ -98,7 +98,7 @@ def _bind_ptx(op: PlannedOp, definition: Any, checks: list[Check],
                       f"build: {call_problem}; give it every attribute the op registers, in order",
                       status=Status.REJECTED)
     # 4. Bind the verified PTX BEFORE generating: upstream decides AOT vs JIT right then.
-    _, ended = bind_verified_ptx(op, checks, failed)
+    _, ended = bind_verified_ptx(op, checks, failed, deferred=True)
     return ended
 
 

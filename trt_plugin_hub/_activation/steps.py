@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from trt_plugin_hub import _adapter, _guard, _launch
@@ -12,7 +13,7 @@ from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Check, Reason, Status
 
-from .plan import PlannedOp
+from .plan import PlannedOp, PlannedPtx
 
 __all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
            "registered_ops", "resolve_validator", "upstream_check"]
@@ -63,18 +64,27 @@ def confirm_converter(op: PlannedOp, checks: list[Check], failed: Failed,
     return (Status.ACTIVE, (), tuple(checks)), None
 
 
-def bind_verified_ptx(op: PlannedOp, checks: list[Check],
-                      failed: Failed) -> tuple[bytes | None, tuple[Outcome, Failure | None] | None]:
+def bind_verified_ptx(op: PlannedOp, checks: list[Check], failed: Failed, *,
+                      deferred: bool = False) -> tuple[bytes | None, tuple[Outcome, Failure | None] | None]:
     """Bind an op's verified PTX for TensorRT: ``(bytes, None)``, or ``(None, how the op ended)``.
 
-    A decision taken from the memo of checked files did not read the file: its bytes are read and
-    hashed here, at the moment they are handed on, so a file altered after it was checked never
-    reaches TensorRT.
+    A decision taken from the memo of checked files, or from the plan, did not read the file: its
+    bytes are read and hashed here, at the moment they are handed on, so a file altered after it
+    was checked never reaches TensorRT. With ``deferred`` (an AOT op, whose bytes TensorRT asks
+    for through its ``aot_impl`` when it builds an engine), a file that still has the identity
+    it had when its bytes were checked is bound unread: ``(None, None)``; it is read and hashed
+    when TensorRT asks (:func:`_launch.bind_deferred`).
     """
     artifact = op.ptx
     if artifact is None:
         raise ValueError(f"{op.id} was accepted without verified PTX")
     data = op.ptx_bytes
+    if data is None and deferred and op.ptx_key is not None and op.ptx_path is not None \
+            and memo.file_key(op.ptx_path) == op.ptx_key:
+        _launch.bind_deferred(op.id, _reader(op.id, op.ptx_path, artifact, op.launch))
+        # Reported as the eager binding is: the same report whether the bytes are read now or later.
+        checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
+        return None, None
     if data is None:
         data, code = memo.read_verified(op.ptx_path, artifact.sha256)
         if data is None:
@@ -86,6 +96,24 @@ def bind_verified_ptx(op: PlannedOp, checks: list[Check],
                                         artifact.path, artifact.sha256, op.launch))
     checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
     return data, None
+
+
+def _reader(op_id: str, path: Path, artifact: PlannedPtx,
+            launch: _launch.LaunchSpec | None) -> Callable[[], _launch.PackagedKernel]:
+    """What reads and verifies a deferred op's PTX when TensorRT asks for it."""
+
+    def read() -> _launch.PackagedKernel:
+        data, code = memo.read_verified(path, artifact.sha256)
+        if data is None:
+            from trt_plugin_hub._errors import HubError  # only when refusing
+
+            what = "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
+            raise HubError(f"{code}: {op_id}: {artifact.path} {what}: it changed after activation and is not "
+                           "handed to TensorRT (reinstall the plugin, then restart the process)")
+        return _launch.PackagedKernel(op_id, artifact.kernel, data, artifact.arch, artifact.path, artifact.sha256,
+                                      launch)
+
+    return read
 
 
 def resolve_validator(op: PlannedOp, checks: list[Check],

@@ -24,6 +24,8 @@ class OpDecision:
     ptx: PtxArtifact | None = None
     ptx_path: Path | None = None
     ptx_bytes: bytes | None = field(default=None, repr=False, compare=False)
+    #: The PTX file's identity that vouched for the checked bytes (``PtxResolution.key``).
+    ptx_key: tuple[int, int, int, int, int] | None = field(default=None, repr=False, compare=False)
     reasons: tuple[Reason, ...] = ()
     checks: tuple[Check, ...] = ()
 

@@ -76,7 +76,7 @@ def _choose_ptx(op: OpSpec, candidate: Candidate, env: Environment, checks: list
     if resolution.problem is not None:
         return resolution.problem
     return OpDecision(op, Status.AVAILABLE, mode="aot", ptx=resolution.artifact, ptx_path=resolution.path,
-                      ptx_bytes=resolution.data, checks=tuple(checks))
+                      ptx_bytes=resolution.data, ptx_key=resolution.key, checks=tuple(checks))
 
 
 def _kernels(op: OpSpec, candidate: Candidate, env: Environment) -> OpDecision:

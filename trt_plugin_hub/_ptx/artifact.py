@@ -222,6 +222,9 @@ class PtxResolution:
     problem: Reason | None
     checks: tuple[Check, ...]
     text: PtxText | None = None
+    #: The file's identity when its checked bytes were read (or when the memo vouched for them), if
+    #: it had settled then (:func:`.memo.settled`): ``None`` when nothing vouches for the file by identity.
+    key: memo.FileKey | None = None
 
 
 def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path | None, *,
@@ -261,7 +264,7 @@ def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path 
         if path is not None and remembered is not None and (max_isa is None or remembered[0] <= max_isa):
             checks.append(Check("ptx sha256", True, f"{artifact.path} matches {artifact.sha256[:16]}..."))
             checks.append(_isa_check(remembered[1], max_isa, driver))
-            return PtxResolution(artifact, path, None, None, tuple(checks))
+            return PtxResolution(artifact, path, None, None, tuple(checks), key=remembered[2])
         key = memo.file_key(path) if path is not None else None  # before reading: see .memo
     check = artifact_problems(package_dir, artifact, max_isa=max_isa, check_recorded_isa=False, stop_at_first=True)
     if check.sha256 is not None and check.sha256 == artifact.sha256:
@@ -275,7 +278,8 @@ def resolve_ptx(op_id: str, artifacts: Sequence[PtxArtifact], package_dir: Path 
     checks.append(_isa_check(text.isa_text, max_isa, driver))
     if recall and check.path is not None:
         memo.remember(check.path, key, artifact.sha256, artifact.arch, artifact.kernel, text.isa, text.isa_text)
-    return PtxResolution(artifact, check.path, check.data, None, tuple(checks), text)
+    settled_key = key if key is not None and memo.settled(key) else None
+    return PtxResolution(artifact, check.path, check.data, None, tuple(checks), text, settled_key)
 
 
 def _isa_check(isa_text: str, max_isa: tuple[int, int] | None, driver: str | None) -> Check:

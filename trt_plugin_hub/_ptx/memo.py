@@ -11,10 +11,11 @@ leaves an identity that no longer matches, and a file written in the last two se
 remembered at all (a second write within one tick of the filesystem's clock could keep its
 ctime).
 
-The memo only spares the decision. The bytes TensorRT receives are read at activation and their
-sha256 compared with the manifest's right then (:func:`read_verified`): a file altered in a way
-no ``stat`` shows, or between the decision and the activation, is refused there with
-``PTX_HASH_MISMATCH``.
+The memo only spares the decision. The bytes TensorRT receives are read when they are handed on
+and their sha256 compared with the manifest's right then (:func:`read_verified`): a file altered
+in a way no ``stat`` shows, or after it was checked, is refused there with ``PTX_HASH_MISMATCH``.
+A decision passes on the identity that vouched for the file (:attr:`.PtxResolution.key`), so
+activation can tell whether the file is still the one that was checked.
 
 The memo is on only while the discovery cache is (``_discovery.cache`` seeds it from the cache
 file and saves what was added); without the cache every decision reads every file.
@@ -70,8 +71,11 @@ def seed(entries: object) -> None:
         _memo[(path, sha256, arch, kernel)] = ((key[0], key[1], key[2], key[3], key[4]), major, minor, isa_text)
 
 
-def recall(path: Path, sha256: str, arch: str, kernel: str) -> tuple[tuple[int, int], str] | None:
-    """The ISA of a file that passed every content check with these values and is unchanged since; else ``None``."""
+def recall(path: Path, sha256: str, arch: str, kernel: str) -> tuple[tuple[int, int], str, FileKey] | None:
+    """The ISA of a file that passed every check with these values and is unchanged since; else ``None``.
+
+    Also returns the identity that vouches for it (the one the file had when it was read).
+    """
     if not _enabled:
         return None
     name = (str(path), sha256, arch, kernel)
@@ -79,7 +83,7 @@ def recall(path: Path, sha256: str, arch: str, kernel: str) -> tuple[tuple[int, 
     if entry is None or file_key(path) != entry[0]:
         return None
     _used.add(name)
-    return (entry[1], entry[2]), entry[3]
+    return (entry[1], entry[2]), entry[3], entry[0]
 
 
 def remember(path: Path, key: FileKey | None, sha256: str, arch: str, kernel: str, isa: tuple[int, int],
