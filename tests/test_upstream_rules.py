@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from _support.upstream import Cell, RegistryUnavailable, run_in_cell
@@ -131,3 +132,34 @@ def test_torch_pairing_is_what_each_release_metadata_pins():
             allowed = all(r.specifier.contains(torch, prereleases=True) for r in pins)
             flagged = _upstream.torch_pairing_problem(torch, release) is not None
             assert flagged is not allowed, (release, torch, [str(r) for r in pins])
+
+
+_SHAPES = [
+    "def f(a, b, c): pass", "def f(a, b=1, c=2): pass", "def f(a, /, b, *, c): pass", "def f(a, /, b, *, c=1): pass",
+    "def f(*args): pass", "def f(a, *args, k=1): pass", "def f(a, *args, k): pass", "def f(**kw): pass",
+    "def f(a, b, c, d, e): pass", "def f(): pass", "def f(a, b, c, *, d=1, e=2, **kw): pass",
+]
+
+
+@pytest.mark.parametrize("source", _SHAPES)
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 5])
+def test_the_code_object_reading_agrees_with_inspect(source: str, count: int):
+    import functools
+    import inspect
+
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # noqa: S102 - the test's own function shapes
+    function = namespace["f"]
+    try:
+        inspect.signature(function).bind(*range(count))
+        binds = True
+    except TypeError:
+        binds = False
+    # The quick reading never says "binds" where inspect says it does not; for a plain function it agrees.
+    assert _upstream._binds_positionally(function, count) == binds  # noqa: SLF001
+    # What inspect follows instead of the code object: the quick reading defers to it.
+    wrapped = functools.wraps(function)(lambda *a, **k: None)
+    assert _upstream._binds_positionally(wrapped, count) is False  # noqa: SLF001
+    if count >= 2:  # the tensors, then outputs and tactic: ``count`` arguments in all
+        tensors = [f"x{i}" for i in range(count - 2)]
+        assert (_upstream.aot_impl_call_problem(function, tensors, {}) is None) is binds
