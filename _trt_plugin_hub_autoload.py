@@ -5,10 +5,11 @@ PyTorch calls every ``torch.backends`` entry point at the end of ``import torch`
 ``trt_plugin_hub`` package, so that ``import torch`` does not load the package (its lazy public
 names, its docstrings): the hook costs what Python's import of one small module costs.
 
-When ``torch_tensorrt`` is not imported yet (the common case) it puts one finder on
-``sys.meta_path``, which finds nothing itself and imports ``trt_plugin_hub._autoload`` when
-``torch_tensorrt`` is imported; otherwise it calls ``trt_plugin_hub._autoload.install`` at once.
-It never raises: PyTorch would fail ``import torch``.
+When ``torch_tensorrt`` is not imported yet (the common case) it puts this module itself on
+``sys.meta_path`` as a finder (its :func:`find_spec`; no class is created at ``import torch``),
+which finds nothing itself and imports ``trt_plugin_hub._autoload`` when ``torch_tensorrt`` is
+imported; otherwise it calls ``trt_plugin_hub._autoload.install`` at once. It never raises:
+PyTorch would fail ``import torch``.
 """
 
 import sys
@@ -19,14 +20,19 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-__all__ = ["AwaitTorchTensorrt", "hook", "is_hub_finder"]
+__all__ = ["find_spec", "hook", "is_hub_finder"]
 
+#: This module, as a finder, comes and goes without changing what can be imported: the discovery
+#: cache leaves it out of its key.
+transient = True
+#: Marks the hub's autoload finder (``_autoload`` removes it once activation has run).
+hub_autoload = True
 #: Set once the hook has run in this process.
 _installed = False
 
 
-def _find_spec(fullname: str, path: "Sequence[str] | None" = None,
-               target: "ModuleType | None" = None) -> "ModuleSpec | None":
+def find_spec(fullname: str, path: "Sequence[str] | None" = None,
+              target: "ModuleType | None" = None) -> "ModuleSpec | None":
     """The finder's only method: nothing but ``torch_tensorrt``, which ``_autoload`` watches."""
     if fullname != "torch_tensorrt":
         return None
@@ -37,18 +43,8 @@ def _find_spec(fullname: str, path: "Sequence[str] | None" = None,
 
 
 def is_hub_finder(finder: object) -> bool:
-    """Whether ``finder`` is the hub's (``trt_plugin_hub._autoload`` removes them once activation has run)."""
+    """Whether ``finder`` is the hub's (``trt_plugin_hub._autoload`` removes it once activation has run)."""
     return getattr(finder, "hub_autoload", False) is True
-
-
-class AwaitTorchTensorrt:
-    """The hub's finder: finds nothing itself; when ``torch_tensorrt`` is imported, ``_autoload`` watches its spec."""
-
-    #: Comes and goes without changing what can be imported: the discovery cache leaves it out of its key.
-    transient = True
-    #: Marks the hub's autoload finders (``_autoload`` removes them once activation has run).
-    hub_autoload = True
-    find_spec = staticmethod(_find_spec)
 
 
 def hook() -> None:
@@ -63,6 +59,6 @@ def hook() -> None:
 
             install()
         else:
-            sys.meta_path.insert(0, AwaitTorchTensorrt())
+            sys.meta_path.insert(0, sys.modules[__name__])
     except Exception:  # noqa: BLE001, S110 - never break `import torch`
         pass

@@ -30,8 +30,10 @@ import threading
 import types
 from typing import Any
 
-# The finder and its marker belong to the hook module (what `import torch` loads): one of each.
-from _trt_plugin_hub_autoload import AwaitTorchTensorrt, is_hub_finder
+# The finder and its marker belong to the hook module (what `import torch` loads): the module itself
+# is the finder.
+import _trt_plugin_hub_autoload as _finder
+from _trt_plugin_hub_autoload import is_hub_finder
 
 __all__ = ["find_watched_spec", "install"]
 
@@ -51,7 +53,7 @@ def install() -> None:
         module = sys.modules.get(_TARGET)
         if module is None:
             if not any(is_hub_finder(f) for f in sys.meta_path):
-                sys.meta_path.insert(0, AwaitTorchTensorrt())
+                sys.meta_path.insert(0, _finder)
         elif _initializing(module):
             _defer(module)
         else:

@@ -22,6 +22,7 @@ import stat
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any, cast
 
 from ._version import __version__
@@ -94,7 +95,8 @@ def _finder_names() -> list[str]:
     names = []
     for finder in sys.meta_path:
         kind = finder if isinstance(finder, type) else type(finder)
-        if getattr(kind, "transient", False) is True:
+        if getattr(kind, "transient", False) is True or (
+                isinstance(finder, ModuleType) and getattr(finder, "transient", False) is True):
             continue
         names.append(f"{kind.__module__}.{kind.__qualname__}")
     return names

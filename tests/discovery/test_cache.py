@@ -611,3 +611,21 @@ def test_a_warm_process_takes_the_installed_versions_from_the_cache_file(isolate
     warm = trt_plugin_hub.report()  # ...lists no directory for the versions
     assert warm.environment == first.environment
     assert [p.to_dict() for p in warm.plugins] == [p.to_dict() for p in first.plugins]
+
+
+def test_the_hook_finder_is_left_out_of_the_key_and_other_finders_are_not(monkeypatch: pytest.MonkeyPatch):
+    """The autoload hook puts its module on ``sys.meta_path`` and takes it off later: the key must not move."""
+    import _trt_plugin_hub_autoload as hook
+
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path if f is not hook])
+    plain = _cachefile._finder_names()  # noqa: SLF001
+    monkeypatch.setattr(sys, "meta_path", [hook, *sys.meta_path])
+    assert _cachefile._finder_names() == plain  # noqa: SLF001
+
+    class ServesModules:
+        @staticmethod
+        def find_spec(name: str, path: object = None, target: object = None) -> None:
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [ServesModules(), *sys.meta_path])
+    assert _cachefile._finder_names() != plain  # noqa: SLF001
