@@ -838,8 +838,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([10, 100, 1000] if args.quick else [10, 100, 1000, 5000])
     repeats = args.repeats or (3 if args.quick else 11)
     torch_pairs = 2 if args.quick else 15
-    load_repeats = 3 if args.quick else 7
-    hook_runs = 9 if args.quick else 21
+    load_repeats = 3 if args.quick else 15
+    hook_runs = 9 if args.quick else 41
     importtime_runs = 3 if args.quick else 7
     reference_n = 1000 if 1000 in sizes else max(sizes)
     # (d) and (e) need a real PyTorch in the interpreter running the benchmark.
