@@ -46,7 +46,8 @@ class PlannedOp(OpIdentity):
 
     ``mode`` is ``"jit"``, ``"aot"`` or ``None`` (legacy); ``ptx`` and ``ptx_path`` the verified
     file for this GPU; ``ptx_bytes`` its bytes when the decision read them (``None`` when it
-    trusted the memo of checked files or the plan: activation then reads and hashes them);
+    trusted the memo of checked files or the plan: the bytes are then read and hashed when they
+    are handed on);
     ``ptx_key`` the file's identity (device, inode, size, mtime_ns, ctime_ns) when its checked
     bytes were read, if it had settled then: while the file still has it, an AOT op's bytes can be
     read when TensorRT asks for them (and are hashed then) rather than at activation.
