@@ -95,8 +95,9 @@ def _finder_names() -> list[str]:
     names = []
     for finder in sys.meta_path:
         kind = finder if isinstance(finder, type) else type(finder)
-        if getattr(kind, "transient", False) is True or (
-                isinstance(finder, ModuleType) and getattr(finder, "transient", False) is True):
+        # Where the finder's attributes are defined: its class, or the class or module that is the finder.
+        defined_by = finder if isinstance(finder, ModuleType) else kind
+        if getattr(defined_by, "transient", False) is True:
             continue
         names.append(f"{kind.__module__}.{kind.__qualname__}")
     return names

@@ -12,6 +12,7 @@ import importlib.machinery
 import inspect
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from types import FunctionType
 from typing import Any
 
 from ._versions import parse_version, release_at_least, release_tuple
@@ -210,9 +211,6 @@ def aot_impl_call_problem(aot_impl: Any, input_tensor_names: Sequence[str],
     return None
 
 
-_CO_VARARGS = inspect.CO_VARARGS
-
-
 def _binds_positionally(function: Any, count: int) -> bool:
     """Whether a plain Python function certainly accepts ``count`` positional arguments.
 
@@ -220,19 +218,16 @@ def _binds_positionally(function: Any, count: int) -> bool:
     (no ``__wrapped__``, no ``__signature__``: what ``inspect`` would follow instead). ``False``
     means "ask ``inspect``", which also words the problem.
     """
-    if type(function) is not _FUNCTION or "__wrapped__" in function.__dict__ or "__signature__" in function.__dict__:
+    if type(function) is not FunctionType or "__wrapped__" in function.__dict__ or "__signature__" in function.__dict__:
         return False
     code = function.__code__
     positional = code.co_argcount
     required = positional - len(function.__defaults__ or ())
-    if count < required or (count > positional and not code.co_flags & _CO_VARARGS):
+    if count < required or (count > positional and not code.co_flags & inspect.CO_VARARGS):
         return False
     keyword_only = code.co_varnames[positional:positional + code.co_kwonlyargcount]
     defaults = function.__kwdefaults__ or {}
     return all(name in defaults for name in keyword_only)
-
-
-_FUNCTION = type(_binds_positionally)
 
 
 def kernels_supported(torch_tensorrt: str | None) -> bool:

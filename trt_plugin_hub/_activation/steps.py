@@ -82,20 +82,26 @@ def bind_verified_ptx(op: PlannedOp, checks: list[Check], failed: Failed, *,
     if data is None and deferred and op.ptx_key is not None and op.ptx_path is not None \
             and memo.file_key(op.ptx_path) == op.ptx_key:
         _launch.bind_deferred(op.id, _reader(op.id, op.ptx_path, artifact, op.launch))
-        # Reported as the eager binding is: the same report whether the bytes are read now or later.
-        checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
-        return None, None
-    if data is None:
-        data, code = memo.read_verified(op.ptx_path, artifact.sha256)
+    else:
         if data is None:
-            what = "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
-            return None, failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {what}: it was altered after it "
-                                "was checked and is not handed to TensorRT (reinstall the plugin)",
-                                status=Status.REJECTED)
-    _launch.bind(_launch.PackagedKernel(op.id, artifact.kernel, data, artifact.arch,
-                                        artifact.path, artifact.sha256, op.launch))
+            data, code = memo.read_verified(op.ptx_path, artifact.sha256)
+            if data is None:
+                return None, failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {_unusable(code)}: it was "
+                                    "altered after it was checked and is not handed to TensorRT (reinstall the plugin)",
+                                    status=Status.REJECTED)
+        _launch.bind(_kernel(op.id, artifact, data, op.launch))
+    # The same check whether the bytes are read now or when TensorRT asks: the same report.
     checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))
     return data, None
+
+
+def _kernel(op_id: str, artifact: PlannedPtx, data: bytes, launch: _launch.LaunchSpec | None) -> _launch.PackagedKernel:
+    return _launch.PackagedKernel(op_id, artifact.kernel, data, artifact.arch, artifact.path, artifact.sha256, launch)
+
+
+def _unusable(code: str | None) -> str:
+    """Why :func:`memo.read_verified` refused a file, as the end of a sentence naming it."""
+    return "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
 
 
 def _reader(op_id: str, path: Path, artifact: PlannedPtx,
@@ -107,11 +113,9 @@ def _reader(op_id: str, path: Path, artifact: PlannedPtx,
         if data is None:
             from trt_plugin_hub._errors import HubError  # only when refusing
 
-            what = "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
-            raise HubError(f"{code}: {op_id}: {artifact.path} {what}: it changed after activation and is not "
-                           "handed to TensorRT (reinstall the plugin, then restart the process)")
-        return _launch.PackagedKernel(op_id, artifact.kernel, data, artifact.arch, artifact.path, artifact.sha256,
-                                      launch)
+            raise HubError(f"{code}: {op_id}: {artifact.path} {_unusable(code)}: it changed after activation and "
+                           "is not handed to TensorRT (reinstall the plugin, then restart the process)")
+        return _kernel(op_id, artifact, data, launch)
 
     return read
 
