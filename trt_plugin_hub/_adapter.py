@@ -198,12 +198,13 @@ def _read_qdp_switch() -> str | None:
     """
     import torch_tensorrt
 
-    from ._versions import release_tuple
-
     features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
-    flag = getattr(features, "qdp_plugin", None)
+    if getattr(features, "qdp_plugin", None) is not False:
+        return None
+    from ._versions import release_tuple  # only for a release that says QDP is off
+
     version = str(getattr(torch_tensorrt, "__version__", ""))
-    if flag is not False or release_tuple(version, 2) == (2, 10):
+    if release_tuple(version, 2) == (2, 10):
         return None
     return f"Torch-TensorRT {version} reports QDP plugins unavailable (ENABLED_FEATURES.qdp_plugin is False)"
 

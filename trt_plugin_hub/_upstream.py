@@ -3,7 +3,9 @@
 Pure data and small pure functions (no upstream import): the decisions apply these rules before
 any plugin code runs, activation confirms them against the imported modules, and the support
 matrix page is generated from a test run that checks them against the real Python layers of every
-release. When a rule here changes, the matrix run is what proves it.
+release. When a rule here changes, the matrix run is what proves it. The rules that compare
+releases import :mod:`trt_plugin_hub._versions` when they run: an activation from the plan uses
+only the rules about signatures, and does not load it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from types import FunctionType
 from typing import Any
-
-from ._versions import parse_version, release_at_least, release_tuple
 
 __all__ = [
     "AOT_MIN_TENSORRT",
@@ -96,6 +96,8 @@ def namespace_owner(namespace: str) -> str | None:
 
 def qdp_gate(tensorrt: str | None, torch_tensorrt: str | None) -> str | None:
     """The sentence for a Torch-TensorRT release that switches QDP off for this TensorRT, or None."""
+    from ._versions import release_tuple
+
     trt = release_tuple(tensorrt, 2)
     tt = release_tuple(torch_tensorrt, 2)
     if trt is None or tt is None or tt < min(_QDP_GATES):
@@ -119,6 +121,8 @@ def torch_pairing_problem(torch: str | None, torch_tensorrt: str | None) -> str 
     ``torch==2.6.0``; 2.7.0-2.14.0: ``torch>=X.Y,<X.Y+1``, as each wheel's metadata says); its
     compiled extension is built against that torch, and another one may fail to load or convert.
     """
+    from ._versions import release_tuple
+
     tt = release_tuple(torch_tensorrt, 2)
     found = release_tuple(torch, 3)
     if tt is None or found is None or tt < MIN_TORCH_TENSORRT:
@@ -167,6 +171,8 @@ def qdp_module_resolves() -> tuple[bool, str]:
 
 def scalar_attributes_broken(tensorrt: str | None, numpy: str | None) -> bool:
     """Whether int/float plugin attributes fail at ``add_plugin`` with these releases."""
+    from ._versions import parse_version, release_at_least, release_tuple
+
     trt = release_tuple(tensorrt, 3)
     if trt is None or numpy is None or parse_version(numpy) is None:
         return False
@@ -232,6 +238,8 @@ def _binds_positionally(function: Any, count: int) -> bool:
 
 def kernels_supported(torch_tensorrt: str | None) -> bool:
     """Whether this Torch-TensorRT release has ``torch_tensorrt.kernels`` (unknown: assumed so)."""
+    from ._versions import release_at_least, release_tuple
+
     return torch_tensorrt is None or release_tuple(torch_tensorrt, 2) is None or release_at_least(
         torch_tensorrt, KERNELS_MIN_TORCH_TENSORRT)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from trt_plugin_hub import _adapter, _guard, _launch
 from trt_plugin_hub._adapter import DebugCheck
+from trt_plugin_hub._cachefile import file_identity
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._ptx import memo
 from trt_plugin_hub._reasons import Check, Reason, Status
 
 from .plan import PlannedOp, PlannedPtx
@@ -80,11 +80,11 @@ def bind_verified_ptx(op: PlannedOp, checks: list[Check], failed: Failed, *,
         raise ValueError(f"{op.id} was accepted without verified PTX")
     data = op.ptx_bytes
     if data is None and deferred and op.ptx_key is not None and op.ptx_path is not None \
-            and memo.file_key(op.ptx_path) == op.ptx_key:
+            and file_identity(op.ptx_path) == op.ptx_key:
         _launch.bind_deferred(op.id, _reader(op.id, op.ptx_path, artifact, op.launch))
     else:
         if data is None:
-            data, code = memo.read_verified(op.ptx_path, artifact.sha256)
+            data, code = _read_verified(op.ptx_path, artifact.sha256)
             if data is None:
                 return None, failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {_unusable(code)}: it was "
                                     "altered after it was checked and is not handed to TensorRT (reinstall the plugin)",
@@ -99,8 +99,15 @@ def _kernel(op_id: str, artifact: PlannedPtx, data: bytes, launch: _launch.Launc
     return _launch.PackagedKernel(op_id, artifact.kernel, data, artifact.arch, artifact.path, artifact.sha256, launch)
 
 
+def _read_verified(path: Path | None, sha256: str) -> tuple[bytes | None, str | None]:
+    """:func:`trt_plugin_hub._ptx.memo.read_verified`, imported when a file is read (a warm activation binds unread)."""
+    from trt_plugin_hub._ptx import memo
+
+    return memo.read_verified(path, sha256)
+
+
 def _unusable(code: str | None) -> str:
-    """Why :func:`memo.read_verified` refused a file, as the end of a sentence naming it."""
+    """Why :func:`trt_plugin_hub._ptx.memo.read_verified` refused a file, as the end of a sentence naming it."""
     return "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
 
 
@@ -109,7 +116,7 @@ def _reader(op_id: str, path: Path, artifact: PlannedPtx,
     """What reads and verifies a deferred op's PTX when TensorRT asks for it."""
 
     def read() -> _launch.PackagedKernel:
-        data, code = memo.read_verified(path, artifact.sha256)
+        data, code = _read_verified(path, artifact.sha256)
         if data is None:
             from trt_plugin_hub._errors import HubError  # only when refusing
 
