@@ -232,7 +232,7 @@ def generate_converter(
     module = importlib.import_module(_GENERATOR_MODULE)
     priority_enum = _registry_module().ConverterPriority
     function = module._generate_plugin_converter  # noqa: SLF001 - upstream's private generator: the call this hub makes
-    keywords = generator_keywords(tuple(inspect.signature(function).parameters), use_aot=use_aot_if_available,
+    keywords = generator_keywords(_parameter_names(function), use_aot=use_aot_if_available,
                                   requires_output_allocator=requires_output_allocator)
     function(
         namespace, op_name,
@@ -242,6 +242,17 @@ def generate_converter(
         supports_dynamic_shapes=supports_dynamic_shapes,
         **keywords,
     )
+
+
+#: The generator's parameter names, by the function object: read once a process, not once an op.
+_GENERATOR_PARAMETERS: dict[Callable[..., Any], tuple[str, ...]] = {}
+
+
+def _parameter_names(function: Callable[..., Any]) -> tuple[str, ...]:
+    names = _GENERATOR_PARAMETERS.get(function)
+    if names is None:
+        names = _GENERATOR_PARAMETERS[function] = tuple(inspect.signature(function).parameters)
+    return names
 
 
 _KERNELS_OPS_MODULE = "torch_tensorrt.kernels._ops"
