@@ -29,7 +29,10 @@ repetitions) finishes in under a minute on a 2-core machine.
 Usage::
 
     python benchmarks/discovery.py [--quick] [--sizes 10,100,1000,5000] [--repeats 11]
-                                   [--workdir DIR] [--keep]
+                                   [--workdir DIR] [--keep] [--split]
+
+``--split`` adds two arms to (e): both activations with the hub's modules imported before the
+clock, which splits ``load()``'s cost into what its modules cost and what its work costs.
 """
 
 from __future__ import annotations
@@ -499,12 +502,25 @@ from trt_plugin_hub._activation import registered_ops  # imported already: the r
 print(json.dumps({"active": len(registered_ops())}))
 """
 
+# --split: what the hub's modules cost, taken out of the clock. The modules are imported, then
+# every imported module's file is resolved as torch.library's register_fake does on a plugin's
+# import (inspect, through getframeinfo): that resolution costs each new module once, whoever
+# asks first. Both arms are prepared alike.
+_PREPARE = """prepare = json.loads(sys.argv[1]).get("prepare")
+if prepare is not None:
+    import importlib, inspect
+    for name in prepare:
+        importlib.import_module(name)
+    inspect.getframeinfo(sys._getframe())
+"""
+
 _LOAD = """
 import dataclasses, json, sys, time
 import torch
 if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
+PREPARE
 t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.aot, trt_plugin_hub._pipeline  # what load() imports besides counts in its time
 t1 = time.perf_counter()
@@ -518,13 +534,15 @@ if automatic:
 else:
     trt_plugin_hub.load()
 t3 = time.perf_counter()
+modules = sorted(name for name in sys.modules if name.startswith("trt_plugin_hub"))  # before the report is asked for
 report = pipeline.loaded_report()  # after the clock: load() built it already, the automatic path on request
 active = sum(op.status == "active" for p in report.plugins for op in p.ops)
-print(json.dumps({"ms": (t3 - t2) * 1e3, "import_ms": (t1 - t0) * 1e3, "active": active,
+print(json.dumps({"ms": (t3 - t2) * 1e3, "import_ms": (t1 - t0) * 1e3, "active": active, "modules": modules,
                   "failed": [r.message for p in report.plugins for r in p.reasons][:3]}))
 """
 
 _HUB, _PLAN, _LOAD = (code.replace("ASSUME_GPU", _ASSUME_GPU) for code in (_HUB, _PLAN, _LOAD))
+_LOAD = _LOAD.replace("PREPARE", _PREPARE)
 
 _MANUAL = """
 import importlib, json, sys, time
@@ -533,6 +551,7 @@ import torch
 if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
+PREPARE
 t0 = time.perf_counter()
 import trt_plugin_hub.aot  # the plugins' own modules import it for their aot_impl
 from trt_plugin_hub._launch import LaunchSpec, PackagedKernel, bind
@@ -555,6 +574,7 @@ active = sum(getattr(getattr(getattr(torch.ops, ns), name), "default") in DYNAMO
              for _, _, ops in plan for ns, name, *_ in ops)
 print(json.dumps({"ms": (t2 - t1) * 1e3, "import_ms": (t1 - t0) * 1e3, "active": active}))
 """
+_MANUAL = _MANUAL.replace("PREPARE", _PREPARE)
 
 
 @dataclass
@@ -765,10 +785,21 @@ class LoadResult:
     #: The automatic path (what the hook runs at ``import torch_tensorrt``), warm: no report built.
     hub_auto: list[float] = field(default_factory=list)
     hub_auto_import: list[float] = field(default_factory=list)
+    #: --split: load() and the hand-written activation with the hub's modules imported (and every
+    #: module's file resolved) before the clock, import times included: what is left is the work.
+    hub_prepared: list[float] = field(default_factory=list)
+    manual_prepared: list[float] = field(default_factory=list)
+    #: The hub's modules a warm load() leaves imported (what the prepared arm imports first).
+    modules: list[str] = field(default_factory=list)
 
 
-def measure_activation(runner: Runner, site: Site, cache: Path, repeats: int) -> LoadResult:
-    """(e): ``trt_plugin_hub.load()`` vs the hand-written imports and converter calls."""
+def measure_activation(runner: Runner, site: Site, cache: Path, repeats: int, *, split: bool = False) -> LoadResult:
+    """(e): ``trt_plugin_hub.load()`` vs the hand-written imports and converter calls.
+
+    With ``split``, two more arms a round: both activations again with the hub's modules (those a
+    warm ``load()`` imports) imported before the clock, so the ratio of those two is the hub's work
+    alone and the difference to the plain ``load()`` is what its modules cost.
+    """
     plan = [[p.module, str(site.path / p.package), [list(op) for op in p.ops]] for p in site.plugins]
     ops = sum(len(p.ops) for p in site.plugins)
     base = {"TRT_PLUGIN_HUB_AUTOLOAD": "0"}  # both arms: activation only where timed
@@ -781,16 +812,23 @@ def measure_activation(runner: Runner, site: Site, cache: Path, repeats: int) ->
     manual_first = runner.run(_MANUAL, site.path, env=base, arg=arg)
     if manual_first["active"] != ops:
         raise RuntimeError(f"the hand-written activation registered {manual_first['active']} of {ops} ops")
-    result = LoadResult([], [], [], [], [], ops)
+    warm = runner.run(_LOAD, site.path, env=cached_env, arg=arg)  # the first run wrote the plan
+    result = LoadResult([], [], [], [], [], ops, modules=warm["modules"])
     automatic = {**arg, "automatic": True}
     for index in range(repeats):
         steps = [("hub", _LOAD, cached_env, arg), ("manual", _MANUAL, base, arg),
                  ("hub_uncached", _LOAD, uncached_env, arg), ("hub_auto", _LOAD, cached_env, automatic)]
+        if split:
+            steps += [("hub_prepared", _LOAD, cached_env, {**arg, "prepare": result.modules}),
+                      ("manual_prepared", _MANUAL, base, {**arg, "prepare": []})]
         turn = index % len(steps)
         for name, code, env, argument in steps[turn:] + steps[:turn]:
             out = runner.run(code, site.path, env=env, arg=argument)
             if out["active"] != ops:
                 raise RuntimeError(f"{name}: {out['active']} of {ops} ops active")
+            if name.endswith("_prepared"):
+                getattr(result, name).append(out["ms"] + out["import_ms"])
+                continue
             getattr(result, name).append(out["ms"])
             if name in ("hub", "manual", "hub_auto"):
                 getattr(result, f"{name}_import").append(out["import_ms"])
@@ -831,6 +869,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path,
                         help="where to build the environments, created if missing (default: a temporary dir)")
     parser.add_argument("--keep", action="store_true", help="keep the built environments")
+    parser.add_argument("--split", action="store_true",
+                        help="also time (e) with the hub's modules imported before the clock: splits load()'s cost "
+                             "into its modules and its work")
     parser.add_argument("--discovery-only", action="store_true",
                         help="measure (a)-(c) only (for profiling; the summary then lacks (d) and (e))")
     args = parser.parse_args(argv)
@@ -880,7 +921,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if with_torch:
             torch_result = measure_import_torch(runner, sites[reference_n], bare, torch_pairs)
             _progress("import torch done")
-            load = measure_activation(runner, sites[reference_n], root / f"cache-{reference_n}", load_repeats)
+            load = measure_activation(runner, sites[reference_n], root / f"cache-{reference_n}", load_repeats,
+                                      split=args.split)
             _progress("activation done")
             hook = measure_hook(runner, sites[reference_n], hook_runs)
             _progress("hook done")
@@ -976,6 +1018,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"    the automatic path (what the hook runs at import torch_tensorrt, warm: no report built): "
               f"{median(auto_rounds):.1f} ms counting the hub's imports, {median(auto_rounds) / manual_total:.3f}x "
               "the hand-written activation")
+        if load.hub_prepared:
+            work = [h / m for h, m in zip(load.hub_prepared, load.manual_prepared)]
+            modules_ms = [h - p for h, p in zip(hub_rounds, load.hub_prepared)]
+            print(f"    split: with the hub's {len(load.modules)} modules imported before the clock, load() "
+                  f"{median(load.hub_prepared):.1f} ms against {median(load.manual_prepared):.1f} ms by hand (likewise "
+                  f"prepared): {median(work):.3f}x, the hub's work; its modules cost {median(modules_ms):.1f} ms "
+                  "(load() minus load() prepared, paired)")
+            summary["activation_split"] = {
+                "what": "load() and the hand-written activation with the hub's modules imported and every module's "
+                        "file resolved before the clock: the ratio is the hub's work alone; module_cost_ms is load() "
+                        "minus load() so prepared, round by round",
+                "work_ratio": _stats(work), "hub_prepared_ms": _stats(load.hub_prepared),
+                "manual_prepared_ms": _stats(load.manual_prepared), "module_cost_ms": _stats(modules_ms),
+                "modules": load.modules}
         issue_targets.update({
             "hook_ms": _target("the torch.backends hook's own cost (load + call), milliseconds, in-process",
                                hook.ms, 0.2, best=True, absolute={"modules_added": hook.modules}),
