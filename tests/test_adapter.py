@@ -126,3 +126,41 @@ def test_the_converter_lookup_answers_as_the_registry_does(upstream_paths):
     assert all(hub == registry for state in states for hub, registry in state), states
     assert [state[2][1] for state in states] == [False, True, False]  # what each step changed
     assert [state[0][1] for state in states] == [True, True, False]
+
+
+def test_each_generator_is_called_with_the_options_its_own_signature_takes(monkeypatch: pytest.MonkeyPatch):
+    """The generator's parameters are read once per function: a release whose generator differs gets its own."""
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    def older(namespace, op_name, overload=None, capability_validator=None, priority=None,
+              supports_dynamic_shapes=False):
+        calls.append(("older", {"priority": priority}))
+
+    def newer(namespace, op_name, overload=None, capability_validator=None, priority=None,
+              supports_dynamic_shapes=False, requires_output_allocator=False, use_aot_if_available=False):
+        calls.append(("newer", {"priority": priority, "requires_output_allocator": requires_output_allocator,
+                                "use_aot_if_available": use_aot_if_available}))
+
+    def generate(generator: object, **options: bool) -> None:
+        monkeypatch.setitem(sys.modules, _adapter._GENERATOR_MODULE,
+                            SimpleNamespace(_generate_plugin_converter=generator))
+        _adapter.generate_converter("acme", "add", None, capability_validator=None, supports_dynamic_shapes=True,
+                                    **{"high_priority": False, "requires_output_allocator": False,
+                                       "use_aot_if_available": False, **options})
+
+    registry = SimpleNamespace(ConverterPriority=SimpleNamespace(HIGH="high", STANDARD="standard"))
+    monkeypatch.setitem(sys.modules, _adapter._REGISTRY_MODULE, registry)
+    # The older generator is never handed the newer one's options (it would raise TypeError).
+    for generator in (older, newer, older, newer):
+        generate(generator)
+    generate(newer, requires_output_allocator=True, high_priority=True)
+    assert calls == [("older", {"priority": "standard"}),
+                     ("newer", {"priority": "standard", "requires_output_allocator": False,
+                                "use_aot_if_available": False}),
+                     ("older", {"priority": "standard"}),
+                     ("newer", {"priority": "standard", "requires_output_allocator": False,
+                                "use_aot_if_available": False}),
+                     ("newer", {"priority": "high", "requires_output_allocator": True,
+                                "use_aot_if_available": False})]
+    with pytest.raises(TypeError, match="requires_output_allocator"):
+        generate(older, requires_output_allocator=True)
