@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trt_plugin_hub._cachefile import check_text
+from trt_plugin_hub._cachefile import FileIdentity, check_text
 from trt_plugin_hub._launch import LaunchSpec
 from trt_plugin_hub._manifest.ids import OpIdentity
 
@@ -64,7 +64,7 @@ class PlannedOp(OpIdentity):
         self.ptx: PlannedPtx | None = values["ptx"]
         self.ptx_path: Path | None = values["ptx_path"]
         self.ptx_bytes: bytes | None = values.get("ptx_bytes")
-        self.ptx_key: tuple[int, int, int, int, int] | None = values.get("ptx_key")
+        self.ptx_key: FileIdentity | None = values.get("ptx_key")
 
     id: str
     kind: str

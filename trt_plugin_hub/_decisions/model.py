@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trt_plugin_hub._cachefile import FileIdentity
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._ptx import PtxArtifact
@@ -25,7 +26,7 @@ class OpDecision:
     ptx_path: Path | None = None
     ptx_bytes: bytes | None = field(default=None, repr=False, compare=False)
     #: The PTX file's identity that vouched for the checked bytes (``PtxResolution.key``).
-    ptx_key: tuple[int, int, int, int, int] | None = field(default=None, repr=False, compare=False)
+    ptx_key: FileIdentity | None = field(default=None, repr=False, compare=False)
     reasons: tuple[Reason, ...] = ()
     checks: tuple[Check, ...] = ()
 
