@@ -12,12 +12,14 @@ import importlib
 import inspect
 import pickle
 import pkgutil
-from typing import Any
+import sys
+import threading
+from typing import Any, ClassVar
 
 import pytest
 
 import trt_plugin_hub
-from trt_plugin_hub._record import FACTORY, Frozen, Ordered, record
+from trt_plugin_hub._record import FACTORY, Frozen, Ordered, record, replace
 
 
 def _records() -> list[type[Any]]:
@@ -169,3 +171,111 @@ def test_record_refuses_a_class_it_cannot_make() -> None:
     for cls in (NoInit, NotFrozen):
         with pytest.raises(TypeError, match="derives from Frozen and writes its own __init__"):
             record(cls)
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda c: c.__qualname__)
+def test_the_fields_record_reads_are_those_dataclasses_register(cls: type[Any]) -> None:
+    found = dataclasses.fields(cls)
+    assert cls.__record_fields__ == tuple(f.name for f in found)
+    assert cls.__record_compare__ == tuple(f.name for f in found if f.compare)
+    assert cls.__record_hash__ == tuple(f.name for f in found if (f.compare if f.hash is None else f.hash))
+    assert cls.__record_repr__ == tuple(f.name for f in found if f.repr)
+    assert cls.__record_init__ == tuple(f.name for f in found if f.init)
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda c: c.__qualname__)
+def test_replace_copies_as_dataclasses_replace_does(cls: type[Any]) -> None:
+    values = _values(cls)
+    mine = cls(**values)
+    first, last = next(iter(values)), list(values)[-1]
+    for changes in ({}, {first: _Value(999)}, {first: _Value(997), last: _Value(998)}):
+        copied = replace(mine, **changes)
+        assert type(copied) is cls and copied == dataclasses.replace(mine, **changes)
+        assert all(getattr(copied, name) == changes.get(name, values[name]) for name in values)
+    with pytest.raises(TypeError):
+        replace(mine, not_a_field=1)
+    with pytest.raises(TypeError):
+        dataclasses.replace(mine, not_a_field=1)
+    assert mine.__replace__(**{first: _Value(999)}) == replace(mine, **{first: _Value(999)})  # copy.replace, 3.13+
+
+
+def _fresh() -> type[Any]:
+    """A record made now, so that nothing has asked dataclasses about it yet."""
+
+    @record
+    class Fresh(Frozen):
+        """Three kinds of field and a class variable."""
+
+        kind: ClassVar[str] = "fresh"
+        name: str
+        tags: tuple[str, ...] = dataclasses.field(default_factory=tuple, compare=False)
+        note: str = dataclasses.field(default="", repr=False)
+        hidden: int = dataclasses.field(default=0, init=False, hash=False)
+
+        def __init__(self, name: str, tags: tuple[str, ...] = FACTORY, note: str = "") -> None:
+            object.__setattr__(self, "name", name)
+            object.__setattr__(self, "tags", () if tags is FACTORY else tags)
+            object.__setattr__(self, "note", note)
+            object.__setattr__(self, "hidden", len(name))
+
+    return Fresh
+
+
+def test_a_record_is_registered_with_dataclasses_only_when_asked() -> None:
+    cls = _fresh()
+    made = cls("a", ("x",), "n")
+    copied = replace(made, name="bb")
+    assert copied == cls("bb", ("x",), "n") and copied.hidden == 2  # __init__ made the copy
+    assert repr(made) == "_fresh.<locals>.Fresh(name='a', tags=('x',), hidden=1)"
+    assert not isinstance(cls.__dict__["__dataclass_fields__"], dict)  # nothing asked dataclasses yet
+    with pytest.raises(ValueError, match="init=False"):
+        replace(made, hidden=5)
+
+    assert dataclasses.is_dataclass(made)  # asking registers it
+    assert isinstance(cls.__dict__["__dataclass_fields__"], dict)
+    found = {f.name: f for f in dataclasses.fields(cls)}
+    assert list(found) == ["name", "tags", "note", "hidden"]
+    assert found["tags"].default_factory is tuple and found["note"].default == "" and not found["hidden"].init
+    assert dataclasses.asdict(made) == {"name": "a", "tags": ("x",), "note": "n", "hidden": 1}
+    with pytest.raises(ValueError, match="init=False"):
+        dataclasses.replace(made, hidden=5)
+    assert cls.__match_args__ == ("name", "tags", "note")
+
+
+def test_registering_at_once_from_many_threads_registers_once() -> None:
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: a second registration would show
+    try:
+        for _ in range(50):
+            cls = _fresh()
+            start = threading.Barrier(8)
+            seen: list[tuple[Any, ...]] = []
+
+            def ask(cls: type[Any] = cls, start: threading.Barrier = start, seen: list[tuple[Any, ...]] = seen) -> None:
+                start.wait()
+                seen.append(tuple((f.name, f.default, f.default_factory) for f in dataclasses.fields(cls)))
+
+            threads = [threading.Thread(target=ask) for _ in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(seen) == 8 and len(set(seen)) == 1
+            assert ("tags", dataclasses.MISSING, tuple) in seen[0]  # registered twice, the factory is lost
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_a_record_does_not_derive_from_another() -> None:
+    base = _fresh()
+
+    class Derived(base):  # type: ignore[misc, valid-type]
+        """More fields."""
+
+        extra: int = 0
+
+        def __init__(self) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="does not derive from another record"):
+        record(Derived)

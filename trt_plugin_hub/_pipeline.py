@@ -335,10 +335,9 @@ def _report_by_deciding(settings: Settings, plans: list[PlannedPlugin], results:
 
 def _internal_error(base: PluginReport, exc: Exception) -> PluginReport:
     """The report of a plugin whose activation hit a bug in the hub: failed, saying so."""
-    from dataclasses import replace
-
     from ._guard import describe
     from ._reasons import Reason, Status
+    from ._record import replace
 
     kind, message, _ = describe(exc)
     reason = Reason("INTERNAL_ERROR", f"trt-plugin-hub failed while activating {base.name}: {kind}: "

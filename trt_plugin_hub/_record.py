@@ -3,28 +3,31 @@
 ``@dataclass(frozen=True)`` writes and compiles six methods for each class when its module is
 imported (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``):
 0.4-0.9 ms a class on Python 3.11, and several such classes sit on the path every
-``import torch_tensorrt`` takes. :func:`record` registers the fields as ``dataclasses`` does, so
-``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work unchanged, and
-:class:`Frozen` supplies the other methods, written once: equality and hashing over the fields in
-order (only with the same class), the same ``repr``, and ``FrozenInstanceError`` on assignment or
-deletion. Each class writes its own ``__init__`` (its signature is the documentation) and sets
-its fields with ``object.__setattr__``. ``tests/test_record.py`` checks every public record
-against a real frozen dataclass of the same fields.
+``import torch_tensorrt`` takes. :class:`Frozen` supplies those methods, written once: equality and
+hashing over the fields in order (only with the same class), the same ``repr``, and
+``FrozenInstanceError`` on assignment or deletion. Each class writes its own ``__init__`` (its
+signature is the documentation) and sets its fields with ``object.__setattr__``.
+
+:func:`record` reads the fields from the class's annotations as ``dataclasses`` does. Registering
+them with ``dataclasses`` (what ``@dataclass`` does even with every method turned off) costs
+40-120 us a class at import, so it is done the first time anything asks for them:
+``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work unchanged, and the hub's
+own code copies records with :func:`replace`, which does not need it. ``tests/test_record.py``
+checks every public record against a real frozen dataclass of the same fields.
 
 Standard library only, and nothing compiled at import.
 """
 
 from __future__ import annotations
 
+import inspect
 import operator
+import threading
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError, dataclass, fields
+from dataclasses import Field, FrozenInstanceError, InitVar, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-if TYPE_CHECKING:
-    from dataclasses import Field
-
-__all__ = ["FACTORY", "Frozen", "Ordered", "record"]
+__all__ = ["FACTORY", "Frozen", "Ordered", "record", "replace"]
 
 T = TypeVar("T")
 
@@ -55,6 +58,8 @@ class Frozen:
     __record_compare__: ClassVar[tuple[str, ...]] = ()
     __record_hash__: ClassVar[tuple[str, ...]] = ()
     __record_repr__: ClassVar[tuple[str, ...]] = ()
+    #: The fields ``__init__`` takes, which :func:`replace` passes on.
+    __record_init__: ClassVar[tuple[str, ...]] = ()
     if TYPE_CHECKING:  # what record() adds: the class is a dataclass (dataclasses.replace, fields, asdict)
         __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
@@ -76,6 +81,9 @@ class Frozen:
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __replace__(self, /, **changes: Any) -> Any:  # copy.replace (Python 3.13+), as dataclasses add it
+        return replace(self, **changes)
 
 
 class Ordered(Frozen):
@@ -103,16 +111,84 @@ def _ordered(left: Ordered, right: object, compare: Callable[[Any, Any], bool]) 
     return bool(compare(_values(left, names), _values(right, names)))
 
 
+class _Registration:
+    """A record's ``__dataclass_fields__`` until it is first read: the class is registered with ``dataclasses`` then."""
+
+    __slots__ = ()
+
+    def __get__(self, instance: object, owner: type[Any]) -> dict[str, Field[Any]]:
+        with _REGISTERING:  # once: registering takes the field() defaults off the class
+            if owner.__dict__.get("__dataclass_fields__") is self:
+                dataclass(init=False, repr=False, eq=False)(owner)  # sets owner.__dataclass_fields__ over this one
+        registered: dict[str, Field[Any]] = owner.__dict__["__dataclass_fields__"]
+        return registered
+
+
+_REGISTRATION = _Registration()
+_REGISTERING = threading.Lock()
+
+
 def record(cls: type[T]) -> type[T]:
-    """Register ``cls``'s fields as a dataclass's; ``cls`` derives from :class:`Frozen` and has its own ``__init__``."""
+    """Make ``cls`` a record: it derives from :class:`Frozen` (not from another record) and has its own ``__init__``.
+
+    The fields are the class's own annotations, in order, less ``ClassVar`` and ``InitVar`` ones;
+    a ``dataclasses.field(...)`` default gives a field's ``compare``, ``hash``, ``repr`` and ``init``.
+    """
     if not issubclass(cls, Frozen) or "__init__" not in cls.__dict__:
         raise TypeError(f"{cls.__qualname__}: a record derives from Frozen and writes its own __init__")
-    made = dataclass(init=False, repr=False, eq=False)(cls)
-    found = fields(made)
-    made.__record_fields__ = tuple(f.name for f in found)
-    made.__record_compare__ = tuple(f.name for f in found if f.compare)
-    made.__record_hash__ = tuple(f.name for f in found if (f.compare if f.hash is None else f.hash))
-    made.__record_repr__ = tuple(f.name for f in found if f.repr)
+    if any(base.__dict__.get("__record_fields__") is not None for base in cls.__mro__[1:-1]
+           if base not in (Frozen, Ordered)):
+        raise TypeError(f"{cls.__qualname__}: a record does not derive from another record")
+    names: list[str] = []
+    compared: list[str] = []
+    hashed: list[str] = []
+    shown: list[str] = []
+    taken: list[str] = []
+    for name, annotation in inspect.get_annotations(cls).items():
+        if _not_a_field(annotation):
+            continue
+        spec = cls.__dict__.get(name)
+        if isinstance(spec, Field):
+            compare, show, hash_, init = spec.compare, spec.repr, spec.hash, spec.init
+        else:
+            compare, show, hash_, init = True, True, None, True
+        names.append(name)
+        for flag, found in ((compare, compared), (compare if hash_ is None else hash_, hashed), (show, shown),
+                            (init, taken)):
+            if flag:
+                found.append(name)
+    for attribute, value in (("__record_fields__", names), ("__record_compare__", compared),
+                             ("__record_hash__", hashed), ("__record_repr__", shown), ("__record_init__", taken),
+                             ("__match_args__", taken)):
+        setattr(cls, attribute, tuple(value))
+    setattr(cls, "__dataclass_fields__", _REGISTRATION)  # noqa: B010 - read by dataclasses, registered on first read
+    return cls
+
+
+def _not_a_field(annotation: object) -> bool:
+    """A ``ClassVar`` or ``InitVar`` annotation, written as a string (``from __future__ import annotations``) or not."""
+    if isinstance(annotation, str):
+        head = annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1]
+        return head in ("ClassVar", "InitVar")
+    return annotation is ClassVar or getattr(annotation, "__origin__", None) is ClassVar \
+        or isinstance(annotation, InitVar) or annotation is InitVar
+
+
+def replace(instance: T, /, **changes: Any) -> T:
+    """``dataclasses.replace`` for a record: a copy with ``changes``, made by the class's ``__init__``.
+
+    As ``dataclasses.replace``, a field that ``__init__`` does not take cannot be changed
+    (``ValueError``) and a name that is no field is refused by ``__init__`` (``TypeError``).
+    """
+    cls: Any = instance.__class__
+    taken = cls.__record_init__
+    for name in changes:
+        if name in cls.__record_fields__ and name not in taken:
+            raise ValueError(f"field {name} is declared with init=False, it cannot be specified with replace()")
+    for name in taken:
+        if name not in changes:
+            changes[name] = getattr(instance, name)
+    made: T = cls(**changes)
     return made
 
 

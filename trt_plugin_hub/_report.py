@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import field, replace
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from ._cachefile import check_text
 from ._environment import Environment
 from ._manifest import OpKind, Priority
 from ._reasons import Check, Reason, Status
-from ._record import FACTORY, Frozen, record
+from ._record import FACTORY, Frozen, record, replace
 from ._settings import canonical_name
 
 if TYPE_CHECKING:

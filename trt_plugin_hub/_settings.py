@@ -36,10 +36,10 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import field, replace
+from dataclasses import field
 from pathlib import Path
 
-from ._record import FACTORY, Frozen, record
+from ._record import FACTORY, Frozen, record, replace
 
 __all__ = ["ENV_VARS", "Settings", "autoload_enabled", "canonical_name", "configure_logging", "read_settings",
            "warn_invalid"]

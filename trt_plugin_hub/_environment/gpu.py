@@ -6,11 +6,10 @@ import ctypes
 import os
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from trt_plugin_hub._record import Frozen, record
+from trt_plugin_hub._record import Frozen, record, replace
 
 __all__ = ["DEVICE_NODES", "PROC_NVIDIA", "GpuInfo", "exported_gpu", "gpu_fingerprint", "gpu_unsaved", "probe_gpu",
            "seed_gpu"]
