@@ -397,10 +397,11 @@ print(json.dumps({"ms": (t1 - t0) * 1e3, "found": len(eps)}))
 # ``ASSUME_GPU`` line with this: the real probe runs (and costs what it costs), then the assumed
 # GPU replaces its answer.
 _ASSUME_GPU = """from trt_plugin_hub._environment import gpu as gpu_probe
+from trt_plugin_hub._record import replace as copy_record  # as the hub's own probe copies its answer
 real_probe = gpu_probe.probe_gpu
 def probe(notes, visible):
-    return dataclasses.replace(real_probe(notes, visible), cc=tuple(gpu["cc"]), driver=gpu["driver"],
-                               cuda=tuple(gpu["cuda"]), name=gpu["name"])
+    return copy_record(real_probe(notes, visible), cc=tuple(gpu["cc"]), driver=gpu["driver"],
+                       cuda=tuple(gpu["cuda"]), name=gpu["name"])
 gpu_probe.probe_gpu = probe"""
 
 # The hub's public path: trt_plugin_hub.report() = discovery (+ cache) + environment probe +
