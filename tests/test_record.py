@@ -176,6 +176,10 @@ def test_record_refuses_a_class_it_cannot_make() -> None:
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda c: c.__qualname__)
 def test_the_fields_record_reads_are_those_dataclasses_register(cls: type[Any]) -> None:
     found = dataclasses.fields(cls)
+    ref = _reference(cls)
+    absent = object()
+    assert {f.name: getattr(cls, f.name, absent) for f in found} == {  # class attributes: defaults, or none
+        f.name: getattr(ref, f.name, absent) for f in found}
     assert cls.__record_fields__ == tuple(f.name for f in found)
     assert cls.__record_compare__ == tuple(f.name for f in found if f.compare)
     assert cls.__record_hash__ == tuple(f.name for f in found if (f.compare if f.hash is None else f.hash))
@@ -230,6 +234,8 @@ def test_a_record_is_registered_with_dataclasses_only_when_asked() -> None:
     assert not isinstance(cls.__dict__["__dataclass_fields__"], dict)  # nothing asked dataclasses yet
     with pytest.raises(ValueError, match="init=False"):
         replace(made, hidden=5)
+    defaults = {name: cls.__dict__.get(name, "absent") for name in ("name", "tags", "note", "hidden")}
+    assert defaults == {"name": "absent", "tags": "absent", "note": "", "hidden": 0}  # as dataclasses leaves them
 
     assert dataclasses.is_dataclass(made)  # asking registers it
     assert isinstance(cls.__dict__["__dataclass_fields__"], dict)
@@ -240,6 +246,7 @@ def test_a_record_is_registered_with_dataclasses_only_when_asked() -> None:
     with pytest.raises(ValueError, match="init=False"):
         dataclasses.replace(made, hidden=5)
     assert cls.__match_args__ == ("name", "tags", "note")
+    assert {name: cls.__dict__.get(name, "absent") for name in defaults} == defaults  # the same once registered
 
 
 def test_registering_at_once_from_many_threads_registers_once() -> None:

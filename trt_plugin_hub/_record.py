@@ -24,7 +24,7 @@ import inspect
 import operator
 import threading
 from collections.abc import Callable
-from dataclasses import Field, FrozenInstanceError, InitVar, dataclass
+from dataclasses import MISSING, Field, FrozenInstanceError, InitVar, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 __all__ = ["FACTORY", "Frozen", "Ordered", "record", "replace"]
@@ -117,8 +117,10 @@ class _Registration:
     __slots__ = ()
 
     def __get__(self, instance: object, owner: type[Any]) -> dict[str, Field[Any]]:
-        with _REGISTERING:  # once: registering takes the field() defaults off the class
+        with _REGISTERING:  # once
             if owner.__dict__.get("__dataclass_fields__") is self:
+                for name, spec in owner.__dict__["__record_specs__"].items():
+                    setattr(owner, name, spec)  # the field() calls, as the class statement wrote them
                 dataclass(init=False, repr=False, eq=False)(owner)  # sets owner.__dataclass_fields__ over this one
         registered: dict[str, Field[Any]] = owner.__dict__["__dataclass_fields__"]
         return registered
@@ -139,6 +141,7 @@ def record(cls: type[T]) -> type[T]:
     if any(base.__dict__.get("__record_fields__") is not None for base in cls.__mro__[1:-1]
            if base not in (Frozen, Ordered)):
         raise TypeError(f"{cls.__qualname__}: a record does not derive from another record")
+    specs: dict[str, Field[Any]] = {}
     names: list[str] = []
     compared: list[str] = []
     hashed: list[str] = []
@@ -149,6 +152,7 @@ def record(cls: type[T]) -> type[T]:
             continue
         spec = cls.__dict__.get(name)
         if isinstance(spec, Field):
+            specs[name] = spec
             compare, show, hash_, init = spec.compare, spec.repr, spec.hash, spec.init
         else:
             compare, show, hash_, init = True, True, None, True
@@ -161,6 +165,12 @@ def record(cls: type[T]) -> type[T]:
                              ("__record_hash__", hashed), ("__record_repr__", shown), ("__record_init__", taken),
                              ("__match_args__", taken)):
         setattr(cls, attribute, tuple(value))
+    for name, spec in specs.items():  # the class attributes dataclasses leaves: a default, or none
+        if spec.default is MISSING:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, spec.default)
+    setattr(cls, "__record_specs__", specs)  # noqa: B010 - put back for dataclasses when it registers the class
     setattr(cls, "__dataclass_fields__", _REGISTRATION)  # noqa: B010 - read by dataclasses, registered on first read
     return cls
 
