@@ -173,7 +173,7 @@ def converter_candidates(overload: Any) -> int:
 def supported_generator_options() -> frozenset[str]:
     """Keyword arguments the installed ``_generate_plugin_converter`` accepts."""
     function = importlib.import_module(_GENERATOR_MODULE)._generate_plugin_converter  # noqa: SLF001 - upstream's private generator: the call this hub makes
-    return frozenset(inspect.signature(function).parameters)
+    return frozenset(_parameter_names(function))
 
 
 _QDP_SWITCH: list[str | None] = []
