@@ -81,7 +81,7 @@ out["generated"] = sorted(
 if "raised" not in out:
     import trt_plugin_hub._pipeline as pipeline
     out["pending"] = pipeline._warm_run is not None
-    out["reports_read"] = pipeline._warm_run is not None and pipeline._warm_run[1]._reports is not None
+    out["reports_read"] = pipeline._warm_run is not None and pipeline._warm_run[1]._report_part is not None
     report = pipeline.loaded_report()
     out["ops"] = {o.id: [str(o.status), [r.code for r in o.reasons]] for p in report.plugins for o in p.ops}
     out["plugins"] = {p.name: str(p.status) for p in report.plugins}
@@ -251,9 +251,10 @@ def test_a_damaged_or_foreign_plan_is_ignored(host: Host, damage: str):
         elif damage == "shared":
             plan.chmod(0o666)
         else:
-            data = json.loads(original)
+            head, rest = original.split(b"\n")
+            data = json.loads(head)
             data["plugins"] = [{"name": 3}]
-            plan.write_text(json.dumps(data))
+            plan.write_bytes(json.dumps(data).encode() + b"\n" + rest)
         out = host.run()
         assert out["planned"] == [False] and out["ops"] == host.cold["ops"], out  # type: ignore[attr-defined]
     finally:
@@ -262,20 +263,26 @@ def test_a_damaged_or_foreign_plan_is_ignored(host: Host, damage: str):
 
 
 def _sleeping(text: str) -> str:
-    reports = json.loads(text)
-    reports[0]["status"] = "sleeping"  # not a status: the activation still runs from the plan
-    return json.dumps(reports)
+    part = json.loads(text)
+    part["reports"][0]["status"] = "sleeping"  # not a status: the activation still runs from the plan
+    return json.dumps(part)
 
 
-@pytest.mark.parametrize("damage", [_sleeping, lambda text: text[: len(text) // 2], lambda text: "{}"],
-                         ids=["not-a-status", "cut-short", "not-a-list"])
+def _with(**changes: object) -> Callable[[str], str]:
+    return lambda text: json.dumps({**json.loads(text), **changes})
+
+
+@pytest.mark.parametrize("damage", [_sleeping, lambda text: text[: len(text) // 2], _with(reports={}),
+                                    _with(environment=[]), lambda text: "[]", lambda text: ""],
+                         ids=["not-a-status", "cut-short", "not-a-list", "environment-not-an-object",
+                              "not-an-object", "missing"])
 def test_reports_the_plan_cannot_give_back_are_decided_afresh(host: Host, damage: Callable[[str], str]):
+    # The plan's second line (the reports as decided, and the environment) is read only for a report.
     plan = host.plan
     original = plan.read_bytes()
     try:
-        data = json.loads(original)
-        data["reports"] = damage(data["reports"])
-        plan.write_text(json.dumps(data))
+        head, rest = original.split(b"\n")
+        plan.write_bytes(head + b"\n" + damage(rest.decode()).encode())
         out = host.run()
         assert out["planned"] == [True] and any(m.startswith(DECIDING) for m in out["modules_after_report"]), out
         assert out["report"] == host.cold["report"], out  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 Two kinds of file live in the cache directory, one of each per environment (interpreter +
 ``sys.path`` + import finders): the discovery cache (:mod:`trt_plugin_hub._discovery.cache`) and
 the activation plan (:mod:`trt_plugin_hub._warm`). Both are keyed by :func:`cache_key` and read
-through :func:`read_private_json`; this module owns those rules.
+through :func:`read_private` (:func:`read_private_json`); this module owns those rules.
 
 The key is O(len(sys.path)): for each ``sys.path`` entry, its path and the ``mtime_ns`` of the
 directory. Installers add or remove a ``.dist-info`` folder for every install, upgrade and
@@ -27,8 +27,8 @@ from typing import Any, cast
 
 from ._version import __version__
 
-__all__ = ["KEY_SCHEMA", "SETTLE_NS", "CacheKey", "cache_key", "check_text", "file_identity", "read_private_json",
-           "settled"]
+__all__ = ["KEY_SCHEMA", "SETTLE_NS", "CacheKey", "cache_key", "check_text", "file_identity", "read_private",
+           "read_private_json", "settled"]
 
 log = logging.getLogger("trt_plugin_hub")
 
@@ -159,8 +159,8 @@ def settled(identity: FileIdentity, now_ns: int | None = None) -> bool:
     return (now_ns if now_ns is not None else time.time_ns()) - max(identity[3], identity[4]) >= SETTLE_NS
 
 
-def read_private_json(path: Path) -> Any:
-    """The JSON in ``path``, or ``None`` if it is missing, unreadable, not JSON or not private to this user.
+def read_private(path: Path) -> bytes | None:
+    """The bytes of ``path``, or ``None`` if it is missing, unreadable or not private to this user.
 
     Cache files name modules to import: only a file this user wrote and nobody else may change is
     trusted. Never raises for the file's state.
@@ -171,10 +171,22 @@ def read_private_json(path: Path) -> Any:
             if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
                 log.debug("trt-plugin-hub: ignoring cache file %s (not private to this user)", path)
                 return None
-            return json.loads(handle.read())
+            return handle.read()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, RecursionError) as exc:
+    except OSError as exc:
+        log.debug("trt-plugin-hub: ignoring unreadable cache file %s: %s", path, exc)
+        return None
+
+
+def read_private_json(path: Path) -> Any:
+    """The JSON in ``path`` (:func:`read_private`), or ``None`` if it is not readable, private JSON. Never raises."""
+    data = read_private(path)
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
         log.debug("trt-plugin-hub: ignoring unreadable cache file %s: %s", path, exc)
         return None
 

@@ -23,11 +23,13 @@ manifest edited in place (its ``ctime`` changes) - means the full pipeline, whic
 plan. PTX files are not trusted by identity: activation reads the bytes it hands to TensorRT and
 compares their sha256 with the manifest's at that moment, warm or not.
 
-The report is not built on the warm path. The plan carries what the earlier process's
-activation ended in (each op's status) and its summary line; when this activation ends the same
-way, that line is logged and the report is built only if asked for (:func:`trt_plugin_hub.report`,
-``load()``'s return value, strict mode) by running the decisions then. This module imports no
-decision model: only the cache file's rules, the GPU probe and the plan's records.
+The report is not built on the warm path. The file has two lines: the plan, and what only a
+report needs (every plugin's report as decided, and the environment), which is not even parsed
+unless a report is asked for. The plan carries what the earlier process's activation ended in
+(each op's status) and its summary line; when this activation ends the same way, that line is
+logged and the report is built only if asked for (:func:`trt_plugin_hub.report`, ``load()``'s
+return value, strict mode), from the second line and what this activation did. This module
+imports no decision model: only the cache file's rules, the GPU probe and the plan's records.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cachefile import cache_key, code_stamps, file_identity, read_private_json, settled
+from ._cachefile import cache_key, code_stamps, file_identity, read_private, settled
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ __all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", 
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file's layout or the meaning of a field changes; older files are ignored.
-PLAN_SCHEMA = 3
+PLAN_SCHEMA = 4
 PREFIX = "plan-"
 #: The modules whose versions the decisions read: the plan holds only while this process has
 #: imported each of them, at the version it was decided for.
@@ -78,11 +80,10 @@ PLAN_CODE = (
 class WarmPlan:
     """A plan that holds in this process: the plugins to activate, and how the earlier activation ended."""
 
-    __slots__ = ("_reports", "check_ms", "environment", "findings", "outcome", "owners", "plugins", "reports_json",
-                 "summary")
+    __slots__ = ("_report_part", "check_ms", "findings", "outcome", "owners", "plugins", "report_json", "summary")
 
     def __init__(self, plugins: list[PlannedPlugin], owners: dict[str, str], outcome: Any, summary: Any,
-                 findings: bool, reports_json: str, environment: dict[str, Any], check_ms: float) -> None:
+                 findings: bool, report_json: bytes, check_ms: float) -> None:
         #: The plugins the decisions made available, in the decisions' order.
         self.plugins = plugins
         #: Every declared op id -> the plugin that declares it (activation's context).
@@ -93,24 +94,32 @@ class WarmPlan:
         self.summary = summary
         #: Whether its report had findings (strict mode raises then).
         self.findings = findings
-        #: Every plugin's report as decided, before activation (``PluginReport.to_dict``), in order, as
-        #: JSON text: read only when a report is asked for (:attr:`reports`).
-        self.reports_json = reports_json
-        self._reports: list[Any] | None = None
-        #: The environment decided for (``Environment.to_dict``).
-        self.environment = environment
+        #: The file's second line, unparsed: every plugin's report as decided, before activation
+        #: (``PluginReport.to_dict``), and the environment decided for (``Environment.to_dict``).
+        #: Read only when a report is asked for (:attr:`reports`, :attr:`environment`).
+        self.report_json = report_json
+        self._report_part: tuple[list[Any], dict[str, Any]] | None = None
         #: How long checking the plan took, in milliseconds (the report's ``discovery_ms``).
         self.check_ms = check_ms
 
+    def _read_report_part(self) -> tuple[list[Any], dict[str, Any]]:
+        if self._report_part is None:
+            found = json.loads(self.report_json)
+            reports, environment = found["reports"], found["environment"]
+            if not isinstance(reports, list) or not isinstance(environment, dict):
+                raise ValueError("the plan's reports are not a list, or its environment not an object")
+            self._report_part = (reports, environment)
+        return self._report_part
+
     @property
     def reports(self) -> list[Any]:
-        """The reports as decided (:attr:`reports_json` read); raises ``ValueError`` for a damaged text."""
-        if self._reports is None:
-            found = json.loads(self.reports_json)
-            if not isinstance(found, list):
-                raise ValueError("the plan's reports are not a list")
-            self._reports = found
-        return self._reports
+        """The reports as decided; raises ``ValueError``, ``KeyError`` or ``TypeError`` for a damaged file."""
+        return self._read_report_part()[0]
+
+    @property
+    def environment(self) -> dict[str, Any]:
+        """The environment decided for; raises as :attr:`reports` does."""
+        return self._read_report_part()[1]
 
 
 def _settings_state(settings: Settings) -> list[Any]:
@@ -197,7 +206,9 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         if located is None:
             return None
         path, key, state = located
-        data = read_private_json(path)
+        raw = read_private(path)
+        head, _, report_json = (raw or b"").partition(b"\n")  # the report part is parsed only when asked for
+        data = json.loads(head) if raw else None
         if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
             return None
         checks = (
@@ -221,12 +232,11 @@ def load_plan(settings: Settings) -> WarmPlan | None:
         from ._activation import from_plain
 
         plugins = [from_plain(item) for item in data["plugins"]]
-        owners, reports, environment = data["owners"], data["reports"], data["environment"]
-        if (not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values())
-                or not isinstance(reports, str) or not isinstance(environment, dict)):
+        owners = data["owners"]
+        if not isinstance(owners, dict) or not all(isinstance(v, str) for v in owners.values()):
             return None
-        return WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True, reports,
-                        environment, (time.perf_counter() - started) * 1000)
+        return WarmPlan(plugins, owners, data["outcome"], data.get("summary"), data.get("findings") is True,
+                        report_json, (time.perf_counter() - started) * 1000)
     except Exception as exc:  # noqa: BLE001 - any shape a damaged or foreign file may have: decide afresh
         log.debug("trt-plugin-hub: ignoring activation plan: %s", exc)
         return None
@@ -265,11 +275,11 @@ def save_plan(settings: Settings, decisions: Sequence[PluginDecision], env_versi
                    "settings": state, "lock": _lock_identity(settings),
                    "versions": list(env_versions), "gpu": _gpu(settings), "gpu_fingerprint": _gpu_fingerprint(),
                    "manifests": manifests, "owners": owners, "plugins": [to_plain(p) for p in plugins],
-                   "outcome": outcome, "summary": summary, "findings": findings,
-                   # JSON text within the plan: a process that activates without a report never parses it.
-                   "reports": json.dumps(list(reports), separators=(",", ":")),
-                   "environment": environment}
-        data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+                   "outcome": outcome, "summary": summary, "findings": findings}
+        # Two lines: the plan, then what only a report needs, which an activation without one
+        # never parses (JSON text holds no raw newline).
+        data = b"\n".join(json.dumps(part, separators=(",", ":")).encode("utf-8")
+                           for part in (payload, {"reports": list(reports), "environment": environment}))
         write_atomic(path, data, mode=0o600, dir_mode=0o700)
         from ._discovery.cache import prune
 
