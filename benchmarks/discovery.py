@@ -29,10 +29,16 @@ repetitions) finishes in under a minute on a 2-core machine.
 Usage::
 
     python benchmarks/discovery.py [--quick] [--sizes 10,100,1000,5000] [--repeats 11]
-                                   [--workdir DIR] [--keep] [--split]
+                                   [--workdir DIR] [--keep] [--split] [--instructions auto|on|off]
 
 ``--split`` adds two arms to (e): both activations with the hub's modules imported before the
 clock, which splits ``load()``'s cost into what its modules cost and what its work costs.
+
+(i) counts, under valgrind's callgrind, the instructions each side of (e) executes in its timed
+regions, once each (the counts are deterministic: the children run with ``PYTHONHASHSEED=0``),
+with the same split into modules and work. It runs in the full mode where valgrind is installed
+on x86-64 (``--instructions on`` adds it to ``--quick``; ``off`` leaves it out) and takes about
+three minutes.
 """
 
 from __future__ import annotations
@@ -514,6 +520,29 @@ if prepare is not None:
     for name in prepare:
         importlib.import_module(name)
     inspect.getframeinfo(sys._getframe())
+COUNTING
+"""
+
+# --instructions: the child runs under callgrind with instrumentation off, and switches it on for
+# exactly the timed regions (COUNT_ON / COUNT_OFF), through valgrind's client request: on x86-64,
+# the "special instruction preamble" (rol rdi by 3, 13, 61, 51: a no-op outside valgrind) then
+# xchg rbx,rbx, with rax pointing at the request and its five arguments. The stub is written to
+# an executable page and called through ctypes. Callgrind's requests: 'C','T' << 16, then +4
+# START_INSTRUMENTATION, +5 STOP_INSTRUMENTATION.
+_COUNTING = """import ctypes, mmap
+_page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+_page.write(bytes.fromhex(
+    "4889f8"  # mov rax, rdi      (the request block)
+    "4889f2"  # mov rdx, rsi      (the default answer)
+    "48c1c703" "48c1c70d" "48c1c73d" "48c1c733"  # rol rdi: 3, 13, 61, 51 (= 128: rdi unchanged)
+    "4887db"  # xchg rbx, rbx     (the request itself)
+    "4889d0"  # mov rax, rdx
+    "c3"))    # ret
+_request = ctypes.CFUNCTYPE(ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong)(
+    ctypes.addressof(ctypes.c_char.from_buffer(_page)))
+def _callgrind(code):
+    block = (ctypes.c_ulong * 6)(0x43540000 + code, 0, 0, 0, 0, 0)
+    _request(ctypes.addressof(block), 0)
 """
 
 _LOAD = """
@@ -523,19 +552,24 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 PREPARE
+COUNT_ON
 t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.aot, trt_plugin_hub._pipeline  # what load() imports besides counts in its time
+import trt_plugin_hub._environment.gpu  # the GPU check of a warm activation imports it: patched below, unclocked
 t1 = time.perf_counter()
+COUNT_OFF
 gpu = json.loads(sys.argv[1])["gpu"]
 automatic = json.loads(sys.argv[1]).get("automatic", False)
 ASSUME_GPU
 pipeline = trt_plugin_hub._pipeline
+COUNT_ON
 t2 = time.perf_counter()
 if automatic:
     pipeline.load_on_import()  # what the hook runs at import torch_tensorrt: no report is built
 else:
     trt_plugin_hub.load()
 t3 = time.perf_counter()
+COUNT_OFF
 modules = sorted(name for name in sys.modules if name.startswith("trt_plugin_hub"))  # before the report is asked for
 report = pipeline.loaded_report()  # after the clock: load() built it already, the automatic path on request
 active = sum(op.status == "active" for p in report.plugins for op in p.ops)
@@ -554,6 +588,7 @@ if not torch.cuda.is_available():
     import _hub_test_cpu  # the upstream harness's torch.cuda patches: torch_tensorrt imports without a GPU
 import tensorrt, torch_tensorrt
 PREPARE
+COUNT_ON
 t0 = time.perf_counter()
 import trt_plugin_hub.aot  # the plugins' own modules import it for their aot_impl
 from trt_plugin_hub._launch import LaunchSpec, PackagedKernel, bind
@@ -572,11 +607,23 @@ for module, package_dir, ops in plan:
                                    priority=ConverterPriority.STANDARD, supports_dynamic_shapes=True,
                                    requires_output_allocator=False, use_aot_if_available=kind == "aot")
 t2 = time.perf_counter()
+COUNT_OFF
 active = sum(getattr(getattr(getattr(torch.ops, ns), name), "default") in DYNAMO_CONVERTERS
              for _, _, ops in plan for ns, name, *_ in ops)
 print(json.dumps({"ms": (t2 - t1) * 1e3, "import_ms": (t1 - t0) * 1e3, "active": active}))
 """
 _MANUAL = _MANUAL.replace("PREPARE", _PREPARE)
+
+
+def _counted(code: str, counting: bool) -> str:
+    """``code`` with the --instructions switches in place (``counting``), or without them."""
+    return (code.replace("COUNTING", _COUNTING if counting else "")
+            .replace("COUNT_ON", "_callgrind(4)" if counting else "")
+            .replace("COUNT_OFF", "_callgrind(5)" if counting else ""))
+
+
+_LOAD_COUNTED, _MANUAL_COUNTED = _counted(_LOAD, True), _counted(_MANUAL, True)
+_LOAD, _MANUAL = _counted(_LOAD, False), _counted(_MANUAL, False)
 
 
 @dataclass
@@ -590,6 +637,17 @@ class Runner:
     def run(self, code: str, site: Path, *, env: Mapping[str, str] | None = None, arg: Any = None) -> dict[str, Any]:
         return json.loads(self._run(code, site, env, arg, []).stdout.strip().splitlines()[-1])
 
+    def instructions(self, code: str, site: Path, *, env: Mapping[str, str] | None = None,
+                     arg: Any = None) -> tuple[int, dict[str, Any]]:
+        """Run ``code`` (a ``_counted`` child) under callgrind: the instructions it counted, and its JSON line."""
+        argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={os.devnull}",
+                sys.executable]
+        proc = self._run(code, site, {"PYTHONHASHSEED": "0", **(env or {})}, arg, [], argv=argv)
+        found = re.findall(r"^==\d+== Collected : (\d+)$", proc.stderr, re.MULTILINE)
+        if not found:
+            raise RuntimeError(f"callgrind reported no count:\n{proc.stderr[-2000:]}")
+        return int(found[-1]), json.loads(proc.stdout.strip().splitlines()[-1])
+
     def importtime(self, code: str, site: Path, *, env: Mapping[str, str] | None = None) -> dict[str, int]:
         """``-X importtime``: each module's own import time (microseconds) by name."""
         stderr = self._run(code, site, env, None, ["-X", "importtime"]).stderr
@@ -601,11 +659,11 @@ class Runner:
         return found
 
     def _run(self, code: str, site: Path, env: Mapping[str, str] | None, arg: Any,
-             options: list[str]) -> subprocess.CompletedProcess[str]:
+             options: list[str], argv: list[str] | None = None) -> subprocess.CompletedProcess[str]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
         clean["PYTHONPATH"] = str(site)
         clean.update(env or {})
-        argv = [sys.executable, "-S", *options, "-c", code]
+        argv = [*(argv or [sys.executable]), "-S", *options, "-c", code]
         if arg is not None:
             argv.append(json.dumps(arg))
         self.calls += 1
@@ -838,6 +896,69 @@ def measure_activation(runner: Runner, site: Site, cache: Path, repeats: int, *,
     return result
 
 
+def instructions_available() -> str | None:
+    """Why --instructions cannot run here, or ``None``: it needs valgrind, and the x86-64 client request."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return f"the client request the children use is written for x86-64, not {platform.machine()}"
+    if shutil.which("valgrind") is None:
+        return "valgrind is not installed"
+    return None
+
+
+@dataclass
+class InstructionResult:
+    """(i): instructions each activation executed in its timed regions, one callgrind run each (deterministic)."""
+
+    counts: dict[str, int]
+    valgrind: str
+
+    def ratio(self, arm: str, base: str = "manual") -> float:
+        return self.counts[arm] / self.counts[base]
+
+    def split(self, arm: str) -> dict[str, float]:
+        """The hub's extra instructions over the hand-written activation: its modules, and its work.
+
+        The prepared arms import the modules before the region (and resolve every module's file as
+        torch.library does): their difference is the work; the rest of the difference is the modules.
+        """
+        extra = self.counts[arm] - self.counts["manual"]
+        work = self.counts[f"{arm}_prepared"] - self.counts["manual_prepared"]
+        return {"extra": extra, "modules": extra - work, "work": work,
+                "modules_share": round((extra - work) / extra, 3) if extra else 0.0}
+
+
+def measure_instructions(runner: Runner, site: Site, cache: Path) -> InstructionResult:
+    """(i): load(), the automatic activation and the hand-written one, each counted once under callgrind.
+
+    Instruction counts do not depend on what else the host runs, so one run of each side gives a
+    ratio without noise (the interval of the timed medians is 0.1-0.3 wide on a shared host). They
+    are not time: a cache miss costs more than an instruction, and system calls count only their
+    Python side. The prepared arms split the hub's extra count into its modules and its work.
+    """
+    plan = [[p.module, str(site.path / p.package), [list(op) for op in p.ops]] for p in site.plugins]
+    ops = sum(len(p.ops) for p in site.plugins)
+    base = {"TRT_PLUGIN_HUB_AUTOLOAD": "0"}
+    cached_env = {**base, "TRT_PLUGIN_HUB_CACHE_DIR": str(cache)}
+    arg = {"gpu": ASSUMED_GPU, "plan": plan}
+    automatic = {**arg, "automatic": True}
+    # The hub's modules each warm activation leaves imported, before a report is asked for.
+    modules = {"load": runner.run(_LOAD, site.path, env=cached_env, arg=arg)["modules"],
+               "automatic": runner.run(_LOAD, site.path, env=cached_env, arg=automatic)["modules"]}
+    arms = {"manual": (_MANUAL_COUNTED, base, arg), "load": (_LOAD_COUNTED, cached_env, arg),
+            "automatic": (_LOAD_COUNTED, cached_env, automatic),
+            "manual_prepared": (_MANUAL_COUNTED, base, {**arg, "prepare": []}),
+            "load_prepared": (_LOAD_COUNTED, cached_env, {**arg, "prepare": modules["load"]}),
+            "automatic_prepared": (_LOAD_COUNTED, cached_env, {**automatic, "prepare": modules["automatic"]})}
+    counts: dict[str, int] = {}
+    for name, (code, env, argument) in arms.items():
+        counts[name], out = runner.instructions(code, site.path, env=env, arg=argument)
+        if out["active"] != ops:
+            raise RuntimeError(f"{name} under callgrind: {out['active']} of {ops} ops active")
+        _progress(f"instructions: {name} {counts[name] / 1e6:.1f} M")
+    version = subprocess.run(["valgrind", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return InstructionResult(counts, version)
+
+
 # ----------------------------------------------------------------------------------------------
 # Report
 
@@ -875,6 +996,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", action="store_true",
                         help="also time (e) with the hub's modules imported before the clock: splits load()'s cost "
                              "into its modules and its work")
+    parser.add_argument("--instructions", choices=("auto", "on", "off"), default="auto",
+                        help="(i): count the instructions of each activation under callgrind (valgrind, x86-64): "
+                             "a ratio without noise; auto = on in the full run where valgrind is installed")
     parser.add_argument("--discovery-only", action="store_true",
                         help="measure (a)-(c) only (for profiling; the summary then lacks (d) and (e))")
     args = parser.parse_args(argv)
@@ -900,6 +1024,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     load: LoadResult | None = None
     hook: HookResult | None = None
     autoload_imports: AutoloadImports | None = None
+    instructions: InstructionResult | None = None
+    without_instructions = instructions_available()
+    count_instructions = with_torch and (args.instructions == "on" or (
+        args.instructions == "auto" and not args.quick and without_instructions is None))
+    if count_instructions and without_instructions is not None:
+        parser.error(f"--instructions on: {without_instructions}")
     try:
         support = build_support(root)
         hub = build_hub(root)
@@ -932,6 +1062,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             autoload_imports = measure_autoload_imports(runner, sites[reference_n], root / f"cache-{reference_n}",
                                                         importtime_runs)
             _progress("autoload imports done")
+            if count_instructions:
+                instructions = measure_instructions(runner, sites[reference_n], root / f"cache-{reference_n}")
+                _progress("instructions done")
     except BaseException:
         _cleanup(root, args.keep)
         raise
@@ -1057,6 +1190,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [a / m for a, m in zip(auto_rounds, manual_rounds)], 1.1, ratio=True,
                 absolute={"hub_ms": _stats(auto_rounds), "manual_ms": _stats(manual_rounds)}),
         })
+        if instructions is not None:
+            load_split, auto_split = instructions.split("load"), instructions.split("automatic")
+            print(f"(i) instructions in the timed regions, one callgrind run each ({instructions.valgrind}): hub "
+                  f"load() {instructions.counts['load'] / 1e6:.1f} M, {instructions.ratio('load'):.3f}x the "
+                  f"hand-written {instructions.counts['manual'] / 1e6:.1f} M; automatic "
+                  f"{instructions.counts['automatic'] / 1e6:.1f} M, {instructions.ratio('automatic'):.3f}x")
+            print(f"    of the hub's extra: load() modules {load_split['modules'] / 1e6:.1f} M, work "
+                  f"{load_split['work'] / 1e6:.1f} M; automatic modules {auto_split['modules'] / 1e6:.1f} M, work "
+                  f"{auto_split['work'] / 1e6:.1f} M")
+            summary["instructions"] = {
+                "valgrind": instructions.valgrind, "counts": instructions.counts,
+                "load_vs_manual": round(instructions.ratio("load"), 4),
+                "automatic_vs_manual": round(instructions.ratio("automatic"), 4),
+                "load_extra": load_split, "automatic_extra": auto_split}
+            issue_targets["load_vs_manual_with_imports"]["instructions_ratio"] = round(instructions.ratio("load"), 4)
+            issue_targets["autoload_vs_manual_with_imports"]["instructions_ratio"] = round(
+                instructions.ratio("automatic"), 4)
+        elif count_instructions is False and with_torch:
+            print(f"(i) instructions not counted ({without_instructions or 'quick mode: add --instructions on'})")
         summary.update({
             "import_torch_delta_ms": round(torch_result.delta_ms, 2),
             "import_torch_noise_ms": round(torch_result.noise_ms, 2),
