@@ -1207,8 +1207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             issue_targets["load_vs_manual_with_imports"]["instructions_ratio"] = round(instructions.ratio("load"), 4)
             issue_targets["autoload_vs_manual_with_imports"]["instructions_ratio"] = round(
                 instructions.ratio("automatic"), 4)
-        elif count_instructions is False and with_torch:
-            print(f"(i) instructions not counted ({without_instructions or 'quick mode: add --instructions on'})")
+        else:
+            why = ("--instructions off" if args.instructions == "off" else without_instructions
+                   or "--quick: add --instructions on to count them")
+            print(f"(i) instructions not counted ({why})")
         summary.update({
             "import_torch_delta_ms": round(torch_result.delta_ms, 2),
             "import_torch_noise_ms": round(torch_result.noise_ms, 2),
