@@ -1,12 +1,14 @@
 """Shared fixtures: isolated site directories, the private discovery cache, the built example wheel and
-the real upstream layers. Shared builders live in :mod:`_support`.
+the real upstream layers, the benchmark module. Shared builders live in :mod:`_support`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -90,6 +92,21 @@ def failure_matrix_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from _support.cases import build_site, validator_raising_plugin
 
     return build_site(tmp_path_factory.mktemp("matrix"), extra=[validator_raising_plugin()])
+
+
+@pytest.fixture(scope="session")
+def bench() -> ModuleType:
+    """``benchmarks/discovery.py`` as a module (its statistics and its children's code), loaded once."""
+    spec = importlib.util.spec_from_file_location("benchmark_discovery",
+                                                  Path(__file__).resolve().parents[1] / "benchmarks" / "discovery.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while the class is made
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

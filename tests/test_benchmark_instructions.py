@@ -7,31 +7,13 @@ between the switches counts about twice the instructions, and nothing outside th
 
 from __future__ import annotations
 
-import importlib.util
 import platform
 import re
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark_discovery_instructions",
-                                                  ROOT / "benchmarks" / "discovery.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
 
 
 def test_the_timed_children_carry_the_switches_only_when_counted(bench: ModuleType):
