@@ -853,6 +853,19 @@ class LoadResult:
     modules: list[str] = field(default_factory=list)
 
 
+def _activation_arms(site: Site, cache: Path) -> tuple[int, dict[str, str], dict[str, str], dict[str, Any]]:
+    """What every activation child of (e) and (i) is given: the ops to expect, the environments, the argument.
+
+    ``base`` (no autoload: activation only where timed) is the hand-written side's environment,
+    ``cached`` the hub's with this environment's cache directory; the argument holds the GPU to
+    assume and, per plugin, its module, package directory and ops (what the hand-written side binds).
+    """
+    plan = [[p.module, str(site.path / p.package), [list(op) for op in p.ops]] for p in site.plugins]
+    base = {"TRT_PLUGIN_HUB_AUTOLOAD": "0"}
+    return (sum(len(p.ops) for p in site.plugins), base, {**base, "TRT_PLUGIN_HUB_CACHE_DIR": str(cache)},
+            {"gpu": ASSUMED_GPU, "plan": plan})
+
+
 def measure_activation(runner: Runner, site: Site, cache: Path, repeats: int, *, split: bool = False) -> LoadResult:
     """(e): ``trt_plugin_hub.load()`` vs the hand-written imports and converter calls.
 
@@ -860,12 +873,8 @@ def measure_activation(runner: Runner, site: Site, cache: Path, repeats: int, *,
     warm ``load()`` imports) imported before the clock, so the ratio of those two is the hub's work
     alone and the difference to the plain ``load()`` is what its modules cost.
     """
-    plan = [[p.module, str(site.path / p.package), [list(op) for op in p.ops]] for p in site.plugins]
-    ops = sum(len(p.ops) for p in site.plugins)
-    base = {"TRT_PLUGIN_HUB_AUTOLOAD": "0"}  # both arms: activation only where timed
-    cached_env = {**base, "TRT_PLUGIN_HUB_CACHE_DIR": str(cache)}
+    ops, base, cached_env, arg = _activation_arms(site, cache)
     uncached_env = {**base, "TRT_PLUGIN_HUB_NO_CACHE": "1"}
-    arg = {"gpu": ASSUMED_GPU, "plan": plan}
     first = runner.run(_LOAD, site.path, env=cached_env, arg=arg)
     if first["active"] != ops:
         raise RuntimeError(f"load() activated {first['active']} of {ops} ops: {first['failed']}")
@@ -935,11 +944,7 @@ def measure_instructions(runner: Runner, site: Site, cache: Path) -> Instruction
     are not time: a cache miss costs more than an instruction, and system calls count only their
     Python side. The prepared arms split the hub's extra count into its modules and its work.
     """
-    plan = [[p.module, str(site.path / p.package), [list(op) for op in p.ops]] for p in site.plugins]
-    ops = sum(len(p.ops) for p in site.plugins)
-    base = {"TRT_PLUGIN_HUB_AUTOLOAD": "0"}
-    cached_env = {**base, "TRT_PLUGIN_HUB_CACHE_DIR": str(cache)}
-    arg = {"gpu": ASSUMED_GPU, "plan": plan}
+    ops, base, cached_env, arg = _activation_arms(site, cache)
     automatic = {**arg, "automatic": True}
     # The hub's modules each warm activation leaves imported, before a report is asked for.
     modules = {"load": runner.run(_LOAD, site.path, env=cached_env, arg=arg)["modules"],
