@@ -29,7 +29,7 @@ def _records() -> list[type[Any]]:
             continue
         module = importlib.import_module(info.name)
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Frozen) and value.__module__ != "trt_plugin_hub._record":
+            if isinstance(value, type) and issubclass(value, Frozen) and "__record_specs__" in vars(value):  # record()'s
                 found[f"{value.__module__}.{value.__qualname__}"] = value
     return [found[name] for name in sorted(found)]
 

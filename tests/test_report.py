@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
+import pickle
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,9 +24,11 @@ from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub._report import (
     OpReport,
     PluginReport,
+    Report,
     findings_from,
     findings_of,
     mark_disabled,
+    pending_report,
     plugin_from_dict,
     plugin_report,
 )
@@ -161,3 +167,85 @@ def test_a_damaged_environment_is_refused():
     for damage in ({"compute_capability": "9"}, {"python": None}, {"notes": "x"}, {"driver": 580}):
         with pytest.raises((TypeError, ValueError, KeyError)):
             environment_from_dict({**env.to_dict(), **damage})
+
+
+def _built(site) -> Report:
+    decision = _acme(site)
+    return Report((plugin_report(decision),), Environment(python="3.11.7", tensorrt="10.9.0"), activated=True, discovery_ms=1.5,
+                  activation_ms=2.5, settings={"strict": False})
+
+
+def test_a_pending_report_is_built_on_first_read_once_and_is_then_the_report(site):
+    built = _built(site)
+    calls: list[int] = []
+
+    def build() -> Report:
+        calls.append(1)
+        return built
+
+    pending = pending_report(build)
+    assert isinstance(pending, Report) and not isinstance(pending, (type, dict)) and calls == []  # made, not built
+    assert pending.__class__ is Report and calls == []
+    # A field with a class default (activation_ms) is the built one's, not the default.
+    assert pending.activation_ms == 2.5 and calls == [1]
+    assert type(pending) is Report and pending == built and repr(pending) == repr(built)
+    assert pending.plugins == built.plugins and pending.to_dict() == built.to_dict() and calls == [1]
+
+
+@pytest.mark.parametrize("read", [
+    pytest.param(lambda r: r == r, id="eq"),
+    pytest.param(repr, id="repr"),
+    pytest.param(str, id="str"),
+    pytest.param(dataclasses.asdict, id="asdict"),
+    pytest.param(dataclasses.fields, id="fields"),
+    pytest.param(lambda r: replace(r, activated=False), id="replace"),
+    pytest.param(copy.copy, id="copy"),
+    pytest.param(lambda r: pickle.loads(pickle.dumps(r)), id="pickle"),
+    pytest.param(lambda r: r.active_ops, id="property"),
+])
+def test_every_way_of_reading_a_pending_report_builds_it(site, read: Any):
+    built = _built(site)
+    pending = pending_report(lambda: built)
+    read(pending)
+    assert type(pending) is Report and pending == built
+
+
+def test_threads_reading_a_pending_report_first_build_it_once(site):
+    built = _built(site)
+    calls: list[int] = []
+    started = threading.Barrier(8)
+
+    def build() -> Report:
+        calls.append(1)
+        return built
+
+    pending = pending_report(build)
+    seen: list[Any] = []
+
+    def read() -> None:
+        started.wait()
+        seen.append(pending.plugins)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1] and seen == [built.plugins] * 8
+
+
+def test_a_pending_report_whose_build_raises_stays_pending(site):
+    built = _built(site)
+    calls: list[int] = []
+
+    def build() -> Report:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("not yet")
+        return built
+
+    pending = pending_report(build)
+    with pytest.raises(RuntimeError, match="not yet"):
+        _ = pending.plugins
+    assert type(pending).__name__ == "_PendingReport"
+    assert pending == built and calls == [1, 1]

@@ -113,7 +113,9 @@ def load(*, strict: bool | None = None, refresh: bool = False, settings: Setting
     """Activate every compatible installed plugin in this process and return the report.
 
     Runs once per process; later calls return the same report unless ``refresh`` is true, in
-    which case newly installed plugins are activated too (nothing is registered twice).
+    which case newly installed plugins are activated too (nothing is registered twice). After an
+    activation from the activation plan, the report is built when it is first read: a program
+    that never reads it does not pay for it.
     ``strict`` (default: ``TRT_PLUGIN_HUB_STRICT``) raises one
     :class:`~trt_plugin_hub.StrictModeError` listing every rejected or failed plugin.
     """
@@ -378,12 +380,20 @@ def _raise_if_findings(result: Report) -> None:
 
 
 def loaded_report() -> Report | None:
-    """The activation report of this process, if :func:`load` ran (built now after an activation from a plan)."""
+    """The activation report of this process, if :func:`load` ran.
+
+    After an activation from a plan, a report built when it is first read
+    (:func:`~trt_plugin_hub._report.pending_report`): ``load()`` returns it unbuilt, so a process
+    that never reads it never builds it.
+    """
     global _loaded, _warm_run  # noqa: PLW0603 - the report of this process
     if _loaded is None and _warm_run is not None:
         with _lock:
             if _loaded is None and _warm_run is not None:
-                _loaded = _report_of_warm_run(*_warm_run)
+                from ._report import pending_report
+
+                run = _warm_run
+                _loaded = pending_report(lambda: _report_of_warm_run(*run))
                 _warm_run = None
     return _loaded
 
