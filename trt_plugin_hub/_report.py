@@ -242,7 +242,7 @@ class _PendingReport(Report):
                 if object.__getattribute__(self, "__class__") is _PendingReport:
                     built = object.__getattribute__(self, "_build")()
                     state = object.__getattribute__(self, "__dict__")
-                    state.update({field: getattr(built, field) for field in Report.__record_fields__})
+                    state.update({each: getattr(built, each) for each in Report.__record_fields__})
                     del state["_build"]
                     object.__setattr__(self, "__class__", Report)
         return object.__getattribute__(self, name)
