@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,17 @@ def ptx_entries(draw: Any, op_name: str) -> list[dict[str, Any]]:
     chosen = draw(st.lists(archs.filter(lambda a: len(a) <= 8), min_size=1, max_size=3, unique=True))
     return [{"arch": arch, "path": f"ptx/{op_name}.{arch}.ptx", "kernel": draw(identifiers),
              "sha256": hashlib.sha256(draw(st.binary(max_size=8))).hexdigest(),
-             "isa": draw(st.sampled_from(["8.5", "8.7", "9.0"]))} for arch in chosen]
+             "isa": draw(st.sampled_from(["8.5", "8.7", "9.0"])), **draw(build_records)} for arch in chosen]
+
+
+#: A PTX entry's ``built_from``, as the build writes it, or none (PTX built by hand).
+build_records = st.one_of(st.just({}), st.builds(
+    lambda compiler, sources, options: {"built_from": {"compiler": compiler, "sources": sources, **options}},
+    st.sampled_from(["triton 3.6.0", "nvrtc 12.8"]),
+    st.dictionaries(st.sampled_from(["kernels/add.py", "src/k.cu", "k.cuh"]),
+                    st.binary(max_size=4).map(lambda b: hashlib.sha256(b).hexdigest()), min_size=1, max_size=2),
+    st.one_of(st.just({}),
+              st.fixed_dictionaries({"options": st.fixed_dictionaries({"num_warps": st.integers(1, 8)})}))))
 
 
 @st.composite
@@ -301,12 +311,23 @@ def _outcome(read: Callable[[], Any]) -> tuple[Any, ...]:
         manifest = read()
     except ManifestError as exc:
         return ("error", exc.code, exc.field, exc.expected, repr(exc.found), str(exc), type(exc.__cause__).__name__)
-    data = dataclasses.asdict(manifest)
+    data = _plain(manifest)
     data.pop("extensions", None)
     for op in data["ops"]:
         op.pop("extensions", None)
         op.pop("recipe", None)
     return ("manifest", repr(data))
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict``, also through the read-only mappings a manifest holds (a build's options)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _compare_with_oracle(prop: str, data: Any) -> None:

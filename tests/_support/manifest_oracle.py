@@ -1,7 +1,9 @@
 """The strict manifest reader as it was before the reader learnt a draft mode, frozen.
 
-Since then it learnt one thing more, written here on its own: the fifth kind, ``kernels``, with
-its fields (``schema``, ``meta``, ``eager``, ``aot``, ``formats``) and rules.
+Since then it learnt two things more, each written here on its own: the fifth kind, ``kernels``,
+with its fields (``schema``, ``meta``, ``eager``, ``aot``, ``formats``) and rules; and a PTX
+entry's ``built_from`` (what the build compiled the file from: ``compiler``, ``sources``,
+``options``).
 
 The regression oracle of the strict mode: on the fuzz tests' corpus, ``trt_plugin_hub._manifest``
 must raise the same first error (code, field, expected, found, message) or read the same manifest.
@@ -16,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -23,7 +26,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from trt_plugin_hub._errors import ManifestError
 from trt_plugin_hub._launch import LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
 from trt_plugin_hub._manifest import parse_signature
-from trt_plugin_hub._ptx import ARCH, PtxArtifact
+from trt_plugin_hub._ptx import ARCH, BuildRecord, PtxArtifact
 
 __all__ = [
     "MANIFEST_FILENAME",
@@ -496,7 +499,7 @@ def _ptx_list(data: object, package: str, where: str) -> tuple[PtxArtifact, ...]
     for index, item in enumerate(data):
         at = f"{where}[{index}]"
         obj = _object(item, package, at)
-        _no_unknown(obj, package, at, {"arch", "path", "kernel", "sha256", "isa"})
+        _no_unknown(obj, package, at, {"arch", "path", "kernel", "sha256", "isa", "built_from"})
         arch = _string(obj, "arch", package, at)
         if not ARCH.match(arch):
             raise ManifestError(package, f"{at}.arch", "an architecture such as 'sm_80' or 'sm_90a'", arch)
@@ -515,8 +518,28 @@ def _ptx_list(data: object, package: str, where: str) -> tuple[PtxArtifact, ...]
         isa = obj.get("isa")
         if isa is not None and (not isinstance(isa, str) or not _ISA.match(isa)):
             raise ManifestError(package, f"{at}.isa", "a PTX ISA version such as '8.7'", isa)
-        result.append(PtxArtifact(arch=arch, path=path, kernel=kernel, sha256=digest, isa=isa))
+        built_from = _build_record(obj.get("built_from"), package, f"{at}.built_from")
+        result.append(PtxArtifact(arch=arch, path=path, kernel=kernel, sha256=digest, isa=isa, built_from=built_from))
     return tuple(result)
+
+
+def _build_record(data: object, package: str, where: str) -> BuildRecord | None:
+    if data is None:
+        return None
+    obj = _object(data, package, where)
+    _no_unknown(obj, package, where, {"compiler", "sources", "options"})
+    compiler = _string(obj, "compiler", package, where)
+    sources = obj.get("sources")
+    if not isinstance(sources, dict) or not all(
+            isinstance(path, str) and path and "\\" not in path and not path.startswith("/")
+            and len(path) <= MAX_FIELD_CHARS and isinstance(digest, str) and _SHA256.match(digest)
+            for path, digest in sources.items()):
+        raise ManifestError(package, f"{where}.sources", "an object of package-relative '/'-separated paths and "
+                                                          "their sha256 (64 lowercase hex digits)", sources)
+    options = obj.get("options", {})
+    if not isinstance(options, dict):
+        raise ManifestError(package, f"{where}.options", "a JSON object", options)
+    return BuildRecord(compiler=compiler, sources=tuple(sources.items()), options=MappingProxyType(options))
 
 
 def _launch(data: object, package: str, where: str) -> LaunchSpec:
