@@ -44,6 +44,7 @@ GROUPS = {
     "__main__": "cli",
     "manifest": "_manifest", "settings": "_settings",
     "versions": "_versions",
+    "_pending": "_report",  # the report, built when first read
 }
 
 #: Imports that break the layers today. The list only shrinks: an entry that no longer occurs

@@ -21,6 +21,7 @@ from trt_plugin_hub._activation import OpActivation, PluginActivation
 from trt_plugin_hub._environment.model import Environment, environment_from_dict
 from trt_plugin_hub._manifest import OpKind, Priority
 from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._pending import pending_report
 from trt_plugin_hub._report import (
     OpReport,
     PluginReport,
@@ -28,7 +29,6 @@ from trt_plugin_hub._report import (
     findings_from,
     findings_of,
     mark_disabled,
-    pending_report,
     plugin_from_dict,
     plugin_report,
 )
@@ -208,6 +208,35 @@ def test_every_way_of_reading_a_pending_report_builds_it(site, read: Any):
     pending = pending_report(lambda: built)
     read(pending)
     assert type(pending) is Report and pending == built
+
+
+@pytest.mark.parametrize("again", [
+    pytest.param(copy.copy, id="copy"),
+    pytest.param(copy.deepcopy, id="deepcopy"),
+    pytest.param(lambda r: pickle.loads(pickle.dumps(r)), id="pickle"),
+    pytest.param(lambda r: replace(r), id="replace"),
+])
+def test_a_copy_of_a_pending_report_is_a_report_equal_to_the_built_one(site, again: Any):
+    built = _built(site)
+    pending = pending_report(lambda: built)
+    made = again(pending)
+    assert type(made) is Report and made == built and made.to_dict() == built.to_dict()
+    assert type(pending) is Report
+
+
+def test_a_pending_report_answers_as_a_dataclass_and_formats_as_the_report(site):
+    built = _built(site)
+    calls: list[int] = []
+
+    def build() -> Report:
+        calls.append(1)
+        return built
+
+    pending = pending_report(build)
+    assert dataclasses.is_dataclass(pending) and calls == []  # asked of its class: nothing built
+    assert f"{pending}" == str(built) and calls == [1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pending_report(lambda: built).activated = False  # frozen, as the report is
 
 
 def test_threads_reading_a_pending_report_first_build_it_once(site):

@@ -383,14 +383,14 @@ def loaded_report() -> Report | None:
     """The activation report of this process, if :func:`load` ran.
 
     After an activation from a plan, a report built when it is first read
-    (:func:`~trt_plugin_hub._report.pending_report`): ``load()`` returns it unbuilt, so a process
-    that never reads it never builds it.
+    (:func:`~trt_plugin_hub._pending.pending_report`):
+    ``load()`` returns it unbuilt, so a process that never reads it never builds it.
     """
     global _loaded, _warm_run  # noqa: PLW0603 - the report of this process
     if _loaded is None and _warm_run is not None:
         with _lock:
             if _loaded is None and _warm_run is not None:
-                from ._report import pending_report
+                from ._pending import pending_report
 
                 run = _warm_run
                 _loaded = pending_report(lambda: _report_of_warm_run(*run))

@@ -117,8 +117,6 @@ class _Registration:
     __slots__ = ()
 
     def __get__(self, instance: object, owner: type[Any]) -> dict[str, Field[Any]]:
-        # The record itself, also when read through a subclass that is no record (a pending report).
-        owner = next(cls for cls in owner.__mro__ if "__record_specs__" in cls.__dict__)
         with _REGISTERING:  # once
             if owner.__dict__.get("__dataclass_fields__") is self:
                 for name, spec in owner.__dict__["__record_specs__"].items():

@@ -8,8 +8,7 @@ built from its decision and, when it was activated, from what activation did
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +26,8 @@ if TYPE_CHECKING:
     from ._manifest import Requirements
 
 __all__ = ["OpReport", "PluginReport", "Report", "Style", "activated", "findings_from", "findings_of",
-           "format_plugins", "format_report", "mark_disabled", "note_autoload_off", "op_line", "pending_report",
-           "plugin_from_dict", "plugin_report"]
+           "format_plugins", "format_report", "mark_disabled", "note_autoload_off", "op_line", "plugin_from_dict",
+           "plugin_report"]
 
 
 @record
@@ -218,46 +217,6 @@ class Report(Frozen):
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
-
-
-class _PendingReport(Report):
-    """A :class:`Report` not built yet: the first access to anything on it builds it, once.
-
-    Its ``build`` is called then (under a lock, so once however many threads read it first),
-    the built report's fields are copied in and the object becomes a plain ``Report``: equal to
-    the built one, the same ``repr``, and every later access costs what a ``Report``'s does. A
-    ``build`` that raises leaves it pending (the next access calls ``build`` again). Its
-    ``__class__`` is ``Report`` from the start, so ``isinstance`` (which asks any object for it)
-    builds nothing.
-    """
-
-    def __init__(self, build: Callable[[], Report]) -> None:  # the fields are set when built
-        object.__setattr__(self, "_build", build)
-
-    def __getattribute__(self, name: str) -> Any:
-        if name == "__class__":  # what isinstance() asks of any object: answered without building
-            return Report
-        if object.__getattribute__(self, "__class__") is _PendingReport:
-            with _PENDING:
-                if object.__getattribute__(self, "__class__") is _PendingReport:
-                    built = object.__getattribute__(self, "_build")()
-                    state = object.__getattribute__(self, "__dict__")
-                    state.update({each: getattr(built, each) for each in Report.__record_fields__})
-                    del state["_build"]
-                    object.__setattr__(self, "__class__", Report)
-        return object.__getattribute__(self, name)
-
-
-_PENDING = threading.Lock()
-
-
-def pending_report(build: Callable[[], Report]) -> Report:
-    """A report built by ``build`` when it is first read (:class:`_PendingReport`), not now.
-
-    What :func:`trt_plugin_hub.load` returns after an activation from the activation plan: a
-    process that never reads its report does not build it.
-    """
-    return _PendingReport(build)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ PTX chosen for this GPU is verified. Then one guarded call, recorded so it is ne
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _adapter, _guard, _upstream
 from trt_plugin_hub._guard import Failure
@@ -20,7 +20,10 @@ from trt_plugin_hub._reasons import Check, Reason, Status
 from trt_plugin_hub.aot import launch_params
 
 from .plan import PlannedOp
-from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, resolve_validator
+from .steps import REGISTERED, Outcome, bind_verified_ptx, confirm_converter, resolve_validator
+
+if TYPE_CHECKING:
+    from .steps import Failed
 
 __all__ = ["ATTEMPTED", "activate_kernels_op"]
 

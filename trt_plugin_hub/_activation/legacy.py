@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
 from .plan import PlannedOp
 from .qdp import scalar_attribute_problem
-from .steps import LEGACY_DONE, REGISTERED, Failed, Outcome, confirm_converter
+from .steps import LEGACY_DONE, REGISTERED, Outcome, confirm_converter
+
+if TYPE_CHECKING:
+    from .steps import Failed
 
 __all__ = ["activate_legacy_op"]
 

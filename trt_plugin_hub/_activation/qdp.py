@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _guard, _upstream
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason, Status
 
 from .plan import PlannedOp
-from .steps import REGISTERED, Failed, Outcome, bind_verified_ptx, confirm_converter, resolve_validator, upstream_check
+from .steps import REGISTERED, Outcome, bind_verified_ptx, confirm_converter, resolve_validator, upstream_check
+
+if TYPE_CHECKING:
+    from .steps import Failed
 
 __all__ = ["activate_qdp_op", "scalar_attribute_problem"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _adapter, _guard, _launch
 from trt_plugin_hub._adapter import DebugCheck
@@ -15,7 +15,7 @@ from trt_plugin_hub._reasons import Check, Reason, Status
 
 from .plan import PlannedOp, PlannedPtx
 
-__all__ = ["LEGACY_DONE", "REGISTERED", "Failed", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
+__all__ = ["LEGACY_DONE", "REGISTERED", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
            "registered_ops", "resolve_validator", "upstream_check"]
 
 log = logging.getLogger("trt_plugin_hub.activation")  # its name in logging configurations
@@ -28,8 +28,11 @@ LEGACY_DONE: dict[str, str] = {}
 
 #: How one op's activation ends: its status, the reasons and the checks it adds.
 Outcome = tuple[Status, tuple[Reason, ...], tuple[Check, ...]]
-#: Ends an op's activation with a failure (or, given ``status``, a rejection): code, sentence, cause.
-Failed = Callable[..., tuple[Outcome, Failure | None]]
+if TYPE_CHECKING:  # for annotations only: a Callable alias is slow to make at import
+    from typing import TypeAlias
+
+    #: Ends an op's activation with a failure (or, given ``status``, a rejection): code, sentence, cause.
+    Failed: TypeAlias = Callable[..., tuple[Outcome, Failure | None]]
 
 
 def registered_ops() -> dict[tuple[str, str], str]:
