@@ -4,6 +4,8 @@ upstream's state cannot be read (the real upstream layers are exercised by the i
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
 from types import SimpleNamespace
@@ -114,6 +116,9 @@ dynamo_tensorrt_converter(torch.ops.lookup.op.default)(lambda ctx, target, args,
 record()
 DYNAMO_CONVERTERS.set_disallowed_targets({torch.ops.lookup.op.default, torch.ops.aten.relu.default})
 record()
+import inspect
+from torch_tensorrt.dynamo.conversion.plugins._generate_plugin_converter import _generate_plugin_converter as gen
+states.append([[_adapter._signature_names(gen) == tuple(inspect.signature(gen).parameters), True]])
 print(json.dumps(states))
 """
 
@@ -123,6 +128,7 @@ def test_the_converter_lookup_answers_as_the_registry_does(upstream_paths):
     from _support.dists import run_python
 
     states = json.loads(run_python(CONVERTER_LOOKUP, paths=upstream_paths).stdout.strip().splitlines()[-1])
+    assert states.pop() == [[True, True]]  # the real generator's parameter names, read as its signature gives them
     assert all(hub == registry for state in states for hub, registry in state), states
     assert [state[2][1] for state in states] == [False, True, False]  # what each step changed
     assert [state[0][1] for state in states] == [True, True, False]
@@ -164,3 +170,23 @@ def test_each_generator_is_called_with_the_options_its_own_signature_takes(monke
                                 "use_aot_if_available": False})]
     with pytest.raises(TypeError, match="requires_output_allocator"):
         generate(older, requires_output_allocator=True)
+
+
+def _plain(a, b=1, *args, c, d=2, **kw): ...
+def _slashed(a, /, b, *, c): ...
+def _keywords_only(*, x): ...
+def _no_varargs(a, **kw): ...
+def _declared(a, b): ...
+
+
+_declared.__signature__ = inspect.Signature([inspect.Parameter("z", inspect.Parameter.KEYWORD_ONLY)])  # type: ignore[attr-defined]
+
+
+@functools.wraps(_plain)
+def _wrapper(*args, **kwargs): ...
+
+
+@pytest.mark.parametrize("function", [_plain, _slashed, _keywords_only, _no_varargs, _declared, _wrapper, len,
+                                      functools.partial(_plain, 1), lambda x, *y: None])
+def test_parameter_names_are_those_the_signature_gives(function: object):
+    assert _adapter._signature_names(function) == tuple(inspect.signature(function).parameters)

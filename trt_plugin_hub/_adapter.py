@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import inspect
 import sys
+import types
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -137,8 +138,13 @@ def torch_overload(namespace: str, name: str, overload: str) -> Any:
     return getattr(packet, overload)
 
 
+def _module(name: str) -> Any:
+    """The upstream module ``name``: from ``sys.modules`` once imported (activation asks once an op)."""
+    return sys.modules.get(name) or importlib.import_module(name)
+
+
 def _registry_module() -> Any:
-    return importlib.import_module(_REGISTRY_MODULE)
+    return _module(_REGISTRY_MODULE)
 
 
 def converter_registered(overload: Any) -> bool:
@@ -229,7 +235,7 @@ def generate_converter(
     """
     from ._upstream import generator_keywords
 
-    module = importlib.import_module(_GENERATOR_MODULE)
+    module = _module(_GENERATOR_MODULE)
     priority_enum = _registry_module().ConverterPriority
     function = module._generate_plugin_converter  # noqa: SLF001 - upstream's private generator: the call this hub makes
     keywords = generator_keywords(_parameter_names(function), use_aot=use_aot_if_available,
@@ -251,8 +257,25 @@ _GENERATOR_PARAMETERS: dict[Callable[..., Any], tuple[str, ...]] = {}
 def _parameter_names(function: Callable[..., Any]) -> tuple[str, ...]:
     names = _GENERATOR_PARAMETERS.get(function)
     if names is None:
-        names = _GENERATOR_PARAMETERS[function] = tuple(inspect.signature(function).parameters)
+        names = _GENERATOR_PARAMETERS[function] = _signature_names(function)
     return names
+
+
+def _signature_names(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The parameter names ``inspect.signature(function)`` gives, in its order.
+
+    Read from a plain function's code, which is what the signature is built from; anything else
+    (a wrapper, a declared ``__signature__``, a builtin) is asked through the signature itself.
+    """
+    code = getattr(function, "__code__", None)
+    if type(function) is not types.FunctionType or code is None or hasattr(function, "__wrapped__") \
+            or "__signature__" in vars(function):
+        return tuple(inspect.signature(function).parameters)
+    names = code.co_varnames
+    positional, keyword = code.co_argcount, code.co_argcount + code.co_kwonlyargcount
+    varargs = (names[keyword],) if code.co_flags & inspect.CO_VARARGS else ()
+    varkw = (names[keyword + len(varargs)],) if code.co_flags & inspect.CO_VARKEYWORDS else ()
+    return (*names[:positional], *varargs, *names[positional:keyword], *varkw)
 
 
 _KERNELS_OPS_MODULE = "torch_tensorrt.kernels._ops"
