@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trt_plugin_hub._reasons import CODES
+from trt_plugin_hub._codes import CODES
 from trt_plugin_hub._settings import ENV_VARS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

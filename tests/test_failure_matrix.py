@@ -38,7 +38,7 @@ from _support.plugins import (
 from packaging.utils import canonicalize_name
 
 from trt_plugin_hub._ptx import safe_package_path
-from trt_plugin_hub._reasons import CODES
+from trt_plugin_hub._codes import CODES
 
 pytestmark = pytest.mark.slow
 

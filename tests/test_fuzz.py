@@ -46,7 +46,7 @@ from trt_plugin_hub._ptx import (
     safe_package_path,
     select_arch,
 )
-from trt_plugin_hub._reasons import CODES
+from trt_plugin_hub._codes import CODES
 from trt_plugin_hub._versions import (
     SpecCheck,
     check_specifier,

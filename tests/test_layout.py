@@ -45,6 +45,7 @@ GROUPS = {
     "manifest": "_manifest", "settings": "_settings",
     "versions": "_versions",
     "_pending": "_report",  # the report, built when first read
+    "_codes": "_reasons",  # what the codes mean, and the statuses
 }
 
 #: Imports that break the layers today. The list only shrinks: an entry that no longer occurs

@@ -10,7 +10,7 @@ from _support.plugins import add_plugin
 
 from trt_plugin_hub import _activation, _pipeline
 from trt_plugin_hub._errors import StrictModeError
-from trt_plugin_hub._reasons import Status
+from trt_plugin_hub._codes import Status
 from trt_plugin_hub._report import findings_from
 from trt_plugin_hub._settings import read_settings
 

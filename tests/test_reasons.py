@@ -7,7 +7,8 @@ import json
 import pytest
 
 from trt_plugin_hub._manifest import OpKind, Priority
-from trt_plugin_hub._reasons import CODES, CodeKind, Reason, Status, describe
+from trt_plugin_hub._codes import CODES, CodeKind, Status, describe
+from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub.authoring import Severity
 from trt_plugin_hub.verify import VerifyStatus
 

@@ -20,7 +20,8 @@ from _support.plugins import add_plugin, hub_env
 from trt_plugin_hub._activation import OpActivation, PluginActivation
 from trt_plugin_hub._environment.model import Environment, environment_from_dict
 from trt_plugin_hub._manifest import OpKind, Priority
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._codes import Status
+from trt_plugin_hub._reasons import Check, Reason
 from trt_plugin_hub._pending import pending_report
 from trt_plugin_hub._report import (
     OpReport,

@@ -43,7 +43,7 @@ from trt_plugin_hub._settings import read_settings
 DECIDING = ("trt_plugin_hub._decisions", "trt_plugin_hub._discovery.scan", "trt_plugin_hub._manifest.reader",
              "trt_plugin_hub._environment.probe")
 #: What building a report imports besides: not imported until a report is asked for.
-REPORTING = ("trt_plugin_hub._report",)
+REPORTING = ("trt_plugin_hub._report", "trt_plugin_hub._codes")  # the report, its statuses and codes (enums)
 
 CHILD = RECORD_PLANS + """
 import json, os, sys
@@ -86,6 +86,7 @@ if "raised" not in out:
     report = pipeline.loaded_report()
     out["ops"] = {o.id: [str(o.status), [r.code for r in o.reasons]] for p in report.plugins for o in p.ops}
     out["plugins"] = {p.name: str(p.status) for p in report.plugins}
+    out["status_types"] = sorted({type(o.status).__name__ for p in report.plugins for o in p.ops})
     whole = report.to_dict()  # all of it but the times
     del whole["timings_ms"]
     for plugin in whole["plugins"]:
@@ -194,6 +195,7 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     # ... and the report, built on request from the reports the plan keeps, says what the cold
     # process's said, every field but the times.
     assert warm["ops"] == cold["ops"] and warm["plugins"] == cold["plugins"]
+    assert warm["status_types"] == cold["status_types"] == ["Status"]  # activation's values, made statuses
     assert warm["report"] == cold["report"] and warm["findings"] == cold["findings"] == ["IMPORT_FAILED"]
     assert not [m for m in warm["modules_after_report"] if m.startswith(DECIDING)], warm["modules_after_report"]
 

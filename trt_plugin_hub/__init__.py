@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._codes import CODES, CodeKind, Status, describe
     from ._environment import Environment, parse_target, probe_environment
     from ._errors import (
         Finding,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     )
     from ._pipeline import load, report
     from ._ptx import BuildRecord
-    from ._reasons import CODES, Check, CodeKind, Reason, Status, describe
+    from ._reasons import Check, Reason
     from ._report import OpReport, PluginReport, Report
     from ._settings import ENV_VARS, Settings, read_settings
     from ._version import __version__
@@ -116,10 +117,10 @@ _LAZY = {
     "OpReport": "_report",
     "Reason": "_reasons",
     "Check": "_reasons",
-    "Status": "_reasons",
-    "CodeKind": "_reasons",
-    "CODES": "_reasons",
-    "describe": "_reasons",
+    "Status": "_codes",
+    "CodeKind": "_codes",
+    "CODES": "_codes",
+    "describe": "_codes",
     # where it decides
     "Environment": "_environment",
     "probe_environment": "_environment",

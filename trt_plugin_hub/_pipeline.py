@@ -249,7 +249,7 @@ def _run(settings: Settings) -> Report:
 
 def _paired(bases: list[PluginReport], results: list[_Activated]) -> list[tuple[PluginReport, _Activated | None]]:
     """Each plugin's report as decided with what activating it did: ``results`` follows the available ones."""
-    from ._reasons import Status
+    from ._codes import Status
 
     pending = iter(results)
     pairs = [(base, next(pending) if base.status == Status.AVAILABLE else None) for base in bases]
@@ -301,8 +301,8 @@ def _report_of_warm_run(settings: Settings, plan: WarmPlan, results: list[_Activ
 
 def _report_from_plan(settings: Settings, plan: WarmPlan, results: list[_Activated],
                       activation_ms: float) -> Report:
+    from ._codes import Status
     from ._environment.model import environment_from_dict
-    from ._reasons import Status
     from ._report import plugin_from_dict
 
     bases = [plugin_from_dict(item) for item in plan.reports]
@@ -337,8 +337,9 @@ def _report_by_deciding(settings: Settings, plans: list[PlannedPlugin], results:
 
 def _internal_error(base: PluginReport, exc: Exception) -> PluginReport:
     """The report of a plugin whose activation hit a bug in the hub: failed, saying so."""
+    from ._codes import Status
     from ._guard import describe
-    from ._reasons import Reason, Status
+    from ._reasons import Reason
     from ._record import replace
 
     kind, message, _ = describe(exc)
@@ -351,7 +352,7 @@ def _internal_error(base: PluginReport, exc: Exception) -> PluginReport:
 
 def _log_summary(result: Report) -> list[Any] | None:
     """Log the one-line summary of an activation; returns ``[level, message]`` (``None``: nothing logged)."""
-    from ._reasons import Status
+    from ._codes import Status
 
     counts: dict[str, int] = {}
     for plugin in result.plugins:

@@ -13,9 +13,10 @@ from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from ._cachefile import check_text
+from ._codes import Status
 from ._environment import Environment
 from ._manifest import OpKind, Priority
-from ._reasons import Check, Reason, Status
+from ._reasons import Check, Reason
 from ._record import FACTORY, Frozen, record, replace
 from ._settings import canonical_name
 
@@ -421,7 +422,7 @@ def activated(base: PluginReport, activation: PluginActivation) -> PluginReport:
         if outcome is None:
             op_reports.append(op_report)
             continue
-        op_reports.append(replace(op_report, status=outcome.status, reasons=op_report.reasons + outcome.reasons,
+        op_reports.append(replace(op_report, status=Status(outcome.status), reasons=op_report.reasons + outcome.reasons,
                                   checks=op_report.checks + outcome.checks, activation_ms=outcome.activation_ms))
     plugin_reasons = list(base.reasons)
     plugin_reasons += activation.reasons

@@ -65,7 +65,7 @@ RUNTIME_MODULES = ("tensorrt", "torch", "torch_tensorrt", "numpy")
 #: The hub's code behind a plan: discovery, manifests, PTX checks, environment, decisions,
 #: activation records. An edited checkout (an editable install) is new code.
 PLAN_CODE = (
-    "_warm.py", "_settings.py", "_upstream.py", "_versions.py", "_lock.py", "_launch.py", "_reasons.py",
+    "_warm.py", "_settings.py", "_upstream.py", "_versions.py", "_lock.py", "_launch.py", "_reasons.py", "_codes.py",
     "_manifest/reader.py", "_manifest/model.py", "_manifest/ids.py", "_manifest/kinds.py", "_manifest/recipes.py",
     "_manifest/signature.py",
     "_discovery/scan.py", "_discovery/cache.py",
@@ -325,6 +325,6 @@ def outcome_of(activations: Sequence[Any]) -> list[Any]:
         if activation is None:
             result.append(None)
             continue
-        result.append([[None if op is None else str(op.status.value) for op in activation.ops],
+        result.append([[None if op is None else str(op.status) for op in activation.ops],
                        [reason.code for reason in activation.reasons]])
     return result

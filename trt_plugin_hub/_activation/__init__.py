@@ -19,14 +19,18 @@ import sys
 import time
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 
 from .plan import PlannedOp, PlannedPlugin, from_plain, plan_of, to_plain
 from .qdp import activate_qdp_op
-from .steps import REGISTERED, Outcome, log, registered_ops
+from .steps import REGISTERED, log, registered_ops
+
+if TYPE_CHECKING:
+    from .steps import OpStatus, Outcome
 
 __all__ = ["ActivationContext", "OpActivation", "PlannedOp", "PlannedPlugin", "PluginActivation", "activate",
            "from_plain", "plan_of", "registered_ops", "to_plain"]
@@ -55,7 +59,7 @@ class OpActivation:
 
     __slots__ = ("activation_ms", "checks", "reasons", "status")
 
-    def __init__(self, status: Status, reasons: tuple[Reason, ...] = (), checks: tuple[Check, ...] = (),
+    def __init__(self, status: OpStatus, reasons: tuple[Reason, ...] = (), checks: tuple[Check, ...] = (),
                  activation_ms: float | None = None) -> None:
         self.status = status
         self.reasons = reasons
@@ -104,7 +108,7 @@ def activate(planned: PlannedPlugin, context: ActivationContext | None = None) -
             continue
         op_started = time.perf_counter()
         if op.id in preexisting:
-            outcome: Outcome = (Status.REJECTED, (preexisting[op.id],), ())
+            outcome: Outcome = ("rejected", (preexisting[op.id],), ())
             failure = None
         else:
             outcome, failure = _activate_op(plugin, op, imported)
@@ -168,7 +172,7 @@ def _activate_op(plugin: str, op: PlannedOp, imported: dict[str, Failure | None]
     checks: list[Check] = []
 
     def failed(code: str, message: str, failure: Failure | None = None,
-               status: Status = Status.FAILED) -> tuple[Outcome, Failure | None]:
+               status: OpStatus = "failed") -> tuple[Outcome, Failure | None]:
         if failure is not None:
             message = f"{message}: {failure}"
         log.warning("trt-plugin-hub: %s: %s", plugin, message)

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _adapter, _guard, _upstream
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 from trt_plugin_hub.aot import launch_params
 
 from .plan import PlannedOp
-from .steps import REGISTERED, Outcome, bind_verified_ptx, confirm_converter, resolve_validator
+from .steps import REGISTERED, bind_verified_ptx, confirm_converter, resolve_validator
 
 if TYPE_CHECKING:
-    from .steps import Failed
+    from .steps import Failed, Outcome
 
 __all__ = ["ATTEMPTED", "activate_kernels_op"]
 
@@ -45,13 +45,13 @@ def activate_kernels_op(plugin: str, op: PlannedOp, imported: dict[str, Failure 
     key = (op.id, op.overload_name)
 
     def rejected(code: str, message: str, failure: Failure | None = None) -> tuple[Outcome, Failure | None]:
-        return failed(code, message, failure, status=Status.REJECTED)
+        return failed(code, message, failure, status="rejected")
 
     # 1. Never twice: registered already, or a call that raised earlier in this process.
     if key in REGISTERED:
         note = Reason("ALREADY_REGISTERED", f"{op.id} was registered through torch_tensorrt.kernels.ptx_op earlier "
                       f"in this process by {REGISTERED[key]}")
-        return (Status.ACTIVE, (note,), tuple(checks)), None
+        return ("active", (note,), tuple(checks)), None
     if op.id in ATTEMPTED:
         return failed("KERNELS_REGISTER_FAILED", f"torch_tensorrt.kernels.ptx_op for {op.id} raised earlier in this "
                       "process, which may have left it half-registered; it is not called twice: restart the process")
@@ -95,7 +95,7 @@ def activate_kernels_op(plugin: str, op: PlannedOp, imported: dict[str, Failure 
         raise ValueError(f"{op.id} was accepted as a kernels op without verified PTX or a schema")
     data, unbound = bind_verified_ptx(op, checks, failed)
     if unbound is not None or data is None:
-        return unbound or failed("PTX_MISSING", f"{op.id}: no PTX bytes to hand over", status=Status.REJECTED)
+        return unbound or failed("PTX_MISSING", f"{op.id}: no PTX bytes to hand over", status="rejected")
 
     # 7. The one call.
     ATTEMPTED.add(op.id)
@@ -139,16 +139,16 @@ def _ptx_op(op: PlannedOp, checks: list[Check], failed: Failed) -> Callable[...,
     ptx_op, failure = _guard.call("import torch_tensorrt.kernels", _adapter.kernels_ptx_op)
     if failure is not None:
         raise _Ended(failed("KERNELS_UNSUPPORTED", f"{op.id} needs torch_tensorrt.kernels.ptx_op (Torch-TensorRT "
-                            ">=2.13), which does not import here", failure, status=Status.REJECTED))
+                            ">=2.13), which does not import here", failure, status="rejected"))
     problem = _upstream.ptx_op_signature_problem(ptx_op)
     if problem is not None or ptx_op is None:
         raise _Ended(failed("KERNELS_UNSUPPORTED", f"{op.id}: this torch_tensorrt.kernels cannot be called as the "
-                            f"hub calls it: {problem}", status=Status.REJECTED))
+                            f"hub calls it: {problem}", status="rejected"))
     enabled, _ = _guard.call("torch_tensorrt.kernels feature flags", _adapter.kernels_qdp_enabled)
     if enabled is False:
         raise _Ended(failed("TENSORRT_NO_QDP", "Torch-TensorRT reports QDP plugins unavailable "
                             f"(ENABLED_FEATURES.qdp_plugin is False), so torch_tensorrt.kernels.ptx_op refuses "
-                            f"{op.id}", status=Status.REJECTED))
+                            f"{op.id}", status="rejected"))
     checks.append(Check("torch_tensorrt.kernels", True, "ptx_op present, QDP on"))
     return ptx_op  # type: ignore[no-any-return]
 
@@ -181,7 +181,7 @@ def _functions(op: PlannedOp, checks: list[Check], failed: Failed) -> _Functions
         problem, failure = _guard.call(f"signature of {op.aot}", _upstream.ptx_op_aot_problem, aot_fn)
         if failure is not None or problem is not None:
             raise _Ended(failed("AOT_IMPL_SIGNATURE", f"aot function {op.aot} of {op.id} cannot be called by the "
-                                 f"engine build: {problem or failure}", status=Status.REJECTED))
+                                 f"engine build: {problem or failure}", status="rejected"))
     else:
         aot_fn = _launch_from_manifest(op.id)
     checks.append(Check("functions", True, ", ".join(

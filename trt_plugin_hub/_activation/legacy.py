@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 from trt_plugin_hub import _adapter, _guard
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 
 from .plan import PlannedOp
 from .qdp import scalar_attribute_problem
-from .steps import LEGACY_DONE, REGISTERED, Outcome, confirm_converter
+from .steps import LEGACY_DONE, REGISTERED, confirm_converter
 
 if TYPE_CHECKING:
-    from .steps import Failed
+    from .steps import Failed, Outcome
 
 __all__ = ["activate_legacy_op"]
 
@@ -27,7 +27,7 @@ def activate_legacy_op(plugin: str, op: PlannedOp, checks: list[Check],
         raise ValueError(f"{op.id} is a legacy op without a register function")
     if register in LEGACY_DONE.values() or key in REGISTERED:
         note = Reason("ALREADY_REGISTERED", f"{register} already ran in this process")
-        return (Status.ACTIVE, (note,), tuple(checks)), None
+        return ("active", (note,), tuple(checks)), None
     function, failure = _guard.resolve(register)
     if failure is not None or not callable(function):
         return failed("LEGACY_REGISTER_FAILED", f"register function {register} does not resolve to a "

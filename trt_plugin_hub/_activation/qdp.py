@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _guard, _upstream
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 
 from .plan import PlannedOp
-from .steps import REGISTERED, Outcome, bind_verified_ptx, confirm_converter, resolve_validator, upstream_check
+from .steps import REGISTERED, bind_verified_ptx, confirm_converter, resolve_validator, upstream_check
 
 if TYPE_CHECKING:
-    from .steps import Failed
+    from .steps import Failed, Outcome
 
 __all__ = ["activate_qdp_op", "scalar_attribute_problem"]
 
@@ -27,13 +27,13 @@ def activate_qdp_op(plugin: str, op: PlannedOp, checks: list[Check],  # noqa: PL
     key = (op.id, op.overload_name)
 
     def rejected(code: str, message: str) -> tuple[Outcome, Failure | None]:
-        return failed(code, message, status=Status.REJECTED)
+        return failed(code, message, status="rejected")
 
     # 2. Already registered by the hub in this process: never twice (upstream keeps duplicates).
     if key in REGISTERED:
         note = Reason("ALREADY_REGISTERED", f"converter for {op.id}.{op.overload_name} was registered earlier "
                       f"in this process by {REGISTERED[key]}")
-        return (Status.ACTIVE, (note,), tuple(checks)), None
+        return ("active", (note,), tuple(checks)), None
 
     # 3. The torch op must exist, and the QDP definition must be registered (debugging step 1).
     _, failure = _guard.call("torch op lookup", _adapter.torch_overload, op.namespace, op.name, op.overload_name)
@@ -95,11 +95,11 @@ def _bind_ptx(op: PlannedOp, definition: Any, checks: list[Check],
         dict(getattr(definition, "input_attrs", None) or {}))
     if failure is not None:
         return failed("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be inspected", failure,
-                      status=Status.REJECTED)
+                      status="rejected")
     if call_problem is not None:
         return failed("AOT_IMPL_SIGNATURE", f"the aot_impl of {op.id} cannot be called by TensorRT's engine "
                       f"build: {call_problem}; give it every attribute the op registers, in order",
-                      status=Status.REJECTED)
+                      status="rejected")
     # 4. Bind the verified PTX BEFORE generating: upstream decides AOT vs JIT right then.
     _, ended = bind_verified_ptx(op, checks, failed, deferred=True)
     return ended

@@ -11,11 +11,11 @@ from trt_plugin_hub import _adapter, _guard, _launch
 from trt_plugin_hub._adapter import DebugCheck
 from trt_plugin_hub._cachefile import file_identity
 from trt_plugin_hub._guard import Failure
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 
 from .plan import PlannedOp, PlannedPtx
 
-__all__ = ["LEGACY_DONE", "REGISTERED", "Outcome", "bind_verified_ptx", "confirm_converter", "log",
+__all__ = ["LEGACY_DONE", "REGISTERED", "bind_verified_ptx", "confirm_converter", "log",
            "registered_ops", "resolve_validator", "upstream_check"]
 
 log = logging.getLogger("trt_plugin_hub.activation")  # its name in logging configurations
@@ -26,11 +26,13 @@ REGISTERED: dict[tuple[str, str], str] = {}
 #: op id -> the legacy registration function that ran for it.
 LEGACY_DONE: dict[str, str] = {}
 
-#: How one op's activation ends: its status, the reasons and the checks it adds.
-Outcome = tuple[Status, tuple[Reason, ...], tuple[Check, ...]]
-if TYPE_CHECKING:  # for annotations only: a Callable alias is slow to make at import
-    from typing import TypeAlias
+if TYPE_CHECKING:  # for annotations only (a Callable alias is slow to make at import)
+    from typing import Literal, TypeAlias
 
+    #: The status an op's activation ends in: a value of ``Status`` (its report turns it into one).
+    OpStatus: TypeAlias = Literal["active", "rejected", "failed"]
+    #: How one op's activation ends: its status, the reasons and the checks it adds.
+    Outcome: TypeAlias = tuple[OpStatus, tuple[Reason, ...], tuple[Check, ...]]
     #: Ends an op's activation with a failure (or, given ``status``, a rejection): code, sentence, cause.
     Failed: TypeAlias = Callable[..., tuple[Outcome, Failure | None]]
 
@@ -64,7 +66,7 @@ def confirm_converter(op: PlannedOp, checks: list[Check], failed: Failed,
                       "DYNAMO_CONVERTERS after registration")
     checks.append(Check("converter registered", True, f"torch.ops.{op.namespace}.{op.name}.{op.overload_name} in "
                         f"DYNAMO_CONVERTERS{f' ({mode})' if mode else ''}"))
-    return (Status.ACTIVE, (), tuple(checks)), None
+    return ("active", (), tuple(checks)), None
 
 
 def bind_verified_ptx(op: PlannedOp, checks: list[Check], failed: Failed, *,
@@ -91,7 +93,7 @@ def bind_verified_ptx(op: PlannedOp, checks: list[Check], failed: Failed, *,
             if data is None:
                 return None, failed(code or "PTX_MISSING", f"{op.id}: {artifact.path} {_unusable(code)}: it was "
                                     "altered after it was checked and is not handed to TensorRT (reinstall the plugin)",
-                                    status=Status.REJECTED)
+                                    status="rejected")
         _launch.bind(_kernel(op.id, artifact, data, op.launch))
     # The same check whether the bytes are read now or when TensorRT asks: the same report.
     checks.append(Check("ptx bound", True, f"{artifact.path} ({artifact.arch}, sha256 verified)"))

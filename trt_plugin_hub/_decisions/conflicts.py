@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from trt_plugin_hub._reasons import Reason, Status
+from trt_plugin_hub._codes import Status
+from trt_plugin_hub._reasons import Reason
 from trt_plugin_hub._settings import Settings, canonical_name
 
 from .model import OpDecision, PluginDecision

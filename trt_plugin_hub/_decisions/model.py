@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trt_plugin_hub._cachefile import FileIdentity
+from trt_plugin_hub._codes import Status
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._ptx import PtxArtifact
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 
 __all__ = ["LockCheck", "OpDecision", "PluginDecision"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from trt_plugin_hub import _upstream
+from trt_plugin_hub._codes import Status
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._manifest import OpKind, OpSpec
 from trt_plugin_hub._ptx import resolve_ptx
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT
 from trt_plugin_hub._versions import release_at_least

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from trt_plugin_hub import _upstream
+from trt_plugin_hub._codes import Status
 from trt_plugin_hub._discovery import Candidate
 from trt_plugin_hub._environment import Environment
 from trt_plugin_hub._manifest import PluginManifest
-from trt_plugin_hub._reasons import Check, Reason, Status
+from trt_plugin_hub._reasons import Check, Reason
 from trt_plugin_hub._settings import Settings
 from trt_plugin_hub._upstream import AOT_MIN_TENSORRT, AOT_MIN_TORCH_TENSORRT, MIN_TORCH_TENSORRT, QDP_MIN_TENSORRT
 from trt_plugin_hub._versions import check_specifier, release_at_least

@@ -8,8 +8,8 @@ import sys
 from typing import Any, TextIO
 
 from trt_plugin_hub._adapter import debugging_checks
+from trt_plugin_hub._codes import Status
 from trt_plugin_hub._envelope import envelope
-from trt_plugin_hub._reasons import Status
 
 from ._common import EXIT_OK, EXIT_PROBLEMS, TARGET_HELP, UsageError, mark, resolve_target, text_style
 
