@@ -36,6 +36,7 @@ from _support.plugins import add_plugin
 
 from trt_plugin_hub import _warm
 from trt_plugin_hub._activation import PlannedPlugin, from_plain, plan_of, to_plain
+from trt_plugin_hub._activation.plan import ROW
 from trt_plugin_hub._settings import read_settings
 
 
@@ -355,7 +356,7 @@ def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: p
     plain = json.loads(json.dumps(to_plain(PlannedPlugin("x", [aot]))))
     assert from_plain(plain).ops[0].ptx_key == (1, 2, 3, 4, 5)  # type: ignore[union-attr]
     for bad in (["1", 2, 3, 4, 5], [1, 2, 3], [1.0, 2, 3, 4, 5]):
-        plain["ops"][0]["ptx_key"] = bad
+        plain["ops"][0][ROW.index("ptx_key")] = bad
         with pytest.raises(TypeError):
             from_plain(plain)
 
@@ -363,6 +364,8 @@ def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: p
 @pytest.mark.parametrize("bad", [
     {"name": 1, "ops": []},
     {"name": "x", "ops": [{"id": "a::b"}]},
+    {"name": "x", "ops": [["a::b"]]},
+    {"name": "x", "ops": [[None] * len(ROW)]},
     {"name": "x", "ops": "nope"},
 ])
 def test_a_malformed_plan_entry_is_refused(bad: dict[str, Any]):

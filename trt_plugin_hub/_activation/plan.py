@@ -11,7 +11,6 @@ the hub but the launch contract.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub._cachefile import FileIdentity, check_text
@@ -45,9 +44,9 @@ class PlannedOp(OpIdentity):
     """One accepted op, as activation needs it: the manifest's values and what the decisions chose.
 
     ``mode`` is ``"jit"``, ``"aot"`` or ``None`` (legacy); ``ptx`` and ``ptx_path`` the verified
-    file for this GPU; ``ptx_bytes`` its bytes when the decision read them (``None`` when it
-    trusted the memo of checked files or the plan: the bytes are then read and hashed when they
-    are handed on);
+    file for this GPU (``ptx_path`` as text, as the plan holds it: it is only opened); ``ptx_bytes``
+    its bytes when the decision read them (``None`` when it trusted the memo of checked files or
+    the plan: the bytes are then read and hashed when they are handed on);
     ``ptx_key`` the file's identity (device, inode, size, mtime_ns, ctime_ns) when its checked
     bytes were read, if it had settled then: while the file still has it, an AOT op's bytes can be
     read when TensorRT asks for them (and are hashed then) rather than at activation.
@@ -62,7 +61,7 @@ class PlannedOp(OpIdentity):
         self.launch: LaunchSpec | None = values["launch"]
         self.mode: str | None = values["mode"]
         self.ptx: PlannedPtx | None = values["ptx"]
-        self.ptx_path: Path | None = values["ptx_path"]
+        self.ptx_path: str | None = values["ptx_path"]
         self.ptx_bytes: bytes | None = values.get("ptx_bytes")
         self.ptx_key: FileIdentity | None = values.get("ptx_key")
 
@@ -97,7 +96,8 @@ def _planned_op(decision: OpDecision) -> PlannedOp:
     values: dict[str, Any] = {name: getattr(op, name) for name in _SPEC_FIELDS}
     values["priority"] = str(op.priority.value if hasattr(op.priority, "value") else op.priority)
     values["kind"] = str(op.kind.value if hasattr(op.kind, "value") else op.kind)
-    values.update(formats=op.formats, launch=op.launch, mode=decision.mode, ptx_path=decision.ptx_path,
+    values.update(formats=op.formats, launch=op.launch, mode=decision.mode,
+                  ptx_path=None if decision.ptx_path is None else str(decision.ptx_path),
                   ptx_bytes=decision.ptx_bytes, ptx_key=decision.ptx_key,
                   ptx=None if artifact is None else PlannedPtx(artifact.path, artifact.sha256, artifact.kernel,
                                                                artifact.arch))
@@ -110,23 +110,29 @@ def plan_of(decision: PluginDecision) -> PlannedPlugin:
                          [_planned_op(op) if op.accepted else None for op in decision.ops])
 
 
+#: A planned op as the plan file holds it: one JSON array of these fields, in this order (an
+#: array rather than an object: the warm path reads it at every ``import torch_tensorrt``).
+ROW = (*_SPEC_FIELDS, "formats", "mode", "ptx_path", "ptx", "ptx_key", "launch")
+
+
 def to_plain(plugin: PlannedPlugin) -> dict[str, Any]:
-    """The plan of one plugin as JSON values (the PTX bytes are left out: they are read when handed on)."""
-    ops: list[dict[str, Any] | None] = []
+    """The plan of one plugin as JSON values, each op a :data:`ROW`.
+
+    The PTX bytes are left out: they are read when handed on.
+    """
+    ops: list[list[Any] | None] = []
     for op in plugin.ops:
         if op is None:
             ops.append(None)
             continue
-        item = {name: getattr(op, name) for name in _SPEC_FIELDS}
         launch = op.launch
-        item.update(
-            formats=[list(pair) for pair in op.formats], mode=op.mode,
-            ptx_path=None if op.ptx_path is None else str(op.ptx_path),
-            ptx=None if op.ptx is None else [op.ptx.path, op.ptx.sha256, op.ptx.kernel, op.ptx.arch],
-            ptx_key=None if op.ptx_key is None else list(op.ptx_key),
-            launch=None if launch is None else [launch.block_threads, launch.elements_per_block, list(launch.extras),
-                                                launch.shared_mem])
-        ops.append(item)
+        ops.append([
+            *(getattr(op, name) for name in _SPEC_FIELDS),
+            [list(pair) for pair in op.formats], op.mode, op.ptx_path,
+            None if op.ptx is None else [op.ptx.path, op.ptx.sha256, op.ptx.kernel, op.ptx.arch],
+            None if op.ptx_key is None else list(op.ptx_key),
+            None if launch is None else [launch.block_threads, launch.elements_per_block, list(launch.extras),
+                                         launch.shared_mem]])
     return {"name": plugin.name, "ops": ops}
 
 
@@ -143,7 +149,9 @@ def from_plain(data: Any) -> PlannedPlugin:
         if item is None:
             ops.append(None)
             continue
-        values = dict(item)
+        if not isinstance(item, list) or len(item) != len(ROW):
+            raise TypeError(f"a planned op is a list of {len(ROW)} values")
+        values = dict(zip(ROW, item, strict=True))
         check_text(values, ("id", "kind", "module", "priority"), _TEXT_OR_NONE)
         for key in ("supports_dynamic_shapes", "requires_output_allocator"):
             if not isinstance(values[key], bool):
@@ -161,13 +169,10 @@ def from_plain(data: Any) -> PlannedPlugin:
                     isinstance(e, str) for e in extras):
                 raise TypeError("a planned launch is three integers and a list of strings")
             values["launch"] = LaunchSpec(block, per_block, tuple(extras), shared)
-        if values["ptx_path"] is not None:
-            values["ptx_path"] = Path(values["ptx_path"])
         identity = values.get("ptx_key")
         if identity is not None:
             if len(identity) != 5 or not all(type(v) is int for v in identity):
                 raise TypeError("a planned PTX file identity is five integers")
             values["ptx_key"] = tuple(identity)
-        values.pop("ptx_bytes", None)
         ops.append(PlannedOp(values))
     return PlannedPlugin(name, ops)

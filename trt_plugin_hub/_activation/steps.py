@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _adapter, _guard, _launch
@@ -104,7 +103,7 @@ def _kernel(op_id: str, artifact: PlannedPtx, data: bytes, launch: _launch.Launc
     return _launch.PackagedKernel(op_id, artifact.kernel, data, artifact.arch, artifact.path, artifact.sha256, launch)
 
 
-def _read_verified(path: Path | None, sha256: str) -> tuple[bytes | None, str | None]:
+def _read_verified(path: str | None, sha256: str) -> tuple[bytes | None, str | None]:
     """:func:`trt_plugin_hub._ptx.memo.read_verified`, imported when a file is read (a warm activation binds unread)."""
     from trt_plugin_hub._ptx import memo
 
@@ -116,7 +115,7 @@ def _unusable(code: str | None) -> str:
     return "cannot be read" if code == "PTX_MISSING" else "no longer has the sha256 the manifest records"
 
 
-def _reader(op_id: str, path: Path, artifact: PlannedPtx,
+def _reader(op_id: str, path: str, artifact: PlannedPtx,
             launch: _launch.LaunchSpec | None) -> Callable[[], _launch.PackagedKernel]:
     """What reads and verifies a deferred op's PTX when TensorRT asks for it."""
 

@@ -114,7 +114,7 @@ def exported() -> list[list[Any]]:
             if name in used]
 
 
-def read_verified(path: Path | None, sha256: str) -> tuple[bytes | None, str | None]:
+def read_verified(path: str | Path | None, sha256: str) -> tuple[bytes | None, str | None]:
     """The bytes at ``path`` if their sha256 is ``sha256``: ``(data, None)``; else ``(None, problem code)``.
 
     What activation hands to TensorRT is read here, and only these bytes: a file altered after
