@@ -45,6 +45,8 @@ DECIDING = ("trt_plugin_hub._decisions", "trt_plugin_hub._discovery.scan", "trt_
              "trt_plugin_hub._environment.probe")
 #: What building a report imports besides: not imported until a report is asked for.
 REPORTING = ("trt_plugin_hub._report", "trt_plugin_hub._codes")  # the report, its statuses and codes (enums)
+#: The manifest's models and reader: a planned op carries what it needs of them (its id's parts).
+MANIFEST = "trt_plugin_hub._manifest"
 
 CHILD = RECORD_PLANS + """
 import json, os, sys
@@ -188,6 +190,7 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     assert not warm["reports_read"]  # the plan's reports are JSON text, read when a report is asked for
     # None of the modules that discover, read manifests, probe or decide was imported ...
     assert not [m for m in warm["modules"] if m.startswith(DECIDING + REPORTING)], warm["modules"]
+    assert not [m for m in warm["modules"] if m.startswith(MANIFEST)], warm["modules"]
     # ... and no class whose methods are compiled as it is made (0.1-0.9 ms each): each is a record
     # (trt_plugin_hub._record) or a slotted class.
     assert warm["generated"] == []
@@ -208,6 +211,7 @@ def test_an_explicit_load_activates_from_the_plan_and_reports_without_deciding(h
     assert out["report_pending"], out  # load() returned the report unbuilt: it is built when first read, below
     assert not [m for m in out["modules"] if m.startswith(DECIDING)], out["modules"]
     assert not [m for m in out["modules"] if m.startswith(REPORTING)], out["modules"]  # nor the report's code
+    assert not [m for m in out["modules"] if m.startswith(MANIFEST)], out["modules"]  # nor the manifest's
     assert out["registered"] == []  # the report was built by copying records, without asking dataclasses
     # Nor what only deciding and building PTX need: the PTX tables, and packaging's specifiers (no
     # constraint is checked again: the plan is keyed on what they were checked against).

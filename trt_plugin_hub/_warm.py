@@ -57,7 +57,7 @@ __all__ = ["PLAN_CODE", "PLAN_SCHEMA", "PREFIX", "RUNTIME_MODULES", "WarmPlan", 
 log = logging.getLogger("trt_plugin_hub")
 
 #: Bumped whenever the file's layout or the meaning of a field changes; older files are ignored.
-PLAN_SCHEMA = 5
+PLAN_SCHEMA = 6
 PREFIX = "plan-"
 #: The modules whose versions the decisions read: the plan holds only while this process has
 #: imported each of them, at the version it was decided for.

@@ -4,8 +4,8 @@ The decisions stage produces rich models (``PluginDecision``, ``OpSpec``...); ac
 few fields of each accepted op. :func:`plan_of` takes them, and :func:`to_plain` /
 :func:`from_plain` turn a plan into JSON values and back, so that a warm process
 (:mod:`trt_plugin_hub._warm`) activates from the plan an earlier process decided, through the
-same activation code, without importing the decision models. This module imports nothing of
-the hub but the launch contract.
+same activation code, without importing the decision models or the manifest's. This module
+imports nothing of the hub but the launch contract and the cache files' checks.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub._cachefile import FileIdentity, check_text
 from trt_plugin_hub._launch import LaunchSpec
-from trt_plugin_hub._manifest.ids import OpIdentity
 
 if TYPE_CHECKING:
     from trt_plugin_hub._decisions import OpDecision, PluginDecision
@@ -35,12 +34,15 @@ class PlannedPtx:
         self.arch = arch
 
 
-#: The fields of an op that activation reads, named as in ``OpSpec``.
-_SPEC_FIELDS = ("id", "kind", "module", "overload", "priority", "supports_dynamic_shapes", "requires_output_allocator",
-                "capability_validator", "register", "schema", "meta", "eager", "aot")
+#: The fields of an op that activation reads, named as in ``OpSpec`` (``namespace``, ``name`` and
+#: ``overload_name`` are its answers from the id, copied so that a warm process needs no manifest
+#: module to split an id).
+_SPEC_FIELDS = ("id", "namespace", "name", "overload_name", "kind", "module", "overload", "priority",
+                "supports_dynamic_shapes", "requires_output_allocator", "capability_validator",
+                "register", "schema", "meta", "eager", "aot")
 
 
-class PlannedOp(OpIdentity):
+class PlannedOp:
     """One accepted op, as activation needs it: the manifest's values and what the decisions chose.
 
     ``mode`` is ``"jit"``, ``"aot"`` or ``None`` (legacy); ``ptx`` and ``ptx_path`` the verified
@@ -66,6 +68,9 @@ class PlannedOp(OpIdentity):
         self.ptx_key: FileIdentity | None = values.get("ptx_key")
 
     id: str
+    namespace: str
+    name: str
+    overload_name: str
     kind: str
     module: str
     overload: str | None
@@ -152,7 +157,7 @@ def from_plain(data: Any) -> PlannedPlugin:
         if not isinstance(item, list) or len(item) != len(ROW):
             raise TypeError(f"a planned op is a list of {len(ROW)} values")
         values = dict(zip(ROW, item, strict=True))
-        check_text(values, ("id", "kind", "module", "priority"), _TEXT_OR_NONE)
+        check_text(values, ("id", "namespace", "name", "overload_name", "kind", "module", "priority"), _TEXT_OR_NONE)
         for key in ("supports_dynamic_shapes", "requires_output_allocator"):
             if not isinstance(values[key], bool):
                 raise TypeError(f"{key} must be a boolean")

@@ -1,7 +1,8 @@
 """What an op id says: ``namespace::name``, and the torch overload an op names (``default`` when none).
 
-Shared by the manifest's ``OpSpec`` and activation's planned records (``PlannedOp``), so that the
-rule lives in one place; this module imports nothing.
+``OpSpec`` answers these from its id; activation's planned records (``PlannedOp``) copy the
+answers, so that the rule lives here alone and a warm process imports no manifest module.
+This module imports nothing.
 """
 
 from __future__ import annotations
