@@ -1,26 +1,29 @@
-"""trt-plugin-hub's ``torch.backends`` hook: what ``import torch`` loads of the hub, and nothing more.
+"""trt-plugin-hub's ``torch.backends`` hook: what ``import torch`` loads of the hub, and nothing more."""
 
-PyTorch calls every ``torch.backends`` entry point at the end of ``import torch``. The hub's,
-``_trt_plugin_hub_autoload:hook``, is this one small top-level module rather than a name in the
-``trt_plugin_hub`` package, so that ``import torch`` does not load the package (its lazy public
-names, its docstrings): the hook costs what Python's import of one small module costs.
-
-When ``torch_tensorrt`` is not imported yet (the common case) it puts this module itself on
-``sys.meta_path`` as a finder (its :func:`find_spec`; no class is created at ``import torch``),
-which finds nothing itself and imports ``trt_plugin_hub._autoload`` when ``torch_tensorrt`` is
-imported; otherwise it calls ``trt_plugin_hub._autoload.install`` at once. It never raises:
-PyTorch would fail ``import torch``.
-"""
+# PyTorch calls every ``torch.backends`` entry point at the end of ``import torch``. The hub's,
+# ``_trt_plugin_hub_autoload:hook``, is this one small top-level module rather than a name in the
+# ``trt_plugin_hub`` package, so that ``import torch`` does not load the package (its lazy public
+# names, its docstrings): the hook costs what Python's import of one small module costs.
+#
+# When ``torch_tensorrt`` is not imported yet (the common case) it puts this module itself on
+# ``sys.meta_path`` as a finder (its ``find_spec``; no class is created at ``import torch``), which
+# finds nothing itself and imports ``trt_plugin_hub._autoload`` when ``torch_tensorrt`` is
+# imported; otherwise it calls ``trt_plugin_hub._autoload.install`` at once. It never raises:
+# PyTorch would fail ``import torch``.
+#
+# Everything here is paid at every ``import torch``, in the bytes Python reads and unmarshals:
+# what only people read is in comments, and the signatures are type comments (type checkers read
+# them; Python does not load them).
 
 import sys
 
 #: ``typing.TYPE_CHECKING`` without ``from typing import``, which costs ``import torch`` a few
-#: microseconds (type checkers treat any ``TYPE_CHECKING`` as true); the annotations are strings.
+#: microseconds (type checkers treat any ``TYPE_CHECKING`` as true).
 TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from importlib.machinery import ModuleSpec
-    from types import ModuleType
+if TYPE_CHECKING:  # the names the type comments use (the linter reads no type comment)
+    from collections.abc import Sequence  # noqa: F401
+    from importlib.machinery import ModuleSpec  # noqa: F401
+    from types import ModuleType  # noqa: F401
 
 __all__ = ["find_spec", "hook", "is_hub_finder"]
 
@@ -33,24 +36,27 @@ hub_autoload = True
 _installed = False
 
 
-def find_spec(fullname: str, path: "Sequence[str] | None" = None,
-              target: "ModuleType | None" = None) -> "ModuleSpec | None":
-    """The finder's only method: nothing but ``torch_tensorrt``, which ``_autoload`` watches."""
+def find_spec(fullname, path=None, target=None):
+    # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
+    # The finder's only method: nothing but ``torch_tensorrt``, which ``_autoload`` watches.
     if fullname != "torch_tensorrt":
         return None
     from trt_plugin_hub._autoload import find_watched_spec
 
-    spec: ModuleSpec | None = find_watched_spec(fullname, path, target)
-    return spec
+    return find_watched_spec(fullname, path, target)
 
 
-def is_hub_finder(finder: object) -> bool:
-    """Whether ``finder`` is the hub's (``trt_plugin_hub._autoload`` removes it once activation has run)."""
-    return getattr(finder, "hub_autoload", False) is True
+def is_hub_finder(finder):
+    # type: (object) -> bool
+    # Whether ``finder`` is the hub's (``trt_plugin_hub._autoload`` removes it once activation has
+    # run): its own namespace holds ``hub_autoload``. Read from ``__dict__``, not with ``getattr``,
+    # which would raise and catch an AttributeError for every other finder.
+    return getattr(finder, "__dict__", {}).get("hub_autoload") is True
 
 
-def hook() -> None:
-    """The ``torch.backends`` entry point, run by PyTorch at the end of ``import torch``. Never raises."""
+def hook():
+    # type: () -> None
+    # The ``torch.backends`` entry point, run by PyTorch at the end of ``import torch``. Never raises.
     global _installed  # noqa: PLW0603 - a once-per-process flag
     try:
         if _installed:

@@ -28,6 +28,7 @@ import importlib.machinery
 import sys
 import threading
 import types
+from collections.abc import Sequence
 from typing import Any
 
 # The finder and its marker belong to the hook module (what `import torch` loads): the module itself
@@ -97,7 +98,8 @@ def _remove_finders() -> None:
     sys.meta_path[:] = [f for f in sys.meta_path if not is_hub_finder(f)]
 
 
-def find_watched_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
+def find_watched_spec(fullname: str, path: Sequence[str] | None = None,
+                      target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
     """The spec the other finders give for ``torch_tensorrt``, marked to notice the end of its import."""
     for finder in list(sys.meta_path):
         if is_hub_finder(finder) or not hasattr(finder, "find_spec"):
