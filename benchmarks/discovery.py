@@ -476,13 +476,17 @@ t1 = time.perf_counter()
 print(json.dumps({"ms": (t1 - t0) * 1e3, "hook_ran": "_trt_plugin_hub_autoload" in sys.modules}))
 """
 
-# What torch does for the hub's torch.backends entry point, timed on its own: load + call.
+# What torch does for the hub's torch.backends entry point, timed on its own: load + call. With a
+# module name as argument, the same for that module's ``hook`` instead: the floor (see measure_hook).
 _HOOK = """
 import json, sys, time
 import torch  # with TORCH_DEVICE_BACKEND_AUTOLOAD=0: the hub is not loaded yet
 from importlib import metadata
 (ep,) = [e for e in metadata.entry_points(group="torch.backends") if e.name == "trt_plugin_hub"]
 assert "trt_plugin_hub" not in sys.modules and "_trt_plugin_hub_autoload" not in sys.modules
+floor = json.loads(sys.argv[1]) if len(sys.argv) > 1 else None
+if floor is not None:  # the floor: the same load + call of an entry point to an empty module's empty hook
+    ep = metadata.EntryPoint(name="floor", value=f"{floor}:hook", group="torch.backends")
 before = set(sys.modules)
 t0 = time.perf_counter()
 ep.load()()
@@ -792,22 +796,42 @@ class HookResult:
     ms: list[float]
     modules: list[str]
     import_us: list[int]
+    floor_ms: list[float]  # the same for an empty module's empty hook, beside it: what any hook costs
+
+
+#: The floor's module, written beside the hub's hook module for the measurement and removed after.
+_FLOOR_MODULE = "_hub_bench_empty_hook"
 
 
 def measure_hook(runner: Runner, site: Site, runs: int) -> HookResult:
-    """What torch does for the hub's entry point (load + call), in ``runs`` fresh interpreters each way."""
+    """What torch does for the hub's entry point (load + call), in ``runs`` fresh interpreters each way.
+
+    Alternating with it, the same for an entry point to an empty module in the same directory
+    whose ``hook`` does nothing: the floor, what Python's import of any module costs there. The
+    hub's hook can cost no less; the difference is what its own module adds.
+    """
     env = {"TORCH_DEVICE_BACKEND_AUTOLOAD": "0"}
+    floor_file = site.path / f"{_FLOOR_MODULE}.py"
+    floor_file.write_text("def hook():\n    pass\n")
     ms: list[float] = []
+    floor_ms: list[float] = []
     modules: set[str] = set()
-    for _ in range(runs):
-        out = runner.run(_HOOK, site.path, env=env)
-        ms.append(out["ms"])
-        modules.update(out["modules"])
+    try:
+        runner.run(_HOOK, site.path, env=env, arg=_FLOOR_MODULE)  # compiles the floor's bytecode, untimed
+        for _ in range(runs):
+            out = runner.run(_HOOK, site.path, env=env)
+            ms.append(out["ms"])
+            modules.update(out["modules"])
+            floor_ms.append(runner.run(_HOOK, site.path, env=env, arg=_FLOOR_MODULE)["ms"])
+    finally:
+        floor_file.unlink()
+        for cached in (site.path / "__pycache__").glob(f"{_FLOOR_MODULE}.*"):
+            cached.unlink()
     import_us = []
     for _ in range(runs):
         found = runner.importtime(_HOOK_IMPORTTIME, site.path, env=env)
         import_us.append(sum(v for k, v in found.items() if _is_hub_module(k)))
-    return HookResult(ms, sorted(modules), import_us)
+    return HookResult(ms, sorted(modules), import_us, floor_ms)
 
 
 @dataclass
@@ -1143,6 +1167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"run-to-run noise (robust sd) {torch_result.noise_ms:.1f} ms; the hub's hook itself "
               f"{hook_ms:.3f} ms (best of {len(hook.ms)}, median {median(hook.ms):.3f}), loading "
               f"{', '.join(hook.modules)}; its imports by -X importtime {min(hook.import_us) / 1000:.3f} ms")
+        print(f"    the floor, an empty module's empty hook loaded the same way beside it: {min(hook.floor_ms):.3f} ms "
+              f"(best of {len(hook.floor_ms)}, median {median(hook.floor_ms):.3f}); the hub's hook adds "
+              f"{hook_ms - min(hook.floor_ms):+.3f} ms to it (best against best)")
         print(f"    the hub's own modules on the autoload path (import torch_tensorrt, warm cache), -X importtime: "
               f"{min(autoload_imports.total_us) / 1000:.1f} ms (best of {len(autoload_imports.total_us)}); largest: "
               + ", ".join(f"{k} {v / 1000:.2f}" for k, v in list(autoload_imports.modules.items())[:5]))
@@ -1175,7 +1202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "modules": load.modules}
         issue_targets.update({
             "hook_ms": _target("the torch.backends hook's own cost (load + call), milliseconds, in-process",
-                               hook.ms, 0.2, best=True, absolute={"modules_added": hook.modules}),
+                               hook.ms, 0.2, best=True,
+                               absolute={"modules_added": hook.modules,
+                                         "floor_ms": _stats(hook.floor_ms),
+                                         "over_floor_ms": round(hook_ms - min(hook.floor_ms), 4)}),
             "hook_imports_ms": _target("what the hook imports, by -X importtime, milliseconds",
                                        [us / 1000 for us in hook.import_us], 1.0, best=True),
             "hub_modules_on_autoload_path_ms": _target(
