@@ -9,9 +9,7 @@ decisions can be asked about a production GPU from a laptop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from trt_plugin_hub._lazy import exports
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .metadata import (
@@ -47,4 +45,14 @@ _LAZY = {
     "current_environment": "target",
     "parse_target": "target",
 }
-__getattr__ = exports(__name__, _LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """Each name of ``_LAZY`` from its submodule, on first use.
+
+    The lazy-export helper is itself imported here, on first use: the warm path at ``import
+    torch_tensorrt`` imports ``_environment.gpu`` alone, and with it this package and nothing more.
+    """
+    from trt_plugin_hub._lazy import exports
+
+    return exports(__name__, _LAZY)(name)
