@@ -47,6 +47,8 @@ DECIDING = ("trt_plugin_hub._decisions", "trt_plugin_hub._discovery.scan", "trt_
 REPORTING = ("trt_plugin_hub._report", "trt_plugin_hub._codes")  # the report, its statuses and codes (enums)
 #: The manifest's models and reader: a planned op carries what it needs of them (its id's parts).
 MANIFEST = "trt_plugin_hub._manifest"
+#: The lazy-export helper: only the first use of a package's exported names imports it.
+LAZY = "trt_plugin_hub._lazy"
 
 CHILD = RECORD_PLANS + """
 import json, os, sys
@@ -191,6 +193,7 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     # None of the modules that discover, read manifests, probe or decide was imported ...
     assert not [m for m in warm["modules"] if m.startswith(DECIDING + REPORTING)], warm["modules"]
     assert not [m for m in warm["modules"] if m.startswith(MANIFEST)], warm["modules"]
+    assert LAZY not in warm["modules"], warm["modules"]  # _environment.gpu is imported alone
     # ... and no class whose methods are compiled as it is made (0.1-0.9 ms each): each is a record
     # (trt_plugin_hub._record) or a slotted class.
     assert warm["generated"] == []

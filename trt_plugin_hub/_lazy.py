@@ -2,8 +2,10 @@
 
 A package whose ``__init__`` imported all of its submodules would make every import of one
 submodule pay for the rest: the warm path at ``import torch_tensorrt`` needs
-``_ptx.memo`` and ``_environment.gpu`` only, not the PTX parser or the environment probe. The
-top-level package does the same inline: ``import trt_plugin_hub`` loads one module.
+``_ptx.memo`` and ``_environment.gpu`` only, not the PTX parser or the environment probe. A
+package's ``__getattr__`` imports this module too on its first call, so importing a submodule
+alone does not import it either. The top-level package does the same inline: ``import
+trt_plugin_hub`` loads one module.
 """
 
 from __future__ import annotations

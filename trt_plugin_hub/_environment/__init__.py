@@ -53,6 +53,8 @@ def __getattr__(name: str) -> Any:
     The lazy-export helper is itself imported here, on first use: the warm path at ``import
     torch_tensorrt`` imports ``_environment.gpu`` alone, and with it this package and nothing more.
     """
+    if name not in _LAZY:  # a submodule not imported yet (``from . import gpu`` asks here first), or none
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from trt_plugin_hub._lazy import exports
 
     return exports(__name__, _LAZY)(name)

@@ -6,9 +6,7 @@ a plugin can activate before running it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from trt_plugin_hub._lazy import exports
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .kinds import OpKind, Priority
@@ -109,4 +107,15 @@ _LAZY = {
     "OpSignature": "signature",
     "parse_signature": "signature",
 }
-__getattr__ = exports(__name__, _LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """Each name of ``_LAZY`` from its submodule, on first use.
+
+    The lazy-export helper too: importing one of its submodules alone imports neither the rest nor ``_lazy``.
+    """
+    if name not in _LAZY:  # a submodule not imported yet (``from . import gpu`` asks here first), or none
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from trt_plugin_hub._lazy import exports
+
+    return exports(__name__, _LAZY)(name)

@@ -6,9 +6,7 @@ Owned here and used by activation (choosing and verifying the file for a GPU), `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from trt_plugin_hub._lazy import exports
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .artifact import (
@@ -109,4 +107,15 @@ _LAZY = {
     "ptx_isa": "text",
     "ptx_target": "text",
 }
-__getattr__ = exports(__name__, _LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """Each name of ``_LAZY`` from its submodule, on first use.
+
+    The lazy-export helper too: importing ``_ptx.memo`` alone imports neither the rest nor ``_lazy``.
+    """
+    if name not in _LAZY:  # a submodule not imported yet (``from . import gpu`` asks here first), or none
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from trt_plugin_hub._lazy import exports
+
+    return exports(__name__, _LAZY)(name)
