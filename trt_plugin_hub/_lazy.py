@@ -11,22 +11,18 @@ trt_plugin_hub`` loads one module.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+import sys
 from typing import Any
 
-__all__ = ["exports"]
+__all__ = ["export"]
 
 
-def exports(package: str, table: Mapping[str, str]) -> Callable[[str], Any]:
-    """The ``__getattr__`` of ``package``: each name in ``table`` from the submodule it maps to."""
-    namespace = importlib.import_module(package).__dict__
+def export(package: str, submodule: str, name: str) -> Any:
+    """``name`` of ``package``, from ``package.submodule``: kept in the package's namespace, so asked once.
 
-    def __getattr__(name: str) -> Any:  # noqa: N807 - the module attribute hook's own name
-        submodule = table.get(name)
-        if submodule is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{package}.{submodule}"), name)
-        namespace[name] = value
-        return value
-
-    return __getattr__
+    Called by the package's ``__getattr__`` for a name of its table (it answers any other name
+    itself, without importing this module).
+    """
+    value = getattr(importlib.import_module(f"{package}.{submodule}"), name)
+    sys.modules[package].__dict__[name] = value
+    return value

@@ -55,6 +55,6 @@ def __getattr__(name: str) -> Any:
     """
     if name not in _LAZY:  # a submodule not imported yet (``from . import gpu`` asks here first), or none
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from trt_plugin_hub._lazy import exports
+    from trt_plugin_hub._lazy import export
 
-    return exports(__name__, _LAZY)(name)
+    return export(__name__, _LAZY[name], name)

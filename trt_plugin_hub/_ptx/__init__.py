@@ -114,8 +114,8 @@ def __getattr__(name: str) -> Any:
 
     The lazy-export helper too: importing ``_ptx.memo`` alone imports neither the rest nor ``_lazy``.
     """
-    if name not in _LAZY:  # a submodule not imported yet (``from . import gpu`` asks here first), or none
+    if name not in _LAZY:  # a submodule not imported yet (``from . import memo`` asks here first), or none
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from trt_plugin_hub._lazy import exports
+    from trt_plugin_hub._lazy import export
 
-    return exports(__name__, _LAZY)(name)
+    return export(__name__, _LAZY[name], name)
