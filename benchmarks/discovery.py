@@ -808,7 +808,10 @@ def measure_hook(runner: Runner, site: Site, runs: int) -> HookResult:
 
     Alternating with it, the same for an entry point to an empty module in the same directory
     whose ``hook`` does nothing: the floor, what Python's import of any module costs there. The
-    hub's hook can cost no less; the difference is what its own module adds.
+    hub's hook can cost no less; the difference is what its own module adds. Writing and removing
+    that module changes the directory's stamp, which the hub's caches are keyed on: the steps
+    after this one start with an untimed run that makes them again (and (g) fails if its timed
+    runs decide afresh).
     """
     env = {"TORCH_DEVICE_BACKEND_AUTOLOAD": "0"}
     floor_file = site.path / f"{_FLOOR_MODULE}.py"
