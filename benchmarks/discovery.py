@@ -403,7 +403,7 @@ print(json.dumps({"ms": (t1 - t0) * 1e3, "found": len(eps)}))
 # Every child that decides for the assumed GPU (``gpu``, read from its argument) replaces its
 # ``ASSUME_GPU`` line with this: the real probe runs (and costs what it costs), then the assumed
 # GPU replaces its answer.
-_ASSUME_GPU = """from trt_plugin_hub._environment import gpu as gpu_probe
+_ASSUME_GPU = """from trt_plugin_hub import _gpu as gpu_probe
 from trt_plugin_hub._record import replace as copy_record  # as the hub's own probe copies its answer
 real_probe = gpu_probe.probe_gpu
 def probe(notes, visible):
@@ -559,7 +559,7 @@ PREPARE
 COUNT_ON
 t0 = time.perf_counter()
 import trt_plugin_hub, trt_plugin_hub.aot, trt_plugin_hub._pipeline  # what load() imports besides counts in its time
-import trt_plugin_hub._environment.gpu  # the GPU check of a warm activation imports it: patched below, unclocked
+import trt_plugin_hub._gpu  # the GPU check of a warm activation imports it: patched below, unclocked
 t1 = time.perf_counter()
 COUNT_OFF
 gpu = json.loads(sys.argv[1])["gpu"]

@@ -28,7 +28,7 @@ def test_the_timed_children_carry_the_switches_only_when_counted(bench: ModuleTy
     assert re.search(r"t2 = time.perf_counter\(\)\n_callgrind\(5\)", bench._MANUAL_COUNTED)
     # The hub's GPU probe module is imported inside the hub's timed imports (t0..t1).
     timed = bench._LOAD.split("t0 = time.perf_counter()")[1].split("t1 = time.perf_counter()")[0]
-    assert "import trt_plugin_hub._environment.gpu" in timed
+    assert "import trt_plugin_hub._gpu" in timed
 
 
 def test_the_split_of_the_hubs_extra_instructions(bench: ModuleType):

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_ptx",),
     ("_launch", "_adapter"),
     ("_upstream",),
-    ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_envelope", "_cachefile", "_lazy"),
+    ("_reasons", "_errors", "_settings", "_atomic", "_versions", "_guard", "_envelope", "_cachefile", "_lazy", "_gpu"),
     ("_record",),
     ("_version",),
 )

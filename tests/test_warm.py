@@ -49,6 +49,8 @@ REPORTING = ("trt_plugin_hub._report", "trt_plugin_hub._codes")  # the report, i
 MANIFEST = "trt_plugin_hub._manifest"
 #: The lazy-export helper: only the first use of a package's exported names imports it.
 LAZY = "trt_plugin_hub._lazy"
+#: The environment stage's package: the warm path's GPU check is in its own module, :mod:`trt_plugin_hub._gpu`.
+ENVIRONMENT = "trt_plugin_hub._environment"
 
 CHILD = RECORD_PLANS + """
 import json, os, sys
@@ -193,7 +195,8 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     # None of the modules that discover, read manifests, probe or decide was imported ...
     assert not [m for m in warm["modules"] if m.startswith(DECIDING + REPORTING)], warm["modules"]
     assert not [m for m in warm["modules"] if m.startswith(MANIFEST)], warm["modules"]
-    assert LAZY not in warm["modules"], warm["modules"]  # _environment.gpu is imported alone
+    assert LAZY not in warm["modules"], warm["modules"]
+    assert ENVIRONMENT not in warm["modules"], warm["modules"]  # the GPU check imports _gpu alone
     # ... and no class whose methods are compiled as it is made (0.1-0.9 ms each): each is a record
     # (trt_plugin_hub._record) or a slotted class.
     assert warm["generated"] == []
@@ -391,7 +394,7 @@ def _proc(root: Path, driver: str, gpus: dict[str, str]) -> Path:
 
 
 def test_the_gpu_fingerprint_changes_with_the_driver_and_every_gpu(tmp_path: Path):
-    from trt_plugin_hub._environment.gpu import gpu_fingerprint
+    from trt_plugin_hub._gpu import gpu_fingerprint
 
     base = gpu_fingerprint(str(_proc(tmp_path / "a", "580.159.04", {"0000:00:06.0": "NVIDIA H200"})))
     assert base is not None and base == gpu_fingerprint(str(tmp_path / "a"))
@@ -406,7 +409,7 @@ def test_the_gpu_fingerprint_changes_with_the_driver_and_every_gpu(tmp_path: Pat
 
 def test_an_unchanged_fingerprint_spares_nvml_and_a_changed_one_asks_it(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch):
-    from trt_plugin_hub._environment import gpu
+    from trt_plugin_hub import _gpu as gpu
 
     root = str(_proc(tmp_path / "proc", "580.159.04", {"0000:00:06.0": "NVIDIA H200"}))
     monkeypatch.setattr(gpu, "PROC_NVIDIA", root)

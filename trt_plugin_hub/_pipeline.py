@@ -53,13 +53,13 @@ def _lock_check(settings: Settings) -> LockCheck | None:
 def _decide(settings: Settings, target: str | Environment | None,
             ) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
     """Discover and decide for this host, or for ``target`` (a ``--target`` text read over this host's probe)."""
+    from . import _gpu as gpu
     from ._decisions import decide
     from ._discovery import discover, remember, remembered, save_checked_ptx
     from ._environment import (
         answers_unsaved,
         current_environment,
         exported_answers,
-        gpu,
         parse_target,
         probe_environment,
         seed_answers,

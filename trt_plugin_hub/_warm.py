@@ -69,7 +69,7 @@ PLAN_CODE = (
     "_manifest/reader.py", "_manifest/model.py", "_manifest/ids.py", "_manifest/kinds.py", "_manifest/recipes.py",
     "_manifest/signature.py",
     "_discovery/scan.py", "_discovery/cache.py",
-    "_environment/probe.py", "_environment/target.py", "_environment/gpu.py", "_environment/model.py",
+    "_environment/probe.py", "_environment/target.py", "_gpu.py", "_environment/model.py",
     "_environment/metadata.py",
     "_ptx/artifact.py", "_ptx/targets.py", "_ptx/text.py", "_ptx/memo.py",
     "_decisions/plugin.py", "_decisions/ops.py", "_decisions/conflicts.py", "_decisions/model.py",
@@ -147,7 +147,7 @@ def _versions() -> list[str | None] | None:
 
 
 def _gpu_fingerprint() -> str | None:
-    from ._environment import gpu
+    from . import _gpu as gpu
 
     return gpu.gpu_fingerprint()
 
@@ -165,7 +165,7 @@ def gpu_holds(recorded: Any, recorded_fingerprint: Any, settings: Settings) -> b
 
 def _gpu(settings: Settings) -> list[Any]:
     """What the GPU probe finds now: driver, CUDA driver version, compute capability, name."""
-    from ._environment import gpu
+    from . import _gpu as gpu
 
     found = gpu.probe_gpu([], settings.visible_devices)
     return json.loads(json.dumps([found.driver, found.cuda, found.cc, found.name]))  # type: ignore[no-any-return]

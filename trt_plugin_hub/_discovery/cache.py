@@ -22,7 +22,7 @@ What is cached, and what is not:
   environment probe's installed versions, each with the directory mtimes and METADATA file
   identity it was read from (:mod:`trt_plugin_hub._environment.metadata`), and NVML's answers,
   each with the kernel module's description of the driver and GPUs
-  (:mod:`trt_plugin_hub._environment.gpu`); both are checked before use.
+  (:mod:`trt_plugin_hub._gpu`); both are checked before use.
 * Not here: the decisions. A process that activated leaves its activation plan in a file of its
   own (:mod:`trt_plugin_hub._warm`); ``report()`` always decides afresh.
 * Also kept: the PTX files the decisions checked, by file identity (:mod:`trt_plugin_hub._ptx.memo`),

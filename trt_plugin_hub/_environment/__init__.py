@@ -50,10 +50,10 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     """Each name of ``_LAZY`` from its submodule, on first use.
 
-    The lazy-export helper is itself imported here, on first use: the warm path at ``import
-    torch_tensorrt`` imports ``_environment.gpu`` alone, and with it this package and nothing more.
+    The lazy-export helper is itself imported here, on first use: importing one submodule imports
+    this package and nothing more.
     """
-    if name not in _LAZY:  # a submodule not imported yet (``from . import gpu`` asks here first), or none
+    if name not in _LAZY:  # a submodule not imported yet (``from . import probe`` asks here first), or none
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from trt_plugin_hub._lazy import export
 

@@ -2,7 +2,7 @@
 
 Versions come from a module that is already imported, else from distribution metadata (the fast
 scan of :mod:`.metadata`, with ``importlib.metadata`` as the fallback); the driver and GPU from
-:mod:`.gpu`. Nothing here raises.
+:mod:`trt_plugin_hub._gpu`. Nothing here raises.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import sys
 from importlib import metadata as _metadata
 from pathlib import Path
 
+from trt_plugin_hub import _gpu as gpu
 from trt_plugin_hub import _upstream
 from trt_plugin_hub._settings import Settings, read_settings
 
-from . import gpu
 from .metadata import scan_dist_version
 from .model import Environment
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trt_plugin_hub._environment import gpu
+from trt_plugin_hub import _gpu as gpu
 
 H200 = gpu.GpuInfo(driver="580.159.04", cuda=(13, 0), cc=(9, 0), name="NVIDIA H200")
 
