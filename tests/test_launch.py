@@ -18,20 +18,8 @@ from _support.validate import qdp_package
 from _support.verify import EXAMPLE
 
 from trt_plugin_hub._errors import ManifestError, PtxBuildError
-from trt_plugin_hub._launch import (
-    ExtraError,
-    LaunchSpec,
-    check_kernel_params,
-    encode_extras,
-    float_bits,
-    grid_x,
-    launch_problems,
-    pack_kernel_args,
-    param_kinds,
-    param_order_problem,
-    signature_order_problem,
-    signature_split,
-)
+from trt_plugin_hub._launch import ExtraError, LaunchSpec, encode_extras, float_bits, grid_x
+from trt_plugin_hub._launch.checks import check_kernel_params, launch_problems, pack_kernel_args, param_kinds, param_order_problem, signature_order_problem, signature_split
 from trt_plugin_hub._manifest import parse_manifest
 from trt_plugin_hub._ptx import parse_ptx
 from trt_plugin_hub.authoring import validate

@@ -65,7 +65,8 @@ RUNTIME_MODULES = ("tensorrt", "torch", "torch_tensorrt", "numpy")
 #: The hub's code behind a plan: discovery, manifests, PTX checks, environment, decisions,
 #: activation records. An edited checkout (an editable install) is new code.
 PLAN_CODE = (
-    "_warm.py", "_settings.py", "_upstream.py", "_versions.py", "_lock.py", "_launch.py", "_reasons.py", "_codes.py",
+    "_warm.py", "_settings.py", "_upstream.py", "_versions.py", "_lock.py", "_reasons.py", "_codes.py",
+    "_launch/__init__.py", "_launch/checks.py",
     "_manifest/reader.py", "_manifest/model.py", "_manifest/ids.py", "_manifest/kinds.py", "_manifest/recipes.py",
     "_manifest/signature.py",
     "_discovery/scan.py", "_discovery/cache.py",

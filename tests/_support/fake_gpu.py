@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from trt_plugin_hub._launch import KernelArg, LaunchSpec
+from trt_plugin_hub._launch import LaunchSpec
+from trt_plugin_hub._launch.checks import KernelArg
 
 Kernel = Callable[[int, LaunchSpec, Sequence[KernelArg]], None]
 

@@ -24,7 +24,8 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub._launch import LAUNCH_KEYS, LaunchSpec, launch_problems, launch_spec
+from trt_plugin_hub._launch import LaunchSpec
+from trt_plugin_hub._launch.checks import LAUNCH_KEYS, launch_problems, launch_spec
 from trt_plugin_hub._manifest import parse_signature
 from trt_plugin_hub._ptx import ARCH, BuildRecord, PtxArtifact
 

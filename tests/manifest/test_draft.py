@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub._launch import LAUNCH_KEYS
+from trt_plugin_hub._launch.checks import LAUNCH_KEYS
 from trt_plugin_hub._manifest import (
     NOT_BUILT,
     REQUIREMENT_KEYS,

@@ -14,7 +14,8 @@ from _support.verify import H100, SMALL, fake_report, op_of
 
 from trt_plugin_hub import verify
 from trt_plugin_hub._environment import parse_target
-from trt_plugin_hub._launch import KernelArg, LaunchSpec, float_bits
+from trt_plugin_hub._launch import LaunchSpec, float_bits
+from trt_plugin_hub._launch.checks import KernelArg
 from trt_plugin_hub.cli import EXIT_OK, EXIT_PROBLEMS, main
 from trt_plugin_hub.verify import VerifyReport
 from trt_plugin_hub.verify._plan import Package

@@ -27,12 +27,12 @@ from typing import Any, Literal, overload
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from trt_plugin_hub._errors import ManifestError
-from trt_plugin_hub._launch import (
+from trt_plugin_hub._launch import LaunchSpec
+from trt_plugin_hub._launch.checks import (
     DERIVED_LAUNCH_KEYS,
     EXTRA_PATTERN,
     LAUNCH_BOUNDS,
     LAUNCH_KEYS,
-    LaunchSpec,
     launch_problems,
     launch_spec,
     triton_geometry,

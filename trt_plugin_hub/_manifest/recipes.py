@@ -13,12 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, ClassVar, Protocol
 
-from trt_plugin_hub._launch import (
-    TRITON_BLOCK_CONSTEXPR,
-    LaunchSpec,
-    geometry_problems,
-    signature_order_problem,
-)
+from trt_plugin_hub._launch import LaunchSpec
+from trt_plugin_hub._launch.checks import TRITON_BLOCK_CONSTEXPR, geometry_problems, signature_order_problem
 from trt_plugin_hub._ptx import ARCH, parse_arch
 
 __all__ = ["COMPILERS", "GEOMETRY_CODE", "NvrtcRecipe", "Recipe", "Report", "TritonRecipe", "read_recipe",

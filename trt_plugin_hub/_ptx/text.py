@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from trt_plugin_hub._errors import PtxFormatError
-from trt_plugin_hub._launch import ParamKind, ptx_param_kind
+from trt_plugin_hub._launch.checks import ParamKind, ptx_param_kind
 
 from .targets import format_isa, parse_arch
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from trt_plugin_hub._launch import KernelArg, LaunchSpec
+from trt_plugin_hub._launch import LaunchSpec
+from trt_plugin_hub._launch.checks import KernelArg
 from trt_plugin_hub._ptx import format_isa
 
 __all__ = ["CudaDevice", "Unavailable", "host_environment", "load_gpu_stack"]

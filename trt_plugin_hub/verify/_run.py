@@ -14,7 +14,8 @@ from dataclasses import replace
 from typing import Any
 
 from trt_plugin_hub._errors import HubError
-from trt_plugin_hub._launch import INT32_MAX, LaunchSpec, check_kernel_params, encode_extras, grid_x, pack_kernel_args
+from trt_plugin_hub._launch import INT32_MAX, LaunchSpec, encode_extras, grid_x
+from trt_plugin_hub._launch.checks import check_kernel_params, pack_kernel_args
 from trt_plugin_hub._manifest import OpSpec
 from trt_plugin_hub._ptx import resolve_ptx
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from trt_plugin_hub._atomic import write_atomic
 from trt_plugin_hub._errors import PtxBuildError, PtxFormatError
-from trt_plugin_hub._launch import LAUNCH_BOUNDS, geometry_problems, param_order_problem
+from trt_plugin_hub._launch.checks import LAUNCH_BOUNDS, geometry_problems, param_order_problem
 from trt_plugin_hub._manifest import MANIFEST_FILENAME, NvrtcRecipe, TritonRecipe, read_manifest, recipe_options
 from trt_plugin_hub._ptx import (
     ARCH,

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from trt_plugin_hub._errors import PtxBuildError
-from trt_plugin_hub._launch import (
+from trt_plugin_hub._launch.checks import (
     CUDA_ELEMENT_TYPES,
     INT32_ATTR_TYPES,
     TRITON_ELEMENT_TYPES,
