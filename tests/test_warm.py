@@ -334,7 +334,7 @@ def test_a_new_install_is_found(host: Host, wheels: dict[str, Path]):
 def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: pytest.MonkeyPatch):
     import importlib
 
-    from trt_plugin_hub import _pipeline
+    from trt_plugin_hub._pipeline import stages
 
     add_plugin(site, "epsilon-ops", "epsilon", [jit_op("epsilon::op", "epsilon.qdp")])
     monkeypatch.syspath_prepend(str(example_site))  # the example wheel, as pip installed it
@@ -342,7 +342,7 @@ def test_a_plan_round_trips_every_field(site, example_site: Path, monkeypatch: p
         monkeypatch.delitem(sys.modules, name)  # imported from elsewhere by another test: found where pip put it
     importlib.invalidate_caches()
     target = "sm_90, trt=10.13, tt=2.13, torch=2.13, driver=580"
-    decisions, *_ = _pipeline._decide(read_settings({"TRT_PLUGIN_HUB_NO_CACHE": "1",
+    decisions, *_ = stages.discover_and_decide(read_settings({"TRT_PLUGIN_HUB_NO_CACHE": "1",
                                                      "TRT_PLUGIN_HUB_TARGET": target}), None)
     plans = [plan_of(d) for d in decisions if d.status == "available"]
     why = {d.candidate.name: [r.code for r in d.reasons] for d in decisions}

@@ -32,8 +32,11 @@ from .steps import REGISTERED, log, registered_ops
 if TYPE_CHECKING:
     from .steps import OpStatus, Outcome
 
+    #: What activating one plugin did, or the hub's own exception while activating it.
+    Activated = tuple["PluginActivation | None", "Exception | None"]
+
 __all__ = ["ActivationContext", "OpActivation", "PlannedOp", "PlannedPlugin", "PluginActivation", "activate",
-           "from_plain", "plan_of", "registered_ops", "to_plain"]
+           "activate_all", "from_plain", "plan_of", "registered_ops", "to_plain"]
 
 
 # The records below are plain slotted classes, not NamedTuples or dataclasses: they are made on
@@ -118,6 +121,18 @@ def activate(planned: PlannedPlugin, context: ActivationContext | None = None) -
         ops.append(OpActivation(outcome[0], outcome[1], outcome[2], elapsed))
     undeclared = _undeclared(plugin, before, declared, context)
     return PluginActivation(tuple(ops), tuple(undeclared), (time.perf_counter() - started) * 1000, tuple(exceptions))
+
+
+def activate_all(plans: list[PlannedPlugin], context: ActivationContext) -> list[Activated]:
+    """Activate each planned plugin; a bug in the hub while activating one costs only that one."""
+    results: list[Activated] = []
+    for planned in plans:
+        try:
+            results.append((activate(planned, context), None))
+        except Exception as exc:  # noqa: BLE001, PERF203 - the hub's own bug must not cost the other plugins
+            log.exception("trt-plugin-hub: internal error while activating %s", planned.name)
+            results.append((None, exc))
+    return results
 
 
 def _preexisting_ops(planned: PlannedPlugin, context: ActivationContext) -> dict[str, Reason]:
