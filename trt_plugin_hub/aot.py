@@ -54,7 +54,7 @@ def launch_params(op_id: str, inputs: Sequence[Any]) -> tuple[Any, Any]:
 
 
 def _launch_of(kernel: PackagedKernel, inputs: Sequence[Any], attrs: Mapping[str, Any] | None) -> tuple[Any, Any]:
-    from . import _adapter
+    from ._adapter import launch as upstream
     from ._errors import HubError  # here, not at import: activation imports this module on the warm path
 
     op_id = kernel.op_id
@@ -68,9 +68,9 @@ def _launch_of(kernel: PackagedKernel, inputs: Sequence[Any], attrs: Mapping[str
         if exc.missing:
             raise HubError(f"{op_id}: launch extra {exc.extra!r} needs attrs[{exc.attribute!r}]") from exc
         raise HubError(f"{op_id}: {exc}") from exc
-    params = _adapter.kernel_launch_params(
-        grid=(_adapter.cdiv(numel, spec.elements_per_block), 1, 1),
+    params = upstream.kernel_launch_params(
+        grid=(upstream.cdiv(numel, spec.elements_per_block), 1, 1),
         block=(spec.block_threads, 1, 1),
         shared_mem=spec.shared_mem,
     )
-    return params, _adapter.sym_int_exprs([_adapter.sym_int32(v) for v in extras])
+    return params, upstream.sym_int_exprs([upstream.sym_int32(v) for v in extras])

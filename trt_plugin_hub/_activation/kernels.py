@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub import _adapter, _guard, _upstream
+from trt_plugin_hub._adapter import launch as upstream_launch
 from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason
 from trt_plugin_hub.aot import launch_params
@@ -100,9 +101,10 @@ def activate_kernels_op(plugin: str, op: PlannedOp, imported: dict[str, Failure 
     # 7. The one call.
     ATTEMPTED.add(op.id)
     _, failure = _guard.call(
-        f"torch_tensorrt.kernels.ptx_op for {op.id}", _adapter.register_ptx_op, ptx_op, op.id, data, artifact.kernel,
-        functions, schema=op.schema, capability_validator=validator, high_priority=op.priority == "high",
-        supports_dynamic_shapes=op.supports_dynamic_shapes, requires_output_allocator=op.requires_output_allocator)
+        f"torch_tensorrt.kernels.ptx_op for {op.id}", upstream_launch.register_ptx_op, ptx_op, op.id, data,
+        artifact.kernel, functions, schema=op.schema, capability_validator=validator,
+        high_priority=op.priority == "high", supports_dynamic_shapes=op.supports_dynamic_shapes,
+        requires_output_allocator=op.requires_output_allocator)
     if failure is not None:
         return failed("KERNELS_REGISTER_FAILED", f"torch_tensorrt.kernels.ptx_op for {op.id} raised; what it "
                       "registered before raising stays for the life of this process (restart it after fixing the "
@@ -116,7 +118,7 @@ def activate_kernels_op(plugin: str, op: PlannedOp, imported: dict[str, Failure 
     # 8. The formats the kernel takes: ptx_op restricts none.
     if op.formats:
         tensors = list(getattr(definition, "input_tensor_names", None) or ())
-        _, failure = _guard.call(f"trtp.autotune for {op.id}", _adapter.register_formats, op.id, tensors,
+        _, failure = _guard.call(f"trtp.autotune for {op.id}", upstream_launch.register_formats, op.id, tensors,
                                  op.formats)
         if failure is not None:
             return failed("KERNELS_FORMATS_FAILED", f"registering the formats of {op.id} raised; its converter "
@@ -136,7 +138,7 @@ class _Ended(Exception):  # noqa: N818 - not an error: how an activation ended e
 
 def _ptx_op(op: PlannedOp, checks: list[Check], failed: Failed) -> Callable[..., Any]:
     """``torch_tensorrt.kernels.ptx_op``, callable as the hub calls it, with QDP on; raises :class:`_Ended`."""
-    ptx_op, failure = _guard.call("import torch_tensorrt.kernels", _adapter.kernels_ptx_op)
+    ptx_op, failure = _guard.call("import torch_tensorrt.kernels", upstream_launch.kernels_ptx_op)
     if failure is not None:
         raise _Ended(failed("KERNELS_UNSUPPORTED", f"{op.id} needs torch_tensorrt.kernels.ptx_op (Torch-TensorRT "
                             ">=2.13), which does not import here", failure, status="rejected"))
@@ -144,7 +146,7 @@ def _ptx_op(op: PlannedOp, checks: list[Check], failed: Failed) -> Callable[...,
     if problem is not None or ptx_op is None:
         raise _Ended(failed("KERNELS_UNSUPPORTED", f"{op.id}: this torch_tensorrt.kernels cannot be called as the "
                             f"hub calls it: {problem}", status="rejected"))
-    enabled, _ = _guard.call("torch_tensorrt.kernels feature flags", _adapter.kernels_qdp_enabled)
+    enabled, _ = _guard.call("torch_tensorrt.kernels feature flags", upstream_launch.kernels_qdp_enabled)
     if enabled is False:
         raise _Ended(failed("TENSORRT_NO_QDP", "Torch-TensorRT reports QDP plugins unavailable "
                             f"(ENABLED_FEATURES.qdp_plugin is False), so torch_tensorrt.kernels.ptx_op refuses "
