@@ -286,3 +286,15 @@ def test_a_record_does_not_derive_from_another() -> None:
 
     with pytest.raises(TypeError, match="does not derive from another record"):
         record(Derived)
+
+
+def test_a_record_without_annotations_has_no_fields_as_its_dataclass() -> None:
+    @record
+    class Empty(Frozen):
+        def __init__(self) -> None:
+            pass
+
+    reference = dataclasses.make_dataclass("Empty", [], frozen=True)
+    assert Empty.__record_fields__ == () and dataclasses.fields(Empty) == dataclasses.fields(reference) == ()
+    assert Empty() == Empty() and hash(Empty()) == hash(reference())
+    assert repr(Empty()).endswith(".Empty()") and repr(reference()).endswith("Empty()")

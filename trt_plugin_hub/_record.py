@@ -136,31 +136,40 @@ def record(cls: type[T]) -> type[T]:
     The fields are the class's own annotations, in order, less ``ClassVar`` and ``InitVar`` ones;
     a ``dataclasses.field(...)`` default gives a field's ``compare``, ``hash``, ``repr`` and ``init``.
     """
-    if not issubclass(cls, Frozen) or "__init__" not in cls.__dict__:
-        raise TypeError(f"{cls.__qualname__}: a record derives from Frozen and writes its own __init__")
-    if any(base.__dict__.get("__record_fields__") is not None for base in cls.__mro__[1:-1]
-           if base not in (Frozen, Ordered)):
-        raise TypeError(f"{cls.__qualname__}: a record does not derive from another record")
+    _check_shape(cls)
+    own = cls.__dict__
     specs: dict[str, Field[Any]] = {}
     names: list[str] = []
     compared: list[str] = []
     hashed: list[str] = []
     shown: list[str] = []
     taken: list[str] = []
-    for name, annotation in inspect.get_annotations(cls).items():
+    # The class's own annotations, as ``inspect.get_annotations`` gives them: read from its namespace
+    # where the class statement left them (every Python the hub supports, for a module that imports
+    # ``annotations`` from ``__future__``), through ``inspect`` otherwise.
+    annotations = own.get("__annotations__")
+    if not isinstance(annotations, dict):
+        annotations = inspect.get_annotations(cls)
+    for name, annotation in annotations.items():
         if _not_a_field(annotation):
             continue
-        spec = cls.__dict__.get(name)
+        names.append(name)
+        spec = own.get(name)
         if isinstance(spec, Field):
             specs[name] = spec
-            compare, show, hash_, init = spec.compare, spec.repr, spec.hash, spec.init
+            if spec.compare:
+                compared.append(name)
+            if spec.compare if spec.hash is None else spec.hash:
+                hashed.append(name)
+            if spec.repr:
+                shown.append(name)
+            if spec.init:
+                taken.append(name)
         else:
-            compare, show, hash_, init = True, True, None, True
-        names.append(name)
-        for flag, found in ((compare, compared), (compare if hash_ is None else hash_, hashed), (show, shown),
-                            (init, taken)):
-            if flag:
-                found.append(name)
+            compared.append(name)
+            hashed.append(name)
+            shown.append(name)
+            taken.append(name)
     for attribute, value in (("__record_fields__", names), ("__record_compare__", compared),
                              ("__record_hash__", hashed), ("__record_repr__", shown), ("__record_init__", taken),
                              ("__match_args__", taken)):
@@ -173,6 +182,15 @@ def record(cls: type[T]) -> type[T]:
     setattr(cls, "__record_specs__", specs)  # noqa: B010 - put back for dataclasses when it registers the class
     setattr(cls, "__dataclass_fields__", _REGISTRATION)  # noqa: B010 - read by dataclasses, registered on first read
     return cls
+
+
+def _check_shape(cls: type[Any]) -> None:
+    """Refuse a class that is not derived from :class:`Frozen`, lacks its own ``__init__`` or derives from a record."""
+    if not issubclass(cls, Frozen) or "__init__" not in cls.__dict__:
+        raise TypeError(f"{cls.__qualname__}: a record derives from Frozen and writes its own __init__")
+    for base in cls.__mro__[1:-1]:
+        if base is not Frozen and base is not Ordered and "__record_fields__" in base.__dict__:
+            raise TypeError(f"{cls.__qualname__}: a record does not derive from another record")
 
 
 def _not_a_field(annotation: object) -> bool:
