@@ -51,6 +51,10 @@ MANIFEST = "trt_plugin_hub._manifest"
 LAZY = "trt_plugin_hub._lazy"
 #: The environment stage's package: the warm path's GPU check is in its own module, :mod:`trt_plugin_hub._gpu`.
 ENVIRONMENT = "trt_plugin_hub._environment"
+#: What a warm activation of JIT and AOT ops does not need of three packages: the launch section's
+#: checks, the stages beyond the warm path, and what registering a kernels op or launching a
+#: packaged kernel asks of upstream.
+COLD_PARTS = ("trt_plugin_hub._launch.checks", "trt_plugin_hub._pipeline.stages", "trt_plugin_hub._adapter.launch")
 
 CHILD = RECORD_PLANS + """
 import json, os, sys
@@ -197,6 +201,8 @@ def test_a_warm_process_activates_from_the_plan_without_deciding(host: Host):
     assert not [m for m in warm["modules"] if m.startswith(MANIFEST)], warm["modules"]
     assert LAZY not in warm["modules"], warm["modules"]
     assert ENVIRONMENT not in warm["modules"], warm["modules"]  # the GPU check imports _gpu alone
+    assert not [m for m in warm["modules"] if m in COLD_PARTS], warm["modules"]
+    assert {"trt_plugin_hub._launch.checks", "trt_plugin_hub._pipeline.stages"} <= set(cold["modules"])  # deciding
     # ... and no class whose methods are compiled as it is made (0.1-0.9 ms each): each is a record
     # (trt_plugin_hub._record) or a slotted class.
     assert warm["generated"] == []
