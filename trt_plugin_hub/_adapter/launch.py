@@ -4,18 +4,18 @@
 formats a kernel takes, and the launch parameters an ``aot_impl`` returns
 (``KernelLaunchParams``, ``SymIntExprs``, ``cdiv``). Part of :mod:`trt_plugin_hub._adapter`, the
 one package that imports the upstream libraries; imported when a kernels op is activated or an
-engine is built, not by activating QDP ops.
+engine is built, not by activating QDP ops. It imports no upstream module itself: each is asked
+of the package's ``_module``.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _registry_module
+from . import _module, _registry_module
 
 __all__ = ["cdiv", "kernel_launch_params", "kernels_ptx_op", "kernels_qdp_enabled", "register_formats",
            "register_ptx_op", "sym_int32", "sym_int_exprs"]
@@ -25,7 +25,7 @@ _KERNELS_OPS_MODULE = "torch_tensorrt.kernels._ops"
 
 def kernels_ptx_op() -> Any:
     """``torch_tensorrt.kernels.ptx_op`` (Torch-TensorRT >= 2.13); raises ImportError where it does not exist."""
-    return importlib.import_module("torch_tensorrt.kernels").ptx_op
+    return _module("torch_tensorrt.kernels").ptx_op
 
 
 def kernels_qdp_enabled() -> bool | None:
@@ -35,7 +35,7 @@ def kernels_qdp_enabled() -> bool | None:
     """
     features = getattr(sys.modules.get(_KERNELS_OPS_MODULE), "ENABLED_FEATURES", None)
     if features is None:
-        features = getattr(importlib.import_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
+        features = getattr(_module("torch_tensorrt._features"), "ENABLED_FEATURES", None)
     flag = getattr(features, "qdp_plugin", None)
     return flag if isinstance(flag, bool) else None
 
@@ -75,7 +75,7 @@ def register_formats(op_id: str, tensors: Sequence[str], combinations: Sequence[
     types the network has. TensorRT reads the parameter names (the op's tensors, then
     ``outputs``) and calls the function with the descriptors; it returns the combinations.
     """
-    import tensorrt.plugin as trtp
+    trtp = _module("tensorrt.plugin")
 
     def formats(*_descriptors: Any) -> list[Any]:
         return [trtp.AutoTuneCombination(types, layouts) for types, layouts in combinations]
@@ -88,8 +88,7 @@ def register_formats(op_id: str, tensors: Sequence[str], combinations: Sequence[
 
 def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: int) -> Any:
     """A ``tensorrt.plugin.KernelLaunchParams`` (TensorRT >= 10.9)."""
-    import tensorrt.plugin as trtp
-
+    trtp = _module("tensorrt.plugin")
     params = trtp.KernelLaunchParams()
     params.grid_x, params.grid_y, params.grid_z = grid
     params.block_x, params.block_y, params.block_z = block
@@ -99,8 +98,7 @@ def kernel_launch_params(grid: Sequence[Any], block: Sequence[int], shared_mem: 
 
 def sym_int_exprs(values: Sequence[Any]) -> Any:
     """A ``tensorrt.plugin.SymIntExprs`` holding ``values`` (the AOT kernel's int32 extras)."""
-    import tensorrt.plugin as trtp
-
+    trtp = _module("tensorrt.plugin")
     exprs = trtp.SymIntExprs(len(values))
     for index, value in enumerate(values):
         exprs[index] = value
@@ -109,13 +107,11 @@ def sym_int_exprs(values: Sequence[Any]) -> Any:
 
 def sym_int32(value: int) -> Any:
     """A constant ``tensorrt.plugin.SymInt32``."""
-    import tensorrt.plugin as trtp
-
+    trtp = _module("tensorrt.plugin")
     return trtp.SymInt32(value)
 
 
 def cdiv(numerator: Any, denominator: int) -> Any:
     """``tensorrt.plugin.cdiv``: ceiling division of symbolic sizes."""
-    import tensorrt.plugin as trtp
-
+    trtp = _module("tensorrt.plugin")
     return trtp.cdiv(numerator, denominator)
