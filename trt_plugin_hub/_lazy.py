@@ -3,8 +3,8 @@
 A package whose ``__init__`` imported all of its submodules would make every import of one
 submodule pay for the rest: reading the PTX memo (``_ptx.memo``) needs neither the PTX parser
 nor the other artifact checks. A package's ``__getattr__`` imports this module too on its first
-call, so importing a submodule alone does not import it either. The top-level package does the same inline: ``import
-trt_plugin_hub`` loads one module.
+call, so importing a submodule alone does not import it either. The top-level package does the
+same inline: ``import trt_plugin_hub`` loads one module.
 """
 
 from __future__ import annotations

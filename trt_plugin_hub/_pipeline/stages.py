@@ -38,7 +38,7 @@ def _lock_check(settings: Settings) -> LockCheck | None:
 
 
 def discover_and_decide(settings: Settings, target: str | Environment | None,
-            ) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
+                        ) -> tuple[tuple[PluginDecision, ...], Environment, float, float]:
     """Discover and decide for this host, or for ``target`` (a ``--target`` text read over this host's probe)."""
     from trt_plugin_hub import _gpu as gpu
     from trt_plugin_hub._decisions import decide
@@ -132,7 +132,7 @@ def _paired(bases: list[PluginReport], results: list[Activated]) -> list[tuple[P
 
 
 def assemble(settings: Settings, pairs: list[tuple[PluginReport, Activated | None]], env: Environment,
-              discovery_ms: float, decision_ms: float, activation_ms: float) -> Report:
+             discovery_ms: float, decision_ms: float, activation_ms: float) -> Report:
     """The activation report: each plugin's report as decided, with what activating it did (``None``: nothing)."""
     from trt_plugin_hub._report import Report, activated, findings_of
 
@@ -155,7 +155,7 @@ def assemble(settings: Settings, pairs: list[tuple[PluginReport, Activated | Non
 
 
 def report_of_warm_run(settings: Settings, plan: WarmPlan, results: list[Activated], activation_ms: float,
-                        same: bool) -> Report:
+                       same: bool) -> Report:
     """The report of an activation from a plan: the reports the plan keeps, with what activating each did.
 
     The plan holds, so the decisions would be those it was written from: they are not run again
