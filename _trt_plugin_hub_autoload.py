@@ -25,12 +25,12 @@ if TYPE_CHECKING:  # the names the type comments use (the linter reads no type c
     from importlib.machinery import ModuleSpec  # noqa: F401
     from types import ModuleType  # noqa: F401
 
-__all__ = ["find_spec", "hook", "is_hub_finder"]
+__all__ = ["find_spec", "hook"]
 
 #: This module, as a finder, comes and goes without changing what can be imported: the discovery
 #: cache leaves it out of its key.
 transient = True
-#: Marks the hub's autoload finder (``_autoload`` removes it once activation has run).
+#: Marks the hub's autoload finder (``_autoload.is_hub_finder``; removed once activation has run).
 hub_autoload = True
 #: Set once the hook has run in this process.
 _installed = False
@@ -46,14 +46,6 @@ def find_spec(fullname, path=None, target=None):
     return find_watched_spec(fullname, path, target)
 
 
-def is_hub_finder(finder):
-    # type: (object) -> bool
-    # Whether ``finder`` is the hub's (``trt_plugin_hub._autoload`` removes it once activation has
-    # run): its own namespace holds ``hub_autoload``. Read from ``__dict__``, not with ``getattr``,
-    # which would raise and catch an AttributeError for every other finder.
-    return getattr(finder, "__dict__", {}).get("hub_autoload") is True
-
-
 def hook():
     # type: () -> None
     # The ``torch.backends`` entry point, run by PyTorch at the end of ``import torch``. Never raises.
@@ -62,11 +54,13 @@ def hook():
         if _installed:
             return
         _installed = True
-        if "torch_tensorrt" in sys.modules or any(is_hub_finder(f) for f in sys.meta_path):
+        finder = sys.modules[__name__]
+        # Already a finder (``_autoload.install`` ran first): ``install`` knows what to do.
+        if "torch_tensorrt" in sys.modules or finder in sys.meta_path:
             from trt_plugin_hub._autoload import install
 
             install()
         else:
-            sys.meta_path.insert(0, sys.modules[__name__])
+            sys.meta_path.insert(0, finder)
     except Exception:  # noqa: BLE001, S110 - never break `import torch`
         pass

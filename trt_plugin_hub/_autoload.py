@@ -34,9 +34,8 @@ from typing import Any
 # The finder and its marker belong to the hook module (what `import torch` loads): the module itself
 # is the finder.
 import _trt_plugin_hub_autoload as _finder
-from _trt_plugin_hub_autoload import is_hub_finder
 
-__all__ = ["find_watched_spec", "install"]
+__all__ = ["find_watched_spec", "install", "is_hub_finder"]
 
 _TARGET = "torch_tensorrt"
 _state_lock = threading.Lock()
@@ -61,6 +60,15 @@ def install() -> None:
             _activate()
     except Exception:  # noqa: BLE001, S110 - never break `import torch`  # pragma: no cover - defensive
         pass
+
+
+def is_hub_finder(finder: object) -> bool:
+    """Whether ``finder`` is the hub's: its own namespace holds ``hub_autoload``.
+
+    Read from ``__dict__``, not with ``getattr``, which would raise and catch an AttributeError for
+    every other finder. A hook module imported again (removed from ``sys.modules``) is found too.
+    """
+    return getattr(finder, "__dict__", {}).get("hub_autoload") is True
 
 
 def _initializing(module: types.ModuleType) -> bool:
