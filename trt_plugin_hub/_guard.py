@@ -27,7 +27,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -45,7 +45,10 @@ log = logging.getLogger("trt_plugin_hub")
 #: The longest plugin-provided text (exception messages) kept in a report or strict-mode error.
 MAX_MESSAGE_CHARS = 2000
 
-T = TypeVar("T")
+if TYPE_CHECKING:  # annotations only: a TypeVar costs every import
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 
 class Failure:

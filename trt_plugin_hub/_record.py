@@ -25,11 +25,14 @@ import operator
 import threading
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, InitVar, dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 __all__ = ["FACTORY", "Frozen", "Ordered", "record", "replace"]
 
-T = TypeVar("T")
+if TYPE_CHECKING:  # annotations only: a TypeVar costs every import
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 
 class _Factory:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from trt_plugin_hub._record import Frozen, record
 
@@ -86,7 +86,10 @@ class ExtraError(ValueError):
         self.missing = missing
 
 
-_N = TypeVar("_N")
+if TYPE_CHECKING:  # annotations only: a TypeVar costs every import
+    from typing import TypeVar
+
+    _N = TypeVar("_N")
 
 
 def encode_extras(launch: LaunchSpec, numel: _N, attrs: Mapping[str, Any] | None) -> tuple[int | _N, ...]:
