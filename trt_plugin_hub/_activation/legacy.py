@@ -9,8 +9,7 @@ from trt_plugin_hub._guard import Failure
 from trt_plugin_hub._reasons import Check, Reason
 
 from .plan import PlannedOp
-from .qdp import scalar_attribute_problem
-from .steps import LEGACY_DONE, REGISTERED, confirm_converter
+from .steps import LEGACY_DONE, REGISTERED, confirm_converter, scalar_attribute_problem
 
 if TYPE_CHECKING:
     from .steps import Failed, Outcome

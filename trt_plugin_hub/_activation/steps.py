@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from trt_plugin_hub import _adapter, _guard, _launch
+from trt_plugin_hub import _adapter, _guard, _launch, _upstream
 from trt_plugin_hub._adapter import DebugCheck
 from trt_plugin_hub._cachefile import file_identity
 from trt_plugin_hub._guard import Failure
@@ -15,7 +15,7 @@ from trt_plugin_hub._reasons import Check, Reason
 from .plan import PlannedOp, PlannedPtx
 
 __all__ = ["LEGACY_DONE", "REGISTERED", "bind_verified_ptx", "confirm_converter", "log",
-           "registered_ops", "resolve_validator", "upstream_check"]
+           "registered_ops", "resolve_validator", "scalar_attribute_problem", "upstream_check"]
 
 log = logging.getLogger("trt_plugin_hub.activation")  # its name in logging configurations
 
@@ -146,3 +146,18 @@ def resolve_validator(op: PlannedOp, checks: list[Check],
                             "resolve to a callable", failure)
     checks.append(Check("capability validator", True, op.capability_validator))
     return _guard.guarded_validator(op.capability_validator, found), None
+
+
+def scalar_attribute_problem(op_id: str, definition: object | None) -> str | None:
+    """Why TensorRT here cannot hand this QDP definition its int/float attributes, or ``None``."""
+    if definition is None:
+        return None
+    attrs = getattr(definition, "input_attrs", None)
+    names = _upstream.scalar_attribute_names(attrs if isinstance(attrs, Mapping) else None)
+    trt_version, numpy_version = _adapter.runtime_versions()
+    if not names or not _upstream.scalar_attributes_broken(trt_version, numpy_version):
+        return None
+    listed = ", ".join(repr(n) for n in names)
+    return (f"{op_id} has int/float attribute(s) {listed}, which TensorRT {trt_version} cannot pass with numpy "
+            f"{numpy_version} (add_plugin raises TypeError; fixed in TensorRT 11.2.1): install 'numpy<2.4' or "
+            "TensorRT >= 11.2.1")
