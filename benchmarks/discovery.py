@@ -347,6 +347,19 @@ def _link_all(source: Path, target: Path) -> None:
         (target / entry.name).symlink_to(entry)
 
 
+def _install_hub(hub: Path, target: Path) -> None:
+    """The hub's files copied into ``target``, as pip installs them: files, not links to one copy.
+
+    A link costs every file the hub opens the link's resolution, which an installed hub does not
+    pay, nor the floor of (f), a file written beside the hook's module.
+    """
+    for entry in hub.iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
+
+
 def build_site(root: Path, n: int, support: Path, hub: Path | None) -> Site:
     """N distributions (1% plugins, at least one) plus the support set, in one directory."""
     path = root / (f"site-{n}" if hub is not None else f"site-{n}-nohub")
@@ -362,7 +375,7 @@ def build_site(root: Path, n: int, support: Path, hub: Path | None) -> Site:
             _filler(path, index)
     _link_all(support, path)
     if hub is not None:
-        _link_all(hub, path)
+        _install_hub(hub, path)
     return Site(n, path, tuple(plugins))
 
 
